@@ -1,0 +1,215 @@
+"""The App object: an app directory's elements, its environment, its storage and loaded instances."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from .config_schema import SCHEMA_FILE, apply_defaults, missing_required, secret_values, validate_config
+from .elements import Element, ElementRoot, discover
+from .env_vars import load_env_vars
+from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
+from .json_files import read_json
+from .nodes import ElementNode
+from .redaction import redactor
+from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
+from .storage import Storage
+from .templating import render_config
+from .type_loading import app_package_name, load_loader
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_ELEMENTS = PACKAGE_ROOT / "elements"
+SAMPLE_APP = PACKAGE_ROOT / "sample_app"
+
+
+class App:
+    """One app directory on top of the shipped element families."""
+
+    def __init__(self, app_dir: Path, shipped_dir: Path = SHIPPED_ELEMENTS) -> None:
+        self.app_dir = Path(app_dir).resolve()
+        self.roots = [
+            ElementRoot(Path(shipped_dir).resolve(), "shipped", "elements"),
+            ElementRoot(self.app_dir, "app", app_package_name(self.app_dir)),
+        ]
+        self._storage: Storage | None = None
+        self._cache: dict[str, tuple[tuple, Any]] = {}
+        self._load_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.RLock()
+        self.refresh()
+
+    # discovery ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read every element folder again (after the editor or a person changed files)."""
+        found = discover(self.roots)
+        chains: dict[str, list[Element]] = {}
+        problems: list[ElementError] = list(found.problems)
+        for name in found.elements:
+            try:
+                chains[name] = resolve_chain(name, found.elements)
+            except ElementError as exc:
+                problems.append(exc)
+        with self._lock:
+            self.elements = found.elements
+            self._chains = chains
+            self.problems = problems
+
+    def element(self, full_name: str) -> Element:
+        if full_name not in self.elements:
+            raise UnknownElementError(full_name, "", "no such element in this app or the shipped families")
+        return self.elements[full_name]
+
+    def chain(self, full_name: str) -> list[Element]:
+        """Instance -> Type -> Meta; raises the resolution error for a broken element."""
+        if full_name not in self._chains:
+            for problem in self.problems:
+                if problem.full_name == full_name:
+                    raise problem
+            self.element(full_name)
+            return resolve_chain(full_name, self.elements)
+        return self._chains[full_name]
+
+    def kind(self, full_name: str) -> str:
+        return kind_of(self.chain(full_name))
+
+    def _of_kind(self, kind: str) -> list[Element]:
+        return [self.elements[n] for n, chain in sorted(self._chains.items()) if kind_of(chain) == kind]
+
+    def metas(self) -> list[Element]:
+        return self._of_kind(META)
+
+    def types(self) -> list[Element]:
+        return self._of_kind(TYPE)
+
+    def instances(self) -> list[Element]:
+        return self._of_kind(INSTANCE)
+
+    def instances_of_family(self, meta_name: str) -> list[Element]:
+        """Instances whose chain ends at `meta_name` (e.g. every agent for `aiagents.Meta`)."""
+        return [e for e in self.instances() if self._chains[e.full_name][-1].full_name == meta_name]
+
+    def is_service(self, full_name: str) -> bool:
+        """Whether an instance's Type runs as a supervised service."""
+        chain = self.chain(full_name)
+        return len(chain) == 3 and bool(chain[1].descriptor.get("service"))
+
+    # environment and storage ------------------------------------------------------------
+    @property
+    def envVars(self) -> dict[str, str]:
+        """Process environment over `<app>/.env`, read fresh so edits apply on the next load."""
+        return load_env_vars(self.app_dir)
+
+    @property
+    def storage(self) -> Storage:
+        with self._lock:
+            if self._storage is None:
+                self._storage = Storage.for_app(self.app_dir)
+            return self._storage
+
+    # configs ----------------------------------------------------------------------------
+    def type_schema(self, type_name: str) -> dict[str, Any] | None:
+        """A Type's config.schema.json, or None when it declares none."""
+        element = self.element(type_name)
+        path = element.folder / SCHEMA_FILE
+        if not path.is_file():
+            return None
+        return read_json(path, type_name)
+
+    def schema_for_instance(self, full_name: str) -> dict[str, Any]:
+        chain = self.chain(full_name)
+        return (self.type_schema(chain[1].full_name) if len(chain) == 3 else None) or {"type": "object"}
+
+    def raw_config(self, full_name: str) -> dict[str, Any]:
+        """config.json as written (placeholders unrendered); {} when the file does not exist."""
+        path = self.element(full_name).folder / "config.json"
+        if not path.exists():
+            return {}
+        config = read_json(path, full_name)
+        if not isinstance(config, dict):
+            raise InvalidJsonError(full_name, "config.json", "must hold a JSON object")
+        return config
+
+    def missing_setup(self, full_name: str) -> list[str]:
+        """Required config fields still empty: the instance shows "needs setup" and is not started."""
+        return missing_required(self.schema_for_instance(full_name), self.raw_config(full_name))
+
+    def config(self, full_name: str) -> dict[str, Any]:
+        """The config a Loader gets: placeholders filled, defaults applied, validated."""
+        schema = self.schema_for_instance(full_name)
+        raw = self.raw_config(full_name)
+        missing = missing_required(schema, raw)
+        if missing:
+            raise ConfigInvalidError(full_name, f"config.json field {missing[0]}", "is required (the instance needs setup)")
+        rendered = render_config(raw, self.envVars, full_name)
+        config = apply_defaults(schema, rendered)
+        redactor.add_all(secret_values(schema, config))
+        validate_config(schema, config, full_name)
+        return config
+
+    # loading ----------------------------------------------------------------------------
+    def nodes(self, full_name: str) -> list[ElementNode]:
+        """The chain as Loader(nodes) receives it, with the instance's config rendered."""
+        chain = self.chain(full_name)
+        config = self.config(full_name) if len(chain) == 3 else None
+        return [ElementNode(chain[0], self, config)] + [ElementNode(e, self) for e in chain[1:]]
+
+    def load_instance(self, full_name: str) -> Any:
+        """Run the Type's Loader for a fresh object (a restart picks up the new config)."""
+        chain = self.chain(full_name)
+        if len(chain) != 3:
+            raise UnknownElementError(full_name, "", "only instances can be loaded (this is a Type or Meta)")
+        loader_class = load_loader(chain[1])
+        return loader_class(self.nodes(full_name)).load()
+
+    def getElement(self, full_name: str) -> Any:
+        """The loaded element, cached until its files change (tutorial-compatible name)."""
+        if self.kind(full_name) != INSTANCE:
+            return ElementNode(self.element(full_name), self)
+        with self._lock:
+            lock = self._load_locks.setdefault(full_name, threading.Lock())
+        with lock:
+            signature = self._signature(full_name)
+            cached = self._cache.get(full_name)
+            if cached and cached[0] == signature:
+                return cached[1]
+            loaded = self.load_instance(full_name)
+            self._cache[full_name] = (signature, loaded)
+            return loaded
+
+    def _signature(self, full_name: str) -> tuple:
+        """Modification times of the files a load depends on."""
+        folder = self.element(full_name).folder
+        paths = [folder / "e.json", folder / "config.json", self.app_dir / ".env"]
+        return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+
+    # checking ---------------------------------------------------------------------------
+    def check(self) -> list[ElementError]:
+        """Every problem: descriptors, resolution, Type packages and schemas, instance configs."""
+        problems = list(self.problems)
+        for element in self.types():
+            try:
+                load_loader(element)
+                schema = self.type_schema(element.full_name)
+                if schema is not None:
+                    _check_schema(element.full_name, schema)
+            except ElementError as exc:
+                problems.append(exc)
+        broken_types = {p.full_name for p in problems}
+        for element in self.instances():
+            if self.chain(element.full_name)[1].full_name in broken_types:
+                continue
+            try:
+                self.config(element.full_name)
+            except ElementError as exc:
+                problems.append(exc)
+        return problems
+
+
+def _check_schema(type_name: str, schema: dict[str, Any]) -> None:
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidJsonError(type_name, SCHEMA_FILE, f"not a valid JSON Schema: {exc.message}") from exc
+

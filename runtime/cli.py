@@ -1,0 +1,133 @@
+"""`element-studio`: check, run, serve, new, sim."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .app import SAMPLE_APP, App
+from .errors import ElementError
+from .instances import create_instance, parse_assignment
+from .logs import log_to_stdout
+
+log = logging.getLogger("element_studio.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="element-studio", description="Run and edit element families: DingTalk robots answering with AI agents.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_app(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--app", type=Path, default=SAMPLE_APP, help="app directory (default: the shipped sample app)")
+        return sub
+
+    with_app(commands.add_parser("check", help="validate every element and instance config", description="Validate every element and instance config; exit 1 with one line per problem."))
+    for name, text in (("run", "the headless runtime: start every afterAppInit instance, log to stdout"), ("serve", "the editor and the runtime in one process")):
+        sub = with_app(commands.add_parser(name, help=text, description=text))
+        sub.add_argument("--dingtalk", choices=("simulator", "real"), default=None, help="where robots connect: the built-in DingTalk simulator or real DingTalk (default: simulator for the sample app, real otherwise)")
+        if name == "serve":
+            sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else needs --token)")
+            sub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+            sub.add_argument("--token", default=None, help="access token required when binding beyond 127.0.0.1 (or ELEMENT_STUDIO_TOKEN)")
+    new = with_app(commands.add_parser("new", help="write a new instance folder from a Type's schema defaults", description="Write a new instance folder from a Type's schema defaults."))
+    new.add_argument("type", metavar="TYPE", help="the Type's fullName, e.g. imRobots.dingTalkStreamType")
+    new.add_argument("name", metavar="NAME", help="the instance name (myBot) or fullName (imRobots.myBot)")
+    new.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE", help="a config value (JSON or text); repeatable")
+    new.add_argument("--title", default=None, help="the instance title")
+    commands.add_parser("sim", help="the built-in DingTalk simulator (see `element-studio sim --help`)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        from simulator.cli import main as sim_main
+
+        return sim_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    return {"check": cmd_check, "run": cmd_run, "serve": cmd_serve, "new": cmd_new}[args.command](args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    app = App(args.app)
+    problems = app.check()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {app.app_dir}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(app.elements)} elements, {len(app.instances())} instances in {app.app_dir}")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    app = App(args.app)
+    try:
+        values = dict(parse_assignment(item) for item in args.values)
+        folder = create_instance(app, args.type, args.name, values, title=args.title)
+    except (ElementError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    missing = app.missing_setup(".".join(folder.relative_to(app.app_dir).parts))
+    print(f"created {folder}")
+    if missing:
+        print(f"needs setup: fill in {', '.join(missing)} (it will not start until then)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    log_to_stdout()
+    with runtime_session(args) as supervisor:
+        _wait_for_signal()
+        log.info("stopping")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    log_to_stdout()
+    with runtime_session(args) as supervisor:
+        return serve(supervisor, args.host, args.port, args.token, _wait_for_signal)
+
+
+class runtime_session:
+    """App + supervisor (+ the embedded simulator), started and cleanly shut down."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def __enter__(self):
+        from .embedded import start_embedded_dingtalk
+        from .supervisor import Supervisor
+
+        self.embedded = start_embedded_dingtalk(self.args.app, self.args.dingtalk)
+        app = App(self.args.app)
+        for problem in app.check():
+            log.warning("%s", problem)
+        self.supervisor = Supervisor(app)
+        self.supervisor.embedded = self.embedded
+        for status in self.supervisor.start_at_boot():
+            log.info("%s: %s%s", status.full_name, status.state, f" ({status.message})" if status.message else "")
+        return self.supervisor
+
+    def __exit__(self, *exc) -> None:
+        self.supervisor.shutdown(timeout=5.0)
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

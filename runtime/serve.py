@@ -1,0 +1,38 @@
+"""`serve`: the editor on waitress (a production WSGI server) beside the supervisor's loop."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+import waitress
+
+from .supervisor import Supervisor
+
+log = logging.getLogger("element_studio.serve")
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class AccessTokenRequired(SystemExit):
+    """Binding beyond this machine without a token would hand credentials to the network."""
+
+
+def serve(supervisor: Supervisor, host: str, port: int, token: str | None, wait: Callable[[], None]) -> int:
+    """Serve the editor until `wait` returns (a signal); returns the exit code."""
+    from editor import create_app
+
+    token = token or os.environ.get("ELEMENT_STUDIO_TOKEN")
+    if host not in LOCAL_HOSTS and not token:
+        raise AccessTokenRequired(f"refusing to bind {host}: set --token or ELEMENT_STUDIO_TOKEN so only people with the token can edit robots")
+    flask_app = create_app(supervisor, access_token=token)
+    server = waitress.create_server(flask_app, host=host, port=port, threads=8, channel_timeout=30)
+    thread = threading.Thread(target=server.run, name="editor-http", daemon=True)
+    thread.start()
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"Element Studio editor: http://{shown_host}:{server.effective_port}/", flush=True)
+    try:
+        wait()
+    finally:
+        server.close()
+    return 0
