@@ -106,7 +106,8 @@ def secret_values(schema: dict[str, Any], config: dict[str, Any]) -> list[str]:
 def missing_required(schema: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """Top-level required fields with no value ("" counts as none): the instance needs setup."""
     node = deref(schema, schema)
-    return [key for key in node.get("required", []) if config.get(key) in (None, "", [])]
+    filled = apply_defaults(schema, config)
+    return [key for key in node.get("required", []) if filled.get(key) in (None, "", [])]
 
 
 def validate_config(schema: dict[str, Any], config: dict[str, Any], full_name: str) -> None:
@@ -126,6 +127,6 @@ def validate_config(schema: dict[str, Any], config: dict[str, Any], full_name: s
 def _without_secret(message: str, error) -> str:
     """jsonschema quotes the bad value; for a secret field that would leak it."""
     node = error.schema if isinstance(error.schema, dict) else {}
-    if is_secret(node) and isinstance(error.instance, str) and error.instance:
-        return message.replace(repr(error.instance), "'***'").replace(error.instance, "***")
+    if is_secret(node) and error.instance not in (None, ""):
+        return message.replace(repr(error.instance), "the value").replace(str(error.instance), "***")
     return message

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ log = logging.getLogger("element_studio.supervisor")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 4.0
 CALL_TIMEOUT = 60.0
+WORKER_THREADS = 8  # blocking work (loading, SQLite) off the loop; bounded, not per service
 
 
 class UnknownInstanceError(KeyError):
@@ -61,6 +62,7 @@ class Supervisor:
     def __init__(self, app: App) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
+        self.loop.set_default_executor(ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="element-studio-worker"))
         self._entries: dict[str, _Entry] = {}
         self._listeners: list[Callable[[InstanceStatus], None]] = []
         self._listeners_lock = threading.Lock()
@@ -72,6 +74,8 @@ class Supervisor:
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = CALL_TIMEOUT) -> T:
         """Run `coro` on the supervisor's loop from any other thread and return its result."""

@@ -1,0 +1,86 @@
+"""The command line as a person uses it: real processes, real files, real signals."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.tcp_server import RecordingTcpServer
+
+CLI = str(Path(sys.executable).parent / "element-studio")
+
+
+def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", ["check", "run", "serve", "new", "sim"])
+def test_every_subcommand_has_help(command):
+    result = cli(command, "--help")
+    assert result.returncode == 0
+    assert "usage: element-studio" in result.stdout
+
+
+def test_check_passes_on_the_sample_app():
+    result = cli("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok: ")
+
+
+def test_check_names_a_broken_instance_and_an_unset_variable(app_dir):
+    copy_fixture("probe", app_dir)
+    write_element(app_dir, "probes.good", instance("probes.tcpProbeType"), {"port": 9, "token": "t"})
+    write_element(app_dir, "probes.broken", {"title": "no type"}, {"port": 9, "token": "t"})
+    write_element(app_dir, "probes.unset", instance("probes.tcpProbeType"), {"port": 9, "token": "{{PROBE_TOKEN_UNSET}}"})
+    result = cli("check", "--app", str(app_dir))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "probes.broken: e.json: 'type' is a required property" in lines
+    assert any(line.startswith("probes.unset: config.json field token: variable PROBE_TOKEN_UNSET is not set") for line in lines)
+    assert len(lines) == 2
+
+
+def test_new_writes_an_instance_from_the_schema_defaults(app_dir):
+    copy_fixture("probe", app_dir)
+    result = cli("new", "probes.tcpProbeType", "myProbe", "--set", "port=8080", "--app", str(app_dir))
+    assert result.returncode == 0, result.stderr
+    assert "needs setup: fill in token" in result.stdout
+    folder = app_dir / "probes" / "myProbe"
+    assert json.loads((folder / "config.json").read_text()) == {"host": "127.0.0.1", "failOnStart": False, "port": 8080}
+    assert json.loads((folder / "e.json").read_text())["type"] == "probes.tcpProbeType"
+    assert (folder / "__init__.py").exists()
+    again = cli("new", "probes.tcpProbeType", "myProbe", "--app", str(app_dir))
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad = cli("new", "probes.tcpProbeType", "my-probe", "--app", str(app_dir))
+    assert bad.returncode == 1 and "'my-probe' is not an identifier" in bad.stderr
+
+
+def test_run_keeps_valid_instances_running_beside_broken_ones_and_stops_on_sigterm(app_dir):
+    server = RecordingTcpServer()
+    copy_fixture("probe", app_dir)
+    write_element(app_dir, "probes.good", instance("probes.tcpProbeType"), {"port": server.port, "token": "t"})
+    write_element(app_dir, "probes.broken", '{"title": "oops",', {"port": server.port, "token": "t"})
+    write_element(app_dir, "probes.failing", instance("probes.tcpProbeType"), {"port": server.port, "token": "t", "failOnStart": True})
+    process = subprocess.Popen([CLI, "run", "--app", str(app_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.wait_until(lambda: len(server.open_connections()) == 1, timeout=20)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=10)
+        assert time.monotonic() - started < 5
+    finally:
+        process.kill()
+        server.close()
+    assert process.returncode == 0
+    assert "probes.broken: e.json: invalid JSON at line 1" in output
+    assert "probes.good: running" in output
+    assert "probes.failing: error (probe refused to start (failOnStart is set))" in output
+    assert server.wait_until(lambda: server.open_connections() == [], timeout=1)
