@@ -52,8 +52,17 @@ class SimulatedApp:
 
     def single_conversation_id(self, staff_id: str) -> str:
         """The conversation id of a member's one-to-one chat with this robot."""
-        digest = hashlib.sha256(f"single|{self.client_id}|{staff_id}".encode()).digest()[:16]
-        return "cid" + base64.b64encode(digest).decode("ascii")
+        return _conversation_id("single", self.client_id, staff_id)
+
+    def group_conversation_id(self, title: str) -> str:
+        """The openConversationId of a group (by title) this robot sits in."""
+        return _conversation_id("group", self.client_id, title)
+
+
+def _conversation_id(*parts: str) -> str:
+    """A DingTalk-looking conversation id (``cid`` + base64), deterministic."""
+    digest = hashlib.sha256("|".join(parts).encode("utf-8")).digest()[:16]
+    return "cid" + base64.b64encode(digest).decode("ascii")
 
 
 class AppRegistry:

@@ -32,7 +32,7 @@ from aiohttp import WSMsgType, web
 
 from . import frames
 from .app_registry import AppRegistry
-from .errors import INVALID_AUTHENTICATION, INVALID_PARAMETER, openapi_error
+from .jsonhttp import INVALID_AUTHENTICATION, INVALID_PARAMETER, openapi_error, read_json_object
 from .recorder import AckRecord, ApiCall, ConnectionRecord, FrameRecord, Recorder
 
 log = logging.getLogger(__name__)
@@ -103,11 +103,8 @@ class Gateway:
 
     async def _handle_open(self, request: web.Request) -> web.Response:
         """Check credentials and hand out a single-use ticket for the WebSocket."""
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = await read_json_object(request)
+        if body is None:
             return self._refuse(400, INVALID_PARAMETER, "request body must be a JSON object", "")
         client_id = body.get("clientId")
         app = self._apps.authenticate(client_id, body.get("clientSecret"))

@@ -1,4 +1,4 @@
-"""DingTalk-style JSON error responses.
+"""JSON in and out of the simulator's HTTP endpoints, errors shaped like DingTalk's.
 
 api.dingtalk.com answers a refused call with an HTTP error status and a body like
 ``{"requestid": "...", "code": "InvalidAuthentication", "message": "..."}``; clients log the
@@ -7,7 +7,9 @@ body, so the simulator answers the same way instead of aiohttp's plain-text erro
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from aiohttp import web
 
@@ -23,3 +25,12 @@ def openapi_error(status: int, code: str, message: str) -> web.Response:
         {"requestid": uuid.uuid4().hex.upper(), "code": code, "message": message},
         status=status,
     )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any] | None:
+    """The request body as a JSON object, or None; lenient about Content-Type like DingTalk."""
+    try:
+        body = json.loads(await request.text() or "null")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
