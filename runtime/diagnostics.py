@@ -1,0 +1,64 @@
+"""A per-instance diagnostics bundle someone can attach to a bug report without leaking secrets.
+
+Like Home Assistant's diagnostics: secret config fields are masked by schema, and the whole
+document then passes through the one redactor, so runtime secrets (tokens, tickets) go too.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from importlib import metadata
+from typing import Any
+
+from .app import App
+from .config_schema import secret_paths
+from .errors import ElementError
+from .redaction import MASK, redactor
+from .supervisor import Supervisor
+
+PACKAGES = ("element-studio", "dingtalk-stream", "websockets", "aiohttp", "aiohttp-socks", "requests", "flask", "jsonschema", "openai", "jieba")
+
+
+def versions() -> dict[str, str]:
+    """Python, the platform and the packages a robot's behaviour depends on."""
+    found = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def masked_config(app: App, full_name: str) -> dict[str, Any]:
+    """config.json as written, with every secret field that holds a value replaced."""
+    config = app.raw_config(full_name)
+    for path in secret_paths(app.schema_for_instance(full_name)):
+        parent: Any = config
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and parent.get(path[-1]) not in (None, ""):
+            parent[path[-1]] = MASK
+    return config
+
+
+def diagnostics(app: App, supervisor: Supervisor | None, full_name: str) -> str:
+    """The bundle as pretty JSON text, redacted."""
+    bundle: dict[str, Any] = {"instance": full_name, "generatedAt": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "versions": versions()}
+    element = app.element(full_name)
+    bundle["eJson"] = element.descriptor
+    try:
+        bundle["config"] = masked_config(app, full_name)
+    except ElementError as exc:
+        bundle["config"] = {"error": str(exc)}
+    bundle["problems"] = [str(p) for p in app.check() if p.full_name in (full_name, element.type)]
+    if supervisor is not None:
+        try:
+            bundle["status"] = supervisor.status(full_name).as_dict()
+        except KeyError:
+            bundle["status"] = None
+        bundle["logs"] = [
+            {"time": entry.time, "level": entry.level, "message": entry.message} for entry in supervisor.logs(full_name, limit=200)
+        ]
+    return redactor.redact(json.dumps(bundle, indent=2, ensure_ascii=False, default=str))
