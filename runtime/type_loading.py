@@ -27,19 +27,23 @@ def app_package_name(app_dir: Path) -> str:
 
 def load_loader(element: Element) -> type:
     """The `Loader` class exported by a Type element's package."""
+    loader = getattr(load_type_module(element), "Loader", None)
+    if not isinstance(loader, type):
+        raise MissingLoaderError(element.full_name, "__init__.py", "the package does not export a Loader class")
+    return loader
+
+
+def load_type_module(element: Element) -> types.ModuleType:
+    """A Type element's imported package (its `Loader`, and optional hooks like `check_connection`)."""
     entry = element.descriptor.get("backendBundleEntry", ".")
     if entry != ".":
         raise MissingLoaderError(element.full_name, "e.json field backendBundleEntry", f"only \".\" is supported, not {entry!r}")
     if not (element.folder / "__init__.py").is_file():
         raise MissingLoaderError(element.full_name, "__init__.py", "a Type folder must be a Python package exporting Loader")
     try:
-        module = _import_element_package(element.root, element.full_name)
+        return _import_element_package(element.root, element.full_name)
     except Exception as exc:  # a Type's import error is the user's to fix; report it, don't crash
         raise MissingLoaderError(element.full_name, "__init__.py", f"cannot import the Type package: {type(exc).__name__}: {exc}") from exc
-    loader = getattr(module, "Loader", None)
-    if not isinstance(loader, type):
-        raise MissingLoaderError(element.full_name, "__init__.py", "the package does not export a Loader class")
-    return loader
 
 
 def _import_element_package(root: ElementRoot, full_name: str) -> types.ModuleType:

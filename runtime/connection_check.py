@@ -1,0 +1,37 @@
+""""Test connection": a Type may check entered credentials before anything is saved or started.
+
+A Type package opts in by exporting `async def check_connection(config: dict) -> ConnectionCheck`;
+the editor calls it on the supervisor's loop with the form's config (stored secrets filled in).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .app import App
+from .type_loading import load_type_module
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The outcome, in the user's words: which step failed and why, or who we are connected as."""
+
+    ok: bool
+    step: str
+    message: str
+
+
+class ConnectionCheckUnsupported(Exception):
+    """The Type offers no connection test."""
+
+
+def supports_connection_check(app: App, type_name: str) -> bool:
+    return callable(getattr(load_type_module(app.element(type_name)), "check_connection", None))
+
+
+async def check_connection(app: App, type_name: str, config: dict[str, Any]) -> ConnectionCheck:
+    """Run the Type's check; raises ConnectionCheckUnsupported for Types without one."""
+    check = getattr(load_type_module(app.element(type_name)), "check_connection", None)
+    if not callable(check):
+        raise ConnectionCheckUnsupported(f"{type_name} offers no connection test")
+    return await check(config)
