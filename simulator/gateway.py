@@ -151,6 +151,7 @@ class Gateway:
             self._connections.pop(conn.connection_id, None)
             closed_by = "drop" if conn.dropped else "server" if conn.server_closing else "client"
             code = 1006 if conn.dropped else ws.close_code
+            code = int(code) if code is not None else None
             self._recorder.close_connection(conn.connection_id, code, closed_by)
         return ws
 
