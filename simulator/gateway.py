@@ -117,10 +117,13 @@ class Gateway:
                 and isinstance(s.get("topic"), str) for s in subscriptions):
             return self._refuse(400, INVALID_PARAMETER,
                                 "subscriptions must be [{type: EVENT|CALLBACK, topic}]", app.client_id)
+        now = time.monotonic()
+        for stale in [t for t, v in self._tickets.items() if v.expires_at < now]:
+            del self._tickets[stale]
         ticket = uuid.uuid4().hex
         self._tickets[ticket] = _Ticket(
             client_id=app.client_id, subscriptions=subscriptions, ua=str(body.get("ua", "")),
-            local_ip=str(body.get("localIp", "")), expires_at=time.monotonic() + self._ticket_ttl)
+            local_ip=str(body.get("localIp", "")), expires_at=now + self._ticket_ttl)
         self._recorder.add_api_call(ApiCall("POST", OPEN_PATH, 200, app.client_id, time.time()))
         return web.json_response({"endpoint": self._ws_base_url() + CONNECT_PATH, "ticket": ticket})
 

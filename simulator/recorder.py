@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -166,15 +166,6 @@ class ApiCall:
     client_id: str
     at: float
     error_code: str = ""
-
-
-def to_jsonable(record: Any) -> dict[str, Any]:
-    """A record as plain JSON data (for the control API), properties included."""
-    data = asdict(record)
-    for name in ("live", "latest", "msgtype", "text", "message_id", "topic"):
-        if name not in data and isinstance(getattr(type(record), name, None), property):
-            data[name] = getattr(record, name)
-    return data
 
 
 class Recorder:

@@ -184,6 +184,7 @@ async def test_drop_closes_abruptly_and_the_message_follows_the_reconnect(sim, c
 
 async def test_frozen_connection_goes_silent_and_stops_answering_pings(sim, connect):
     client = await connect(ping_interval=0.2, ping_timeout=0.4, close_timeout=0.3)
+    await asyncio.wait_for(await client.ws.ping(), 1)  # alive: pings are answered
     assert await sim.freeze(DEMO_CLIENT_ID) == 1
     msg_id = await sim.send_message(DEMO_CLIENT_ID, "into the void")
 
