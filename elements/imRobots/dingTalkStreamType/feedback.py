@@ -1,0 +1,49 @@
+"""Card callbacks: a press of a feedback button, read from the SDK's CardCallbackMessage."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dingtalk_stream import CardCallbackMessage
+
+from .cards import FEEDBACK_ACTION
+from .records import Feedback
+from .settings import RATINGS
+
+
+def parse_feedback(robot: str, data: dict[str, Any]) -> Feedback | None:
+    """The Feedback a card callback carries, or None when it is not one of our buttons."""
+    message = CardCallbackMessage.from_dict(_with_json_strings(data))
+    private = message.content.get("cardPrivateData") if isinstance(message.content, dict) else None
+    params = private.get("params") if isinstance(private, dict) else None
+    if not isinstance(params, dict):
+        return None
+    if isinstance(params.get("value"), str):  # a button value that arrived undecoded
+        try:
+            decoded = json.loads(params["value"])
+            params = decoded if isinstance(decoded, dict) else params
+        except ValueError:
+            pass
+    if params.get("action") != FEEDBACK_ACTION or params.get("rating") not in RATINGS:
+        return None
+    msg_id, user_id = params.get("msgId"), message.user_id
+    if not isinstance(msg_id, str) or not msg_id or not user_id:
+        return None
+    return Feedback(robot=robot, msg_id=msg_id, user_id=str(user_id), rating=params["rating"], conversation_id=_space_id(data))
+
+
+def _with_json_strings(data: dict[str, Any]) -> dict[str, Any]:
+    """The SDK json.loads `content` and `extension`; accept them already decoded too."""
+    fixed = dict(data)
+    for key in ("content", "extension"):
+        if key in fixed and not isinstance(fixed[key], str):
+            fixed[key] = json.dumps(fixed[key])
+        elif key in fixed and not fixed[key]:
+            fixed[key] = "{}"
+    return fixed
+
+
+def _space_id(data: dict[str, Any]) -> str:
+    """The conversation a press came from (the SDK drops spaceId, so read it here)."""
+    value = data.get("spaceId")
+    return value if isinstance(value, str) else ""

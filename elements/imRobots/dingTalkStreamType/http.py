@@ -1,0 +1,100 @@
+"""HTTP to DingTalk: one aiohttp session per robot (direct or through its proxy), JSON calls
+with a timeout each, and errors that say what DingTalk answered without leaking URLs.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+import aiohttp
+
+DEFAULT_ENDPOINT = "https://api.dingtalk.com"
+USER_AGENT = "ElementStudio/0.1 (dingTalkStreamType; aiohttp)"
+
+
+def openapi_base() -> str:
+    """DingTalk's OpenAPI base URL, read at call time (the simulator and tests point it elsewhere)."""
+    return (os.environ.get("DINGTALK_OPENAPI_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+class ApiError(Exception):
+    """DingTalk refused a call (status >= 400) or could not be reached (status 0)."""
+
+    def __init__(self, operation: str, status: int, code: str = "", message: str = "") -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.status == 0:
+            return f"{self.operation}: {self.message or 'unreachable'}"
+        detail = ": ".join(p for p in (self.code, self.message) if p)
+        return f"{self.operation}: HTTP {self.status}" + (f" {detail}" if detail else "")
+
+
+def make_session(proxy: str, timeout: float) -> aiohttp.ClientSession:
+    """A session through `proxy` (socks5/http URL) or direct, connecting within `timeout` s.
+
+    There is no session-wide total timeout (it would end the long-lived WebSocket): every
+    call passes its own. trust_env is off: the robot's proxy is its config, not whatever
+    HTTPS_PROXY the process happens to have.
+    """
+    if proxy:
+        from aiohttp_socks import ProxyConnector
+
+        connector: aiohttp.BaseConnector = ProxyConnector.from_url(proxy, limit=100)
+    else:
+        connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout),
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+    )
+
+
+async def call_json(
+    session: aiohttp.ClientSession,
+    operation: str,
+    method: str,
+    url: str,
+    body: dict[str, Any],
+    timeout: float,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Send `body` as JSON and return the JSON answer within `timeout` s; ApiError for any failure."""
+    try:
+        async with session.request(method, url, json=body, headers=headers or {}, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            text = await response.text()
+            status = response.status
+    except asyncio.TimeoutError:
+        raise ApiError(operation, 0, message="timed out") from None
+    except aiohttp.ClientError as exc:
+        raise ApiError(operation, 0, message=_network_reason(exc)) from None
+    answer = _json_or_none(text)
+    if status >= 400:
+        code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
+        message = str(answer.get("message", "")) if isinstance(answer, dict) else text[:200]
+        raise ApiError(operation, status, code, message)
+    return answer if isinstance(answer, dict) else {}
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return None
+
+
+def _network_reason(exc: aiohttp.ClientError) -> str:
+    """A reason without the URL (URLs can hold tickets and webhook sessions)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"HTTP {exc.status} {exc.message}"
+    text = str(exc)
+    return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")

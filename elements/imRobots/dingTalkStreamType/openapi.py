@@ -1,0 +1,145 @@
+"""The DingTalk calls a robot makes, all async with timeouts (the SDK's are blocking `requests`):
+open a stream connection, get an access token, send and update interactive cards, reply
+through a message's session webhook.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import uuid
+from typing import Any
+
+import aiohttp
+from dingtalk_stream.version import VERSION_STRING
+
+from runtime.redaction import redactor
+
+from .access_token import AccessToken
+from .http import ApiError, call_json, openapi_base
+
+OPEN_PATH = "/v1.0/gateway/connections/open"
+TOKEN_PATH = "/v1.0/oauth2/accessToken"
+CARD_SEND_PATH = "/v1.0/im/v1.0/robot/interactiveCards/send"
+CARD_UPDATE_PATH = "/v1.0/im/robots/interactiveCards"
+TOKEN_HEADER = "x-acs-dingtalk-access-token"
+CARD_TEMPLATE = "StandardCard"
+
+
+class CredentialsRefused(ApiError):
+    """DingTalk said the clientId/clientSecret are wrong (HTTP 401/403 on open or token)."""
+
+    def __str__(self) -> str:
+        detail = ": ".join(p for p in (self.code, self.message) if p)
+        return f"credentials refused (HTTP {self.status}{' ' + detail if detail else ''})"
+
+
+class WebhookError(Exception):
+    """A session webhook answered with an errcode (it always answers HTTP 200)."""
+
+
+class DingTalkApi:
+    """One robot's calls to DingTalk over its own aiohttp session."""
+
+    def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0) -> None:
+        self.session = session
+        self.timeout = timeout
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.token = AccessToken(self._fetch_token)
+
+    # the stream gateway ------------------------------------------------------------------
+    async def open_stream(self, topics: list[str], local_ip: str) -> tuple[str, str]:
+        """(endpoint, ticket) for a new WebSocket; CredentialsRefused when DingTalk says so."""
+        body = {
+            "clientId": self.client_id,
+            "clientSecret": self._client_secret,
+            "subscriptions": [{"type": "CALLBACK", "topic": topic} for topic in topics],
+            "ua": f"dingtalk-sdk-python/v{VERSION_STRING} element-studio Python/{platform.python_version()}",
+            "localIp": local_ip,
+        }
+        try:
+            answer = await call_json(self.session, "open connection", "POST", openapi_base() + OPEN_PATH, body, self.timeout)
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                raise CredentialsRefused(exc.operation, exc.status, exc.code, exc.message) from None
+            raise
+        endpoint, ticket = answer.get("endpoint"), answer.get("ticket")
+        if not isinstance(endpoint, str) or not isinstance(ticket, str) or not endpoint or not ticket:
+            raise ApiError("open connection", 200, "BadAnswer", "no endpoint or ticket in the answer")
+        redactor.add(ticket)
+        return endpoint, ticket
+
+    # access token ------------------------------------------------------------------------
+    async def _fetch_token(self) -> tuple[str, float]:
+        body = {"appKey": self.client_id, "appSecret": self._client_secret}
+        try:
+            answer = await call_json(self.session, "get access token", "POST", openapi_base() + TOKEN_PATH, body, self.timeout)
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                raise CredentialsRefused(exc.operation, exc.status, exc.code, exc.message) from None
+            raise
+        token = answer.get("accessToken")
+        if not isinstance(token, str) or not token:
+            raise ApiError("get access token", 200, "BadAnswer", "no accessToken in the answer")
+        redactor.add(token)
+        return token, float(answer.get("expireIn") or 7200)
+
+    async def _with_token(self, operation: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An OpenAPI call with the access token; on 401 the token is refreshed once and retried."""
+        for attempt in (1, 2):
+            token = await self.token.get()
+            try:
+                return await call_json(self.session, operation, method, openapi_base() + path, body, self.timeout, {TOKEN_HEADER: token})
+            except ApiError as exc:
+                if exc.status != 401 or attempt == 2:
+                    raise
+                self.token.invalidate(token)
+        raise AssertionError("unreachable")
+
+    # interactive cards -------------------------------------------------------------------
+    @staticmethod
+    def new_card_biz_id(msg_id: str) -> str:
+        """A fresh, unguessable cardBizId for the card answering `msg_id`."""
+        return hashlib.sha256(f"{msg_id}/{uuid.uuid4().hex}".encode()).hexdigest()
+
+    async def send_card(
+        self,
+        card_biz_id: str,
+        card_data: dict[str, Any],
+        *,
+        conversation_id: str,
+        in_group: bool,
+        receiver_staff_id: str,
+        at_users: list[dict[str, str]] | None = None,
+    ) -> None:
+        """Send a new interactive card into a group (openConversationId) or a single chat."""
+        body: dict[str, Any] = {
+            "cardTemplateId": CARD_TEMPLATE,
+            "robotCode": self.client_id,
+            "cardData": json.dumps(card_data, ensure_ascii=False),
+            "cardBizId": card_biz_id,
+            "sendOptions": {"atAll": False},
+        }
+        if at_users:
+            body["sendOptions"]["atUserListJson"] = json.dumps(at_users, ensure_ascii=False)
+        if in_group:
+            body["openConversationId"] = conversation_id
+        else:
+            body["singleChatReceiver"] = json.dumps({"userId": receiver_staff_id})
+        await self._with_token("send card", "POST", CARD_SEND_PATH, body)
+
+    async def update_card(self, card_biz_id: str, card_data: dict[str, Any]) -> None:
+        """Replace the data of a card this robot sent."""
+        body = {"cardBizId": card_biz_id, "cardData": json.dumps(card_data, ensure_ascii=False)}
+        await self._with_token("update card", "PUT", CARD_UPDATE_PATH, body)
+
+    # session webhook ---------------------------------------------------------------------
+    async def reply(self, session_webhook: str, body: dict[str, Any]) -> None:
+        """Post a text/markdown message to a message's session webhook (no token needed)."""
+        if not session_webhook:
+            raise WebhookError("the message has no session webhook")
+        answer = await call_json(self.session, "session webhook reply", "POST", session_webhook, body, self.timeout)
+        errcode = answer.get("errcode", 0)
+        if errcode not in (0, "0", None):
+            raise WebhookError(f"session webhook refused the reply: errcode {errcode} {answer.get('errmsg', '')}".strip())

@@ -1,0 +1,80 @@
+"""The service the supervisor starts and stops: one DingTalk robot on the supervisor's loop.
+
+start() wires the parts and returns at once (connecting happens in a task); stop() cancels
+the connection loop (the socket closes within a second), ends the answers in flight and
+closes the HTTP session.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from runtime.logs import instance_logger
+from runtime.redaction import redactor
+from runtime.service import ServiceContext
+
+from .answering import Answerer
+from .connection import StreamConnection
+from .handler import ROBOT_TOPICS, RobotHandler
+from .http import make_session
+from .openapi import DingTalkApi
+from .settings import RobotSettings
+from .status import RobotStatus
+
+STOP_SOCKET_WAIT = 1.0
+STOP_ANSWERS_GRACE = 1.0
+
+
+class DingTalkRobot:
+    """A DingTalk Stream robot answering with an agent of the same app."""
+
+    def __init__(self, full_name: str, settings: RobotSettings, app: Any) -> None:
+        self.full_name = full_name
+        self.settings = settings
+        self.app = app
+        self.status: RobotStatus | None = None
+        self.connection: StreamConnection | None = None
+        self.handler: RobotHandler | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._session = None
+        self.log = instance_logger(full_name)
+
+    async def start(self, context: ServiceContext) -> None:
+        settings = self.settings
+        redactor.add(settings.client_secret)
+        self.log = context.logger
+        self.status = RobotStatus(context.update)
+        self._session = make_session(settings.proxy, settings.http_timeout)
+        api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout)
+        answerer = Answerer(self.full_name, settings, api, context.storage, self._agent, self.log, self.status.error)
+        self.handler = RobotHandler(self.full_name, settings, api, context.storage, answerer, self.status, self.log)
+        self.connection = StreamConnection(api, settings, ROBOT_TOPICS, self.handler.on_callback, self.status, self.log, holder=self.full_name)
+        self.log.info(
+            "starting: clientId %s, agent %s, %s replies%s",
+            settings.client_id,
+            settings.agent,
+            settings.reply_mode,
+            f", proxy {settings.proxy.split('@')[-1]}" if settings.proxy else "",
+        )
+        self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
+
+    async def _agent(self) -> Any:
+        """The configured agent (loading may build an index: off the loop)."""
+        agent = await asyncio.to_thread(self.app.getElement, self.settings.agent)
+        if not callable(getattr(agent, "stream", None)):
+            raise TypeError(f"{self.settings.agent} is not an agent with stream(question, chat_id)")
+        return agent
+
+    async def stop(self) -> None:
+        started = time.monotonic()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=STOP_SOCKET_WAIT)
+            if not self._task.done() and self.connection is not None:
+                await self.connection.close()
+        if self.handler is not None:
+            await self.handler.stop(STOP_ANSWERS_GRACE)
+        if self._session is not None:
+            await self._session.close()
+        self.log.info("stopped in %.0f ms", (time.monotonic() - started) * 1000)

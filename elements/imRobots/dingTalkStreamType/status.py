@@ -1,0 +1,109 @@
+"""What the editor shows about a robot, reported through the supervisor's ServiceContext.
+
+Detail keys: connection ("connecting" | "connected" | "backing_off"), connectedSince,
+lastFrameAt, reconnects, answersInFlight, messagesHandled, lastError, nextRetryAt (epoch
+seconds). Refused credentials put the instance in state `error`; a connection puts it back
+to `running`.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+CONNECTING = "connecting"
+CONNECTED = "connected"
+BACKING_OFF = "backing_off"
+FRAME_REPORT_EVERY = 1.0  # seconds: lastFrameAt is reported at most this often
+
+
+class RobotStatus:
+    """Counters and connection state; every change is pushed through `update`."""
+
+    def __init__(self, update: Callable[..., None], clock: Callable[[], float] = time.time) -> None:
+        self._update = update
+        self._clock = clock
+        self.connection = CONNECTING
+        self.connected_since: float | None = None
+        self.last_frame_at: float | None = None
+        self.connections = 0
+        self.answers_in_flight = 0
+        self.messages_handled = 0
+        self.last_error = ""
+        self.next_retry_at: float | None = None
+        self._frame_reported = 0.0
+        self._in_error = False
+
+    @property
+    def reconnects(self) -> int:
+        return max(0, self.connections - 1)
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "connection": self.connection,
+            "connectedSince": self.connected_since,
+            "lastFrameAt": self.last_frame_at,
+            "reconnects": self.reconnects,
+            "answersInFlight": self.answers_in_flight,
+            "messagesHandled": self.messages_handled,
+            "lastError": self.last_error,
+            "nextRetryAt": self.next_retry_at,
+        }
+
+    def _push(self, **state: Any) -> None:
+        self._update(**state, **self.detail())
+
+    # connection ------------------------------------------------------------------------
+    def connecting(self) -> None:
+        self.connection = CONNECTING
+        self.next_retry_at = None
+        self._push()
+
+    def connected(self) -> None:
+        now = self._clock()
+        self.connection = CONNECTED
+        self.connected_since = now
+        self.last_frame_at = now
+        self.connections += 1
+        self.next_retry_at = None
+        self._in_error = False
+        self._push(state="running", message="")
+
+    def backing_off(self, error: str, delay: float, refused: bool = False) -> None:
+        """Disconnected or refused; the next attempt is in `delay` seconds."""
+        self.connection = BACKING_OFF
+        self.connected_since = None
+        self.last_error = error
+        self.next_retry_at = self._clock() + delay
+        if refused:
+            self._in_error = True
+            self._push(state="error", message=error)
+        elif self._in_error:
+            self._push()
+        else:
+            self._push(message=f"reconnecting: {error}")
+
+    def frame(self) -> None:
+        now = self._clock()
+        self.last_frame_at = now
+        if now - self._frame_reported >= FRAME_REPORT_EVERY:
+            self._frame_reported = now
+            self._push()
+
+    # answers ---------------------------------------------------------------------------
+    def message_handled(self) -> None:
+        self.messages_handled += 1
+        self._push()
+
+    def answer_started(self) -> None:
+        self.answers_in_flight += 1
+        self._push()
+
+    def answer_finished(self) -> None:
+        self.answers_in_flight = max(0, self.answers_in_flight - 1)
+        self._push()
+
+    def error(self, text: str) -> None:
+        """Remember the newest error without changing the state (e.g. a failed answer)."""
+        self.last_error = text
+        self._push()
