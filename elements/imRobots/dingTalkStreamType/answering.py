@@ -57,7 +57,7 @@ class Answerer:
                 await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings.apology_text), STOP_FINISH_TIMEOUT)
             raise
         await self._end(incoming, card, text, outcome, apology)
-        updates = f", {card.updates} card updates" if card else ""
+        updates = f", {card.updates} card update{'' if card.updates == 1 else 's'}" if card else ""
         self.log.info(
             "%s msgId %s in %.0f ms: %d chars%s",
             "answered" if outcome == records.ANSWERED else f"ended ({outcome})",

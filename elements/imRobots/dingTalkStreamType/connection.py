@@ -50,7 +50,7 @@ class StreamConnection:
         status: RobotStatus,
         logger: logging.Logger,
         holder: str = "",
-        claim_wait: float = 5.0,
+        claim_wait: float = 1.0,
     ) -> None:
         self.api = api
         self.settings = settings

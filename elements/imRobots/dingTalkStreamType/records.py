@@ -54,25 +54,24 @@ class Feedback:
 
 def store_feedback(storage: Storage, feedback: Feedback) -> bool:
     """Store a press with the question and answer it rates; False when the same user already
-    pressed the same button on the same answer."""
+    pressed the same button on the same answer.
+
+    One INSERT ... SELECT statement: a read-then-write transaction would fail with "database
+    is locked" when another write lands in between (SQLite cannot upgrade a stale snapshot).
+    """
     with storage.connect() as conn:
-        row = conn.execute(
-            "SELECT conversation_id, question, answer FROM message_log WHERE robot = ? AND msg_id = ?",
-            (feedback.robot, feedback.msg_id),
-        ).fetchone()
-        conversation_id = (row["conversation_id"] if row else "") or feedback.conversation_id
         cursor = conn.execute(
             "INSERT OR IGNORE INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                feedback.robot,
-                conversation_id,
-                feedback.user_id,
-                feedback.msg_id,
-                row["question"] if row else "",
-                (row["answer"] or "") if row else "",
-                feedback.rating,
-                time.time(),
-            ),
+            " SELECT :robot, COALESCE(NULLIF(m.conversation_id, ''), :conversation), :user, :msg, COALESCE(m.question, ''),"
+            " COALESCE(m.answer, ''), :rating, :now"
+            " FROM (SELECT 1) LEFT JOIN message_log AS m ON m.robot = :robot AND m.msg_id = :msg",
+            {
+                "robot": feedback.robot,
+                "conversation": feedback.conversation_id,
+                "user": feedback.user_id,
+                "msg": feedback.msg_id,
+                "rating": feedback.rating,
+                "now": time.time(),
+            },
         )
         return cursor.rowcount == 1

@@ -1,0 +1,210 @@
+"""Answering through the real SDK parsers and the simulator: cards, markdown, failures, feedback."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from elements.imRobots.dingTalkStreamType.cards import card_ids
+from simulator.frames import iter_buttons
+
+
+def final_of(sim, card_biz_id, timeout=5.0):
+    """The card's last version once it has buttons or stops changing."""
+    return sim.wait_for(lambda: _settled(sim, card_biz_id), timeout, message="card never settled")
+
+
+def _settled(sim, card_biz_id):
+    versions = sim.card_versions(card_biz_id)
+    text = versions[-1]["contents"][0]["text"] if versions else ""
+    if len(versions) > 1 and (iter_buttons(versions[-1]) or "Sorry" in text or "offline" in text):
+        return versions[-1]
+    return None
+
+
+def markdown_of(card):
+    return card["contents"][0]["text"]
+
+
+def test_a_question_gets_a_thinking_card_throttled_updates_and_a_final_card_with_feedback_buttons(world):
+    sim = world.sim
+    agent = world.agent(chunks=[f"w{i} " for i in range(12)], delaySeconds=0.02)
+    bot = world.robot(agent, maxCardUpdates=4, updateEveryChunks=2, updateIntervalSeconds=60, thinkingText="Let me think…")
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "How do I reset my password?")
+    card = sim.wait_for_card(msg)
+    final = final_of(sim, card.card_biz_id)
+    versions = sim.card_versions(card.card_biz_id)
+    assert markdown_of(versions[0]) == "Let me think…"
+    assert all(v["header"]["title"]["text"] == "How do I reset my password?" for v in versions)
+    assert len(versions) - 1 == 4  # maxCardUpdates, the final one included
+    assert markdown_of(final) == "".join(f"w{i} " for i in range(12))
+    assert [b["label"]["text"] for b in iter_buttons(final)] == ["😄 Very helpful", "😊 Helpful", "🙂 Somewhat helpful", "😅 Not helpful"]
+    for version in versions:
+        ids = card_ids(version)
+        assert len(ids) == len(set(ids)), ids
+    assert card.conversation_type == "1" and card.receiver_user_id == "demo-user"
+    time.sleep(0.1)
+    [row] = world.rows("SELECT * FROM message_log WHERE robot = ?", bot)
+    assert (row["msg_id"], row["outcome"], row["answer"]) == (msg, "answered", markdown_of(final))
+    assert any("answered msgId" in line and "4 card updates" in line for line in world.logs(bot))
+
+
+def test_updates_follow_the_interval_when_chunks_trickle(world):
+    sim = world.sim
+    agent = world.agent(chunks=[f"c{i}" for i in range(8)], delaySeconds=0.1)
+    bot = world.robot(agent, updateEveryChunks=1000, updateIntervalSeconds=0.25, maxCardUpdates=20)
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "slow one")
+    card = sim.wait_for_card(msg)
+    final_of(sim, card.card_biz_id)
+    updates = len(sim.card_versions(card.card_biz_id)) - 1
+    assert 3 <= updates <= 5  # 0.8 s of chunks / 0.25 s, plus the final card
+
+
+def test_markdown_mode_answers_through_the_session_webhook(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["**bold** ", "answer"]), replyMode="markdown")
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "plain please")
+    reply = sim.wait_for_reply(msg)
+    assert reply.errcode == 0
+    assert reply.body["msgtype"] == "markdown" and reply.body["markdown"]["text"] == "**bold** answer"
+    assert sim.cards() == []
+
+
+def test_without_card_permission_the_answer_falls_back_to_markdown_and_the_log_says_why(world):
+    sim = world.sim
+    sim.set_card_permission("dingdemo", False)
+    bot = world.robot(world.agent(chunks=["fallback answer"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "cards?")
+    reply = sim.wait_for_reply(msg)
+    assert reply.body["markdown"]["text"] == "fallback answer"
+    line = world.wait_log(bot, "cannot send the card")
+    assert "HTTP 403" in line and "markdown" in line
+
+
+def test_an_agent_that_raises_ends_the_card_with_its_apology_and_logs_the_detail(world):
+    sim = world.sim
+    agent = world.agent(chunks=["partial ", "never"], raiseAfter=1, userMessage="The helpdesk is offline.")
+    bot = world.robot(agent)
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "will fail")
+    card = sim.wait_for_card(msg)
+    final = final_of(sim, card.card_biz_id)
+    assert "partial" in markdown_of(final) and "The helpdesk is offline." in markdown_of(final)
+    assert not iter_buttons(final)
+    assert "scripted failure after 1 chunks" in world.wait_log(bot, "failed on msgId")
+    sim.wait_for(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "failed"}])
+    assert "scripted failure" in world.status(bot).detail["lastError"]
+
+
+def test_an_agent_past_the_timeout_ends_the_card_with_the_apology(world):
+    sim = world.sim
+    bot = world.robot(world.agent(hang=True), answerTimeoutSeconds=0.3, apologyText="Sorry, that took too long.")
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "hang")
+    card = sim.wait_for_card(msg)
+    final = final_of(sim, card.card_biz_id)
+    assert markdown_of(final) == "Sorry, that took too long."
+    assert "took longer than 0.3 s" in world.wait_log(bot, "took longer")
+    sim.wait_for(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "timeout"}])
+
+
+def test_past_the_concurrency_bound_the_user_is_told_to_try_again(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["slow"], delaySeconds=1.0), maxConcurrentAnswers=2, busyText="Busy, try again soon.")
+    world.start(bot)
+    first, second = sim.send_message("dingdemo", "one"), sim.send_message("dingdemo", "two")
+    world.wait_status(bot, lambda s: s.detail["answersInFlight"] == 2)
+    third = sim.send_message("dingdemo", "three")
+    reply = sim.wait_for_reply(third, timeout=0.8)
+    assert reply.body == {"msgtype": "text", "text": {"content": "Busy, try again soon."}}
+    for msg in (first, second):
+        final_of(sim, sim.wait_for_card(msg).card_biz_id)
+    assert len(sim.cards()) == 2
+    world.wait_status(bot, lambda s: s.detail["answersInFlight"] == 0)
+
+
+def test_a_redelivered_message_is_acked_again_but_answered_once(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["once"], delaySeconds=0.3))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "only once")
+    sim.wait_for_ack(msg)
+    assert sim.redeliver(msg)  # while the answer is still running
+    card = sim.wait_for_card(msg)
+    final_of(sim, card.card_biz_id)
+    assert sim.redeliver(msg)  # and after it finished
+    sim.wait_for(lambda: len(sim.acks(message_id=sim.deliveries_of(msg)[0].message_id)) == 3)
+    time.sleep(0.2)
+    assert len(sim.cards()) == 1 and sim.webhook_replies() == []
+    assert sum("delivered again" in line for line in world.logs(bot)) == 2
+    assert world.status(bot).detail["messagesHandled"] == 1
+
+
+def test_group_messages_mention_the_sender_and_single_chats_go_to_the_sender(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["echo: {question}"]))
+    world.start(bot)
+    in_group = sim.send_message("dingdemo", "hello group", conversation_type="2", sender_staff_id="alice", sender_nick="Alice")
+    group_card = sim.wait_for_card(in_group)
+    final = final_of(sim, group_card.card_biz_id)
+    assert markdown_of(final) == "echo: hello group"  # the @mention's leading space is gone
+    assert group_card.conversation_type == "2"
+    assert json.loads(group_card.send_options["atUserListJson"]) == [{"nickName": "Alice", "userId": "alice"}]
+    single = sim.send_message("dingdemo", "hello me", sender_staff_id="bob", sender_nick="Bob")
+    single_card = sim.wait_for_card(single)
+    final_of(sim, single_card.card_biz_id)
+    assert single_card.conversation_type == "1" and single_card.receiver_user_id == "bob"
+    assert "atUserListJson" not in single_card.send_options
+
+
+def test_rich_text_is_answered_from_its_text_parts(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["echo: {question}"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "rich question", msgtype="richText", file_bytes=b"png")
+    final = final_of(sim, sim.wait_for_card(msg).card_biz_id)
+    assert markdown_of(final) == "echo: rich question"
+
+
+@pytest.mark.parametrize("msgtype", ["picture", "file", "audio"])
+def test_a_message_without_text_gets_a_polite_text_only_reply(world, msgtype):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["unused"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "", msgtype=msgtype, conversation_type="2", sender_staff_id="carol")
+    reply = sim.wait_for_reply(msg)
+    assert reply.body["msgtype"] == "text" and "only read text" in reply.body["text"]["content"]
+    assert reply.body["at"] == {"atUserIds": ["carol"]}
+    assert sim.cards() == []
+
+
+def test_feedback_presses_are_stored_once_with_question_and_answer(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["42"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "meaning of life?", sender_staff_id="dave")
+    card = sim.wait_for_card(msg)
+    final_of(sim, card.card_biz_id)
+    key = card.card_biz_id[:16]
+    presses = [
+        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        sim.press_button(card.card_biz_id, label="😅 Not helpful"),
+        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}", user_id="erin"),
+    ]
+    for message_id in presses:
+        sim.wait_for_ack(message_id)
+    sim.wait_for(lambda: sum("feedback" in line for line in world.logs(bot)) >= 4)
+    rows = world.rows("SELECT robot, conversation_id, user_id, message_id, question, answer, rating FROM feedback ORDER BY user_id, rating")
+    conversation = card.conversation_id
+    assert rows == [
+        {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
+        {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "notHelpful"},
+        {"robot": bot, "conversation_id": conversation, "user_id": "erin", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
+    ]
+    assert any("(already counted)" in line for line in world.logs(bot))

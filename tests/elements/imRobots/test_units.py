@@ -1,0 +1,143 @@
+"""The pure parts: schema contract, settings, throttle, backoff, dedup, cards, message kinds."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from elements.imRobots.dingTalkStreamType import cards
+from elements.imRobots.dingTalkStreamType.backoff import Backoff
+from elements.imRobots.dingTalkStreamType.dedup import SeenMessages
+from elements.imRobots.dingTalkStreamType.messages import EMPTY, NOT_TEXT, TEXT, parse_incoming
+from elements.imRobots.dingTalkStreamType.settings import FeedbackButton, RobotSettings
+from elements.imRobots.dingTalkStreamType.throttle import CardUpdateThrottle
+from runtime.config_schema import apply_defaults, is_secret, validate_config
+from runtime.errors import ConfigInvalidError
+
+TYPE_DIR = Path(__file__).resolve().parents[3] / "elements" / "imRobots" / "dingTalkStreamType"
+SCHEMA = json.loads((TYPE_DIR / "config.schema.json").read_text())
+MINIMAL = {"agent": "aiagents.helpdesk", "clientId": "dingdemo", "clientSecret": "demo-secret"}
+
+
+def _properties(node):
+    for key, prop in node.get("properties", {}).items():
+        yield key, prop
+        yield from _properties(prop)
+
+
+def test_every_field_has_a_title_and_a_description_and_the_contract_marks():
+    for key, prop in _properties(SCHEMA):
+        assert prop.get("title") and prop.get("description"), key
+    props = SCHEMA["properties"]
+    assert SCHEMA["required"] == ["agent", "clientId", "clientSecret"]
+    assert props["agent"]["x-element-ref"] == "aiagents.Meta"
+    assert is_secret(props["clientSecret"]) and not is_secret(props["clientId"])
+    assert props["replyMode"]["enum"] == ["card", "markdown"]
+    assert set(SCHEMA["x-order"]) == set(props)
+    e_json = json.loads((TYPE_DIR / "e.json").read_text())
+    assert e_json["type"] == "imRobots.Meta" and e_json["service"] is True and e_json["backendBundleEntry"] == "."
+
+
+def test_defaults_give_the_seed_budget_and_feedback_buttons():
+    config = apply_defaults(SCHEMA, dict(MINIMAL))
+    validate_config(SCHEMA, config, "imRobots.x")
+    settings = RobotSettings.from_config(config)
+    assert (settings.max_card_updates, settings.update_interval, settings.update_every_chunks) == (20, 2.0, 5)
+    assert settings.reply_mode == "card" and settings.proxy == ""
+    assert [b.rating for b in settings.feedback_buttons] == ["veryHelpful", "helpful", "somewhatHelpful", "notHelpful"]
+    assert settings.dedup_seconds >= 600 and settings.reconnect_min == 1 and settings.reconnect_max == 60
+
+
+def test_feedback_labels_are_configurable_and_empty_ones_hidden():
+    config = apply_defaults(SCHEMA, {**MINIMAL, "feedbackButtons": {"helpful": "👍", "notHelpful": "👎", "veryHelpful": "", "somewhatHelpful": ""}})
+    assert RobotSettings.from_config(config).feedback_buttons == (FeedbackButton("helpful", "👍"), FeedbackButton("notHelpful", "👎"))
+    off = apply_defaults(SCHEMA, {**MINIMAL, "feedbackButtons": {"enabled": False}})
+    assert RobotSettings.from_config(off).feedback_buttons == ()
+
+
+@pytest.mark.parametrize("bad", [{"replyMode": "voice"}, {"proxy": "ftp://x:1"}, {"maxCardUpdates": 0}, {"advanced": {"dedupMinutes": 5}}, {"colour": "red"}])
+def test_bad_values_are_refused_with_the_field_named(bad):
+    config = apply_defaults(SCHEMA, {**MINIMAL, **bad})
+    with pytest.raises(ConfigInvalidError) as error:
+        validate_config(SCHEMA, config, "imRobots.x")
+    assert "config.json" in str(error.value)
+
+
+def test_proxy_accepts_socks5_and_http_urls():
+    for proxy in ("socks5://127.0.0.1:1080", "http://user:pw@proxy.local:3128", ""):
+        validate_config(SCHEMA, apply_defaults(SCHEMA, {**MINIMAL, "proxy": proxy}), "imRobots.x")
+
+
+def test_throttle_never_exceeds_the_budget_and_reserves_the_final_update():
+    throttle = CardUpdateThrottle(max_updates=4, interval=100, every_chunks=2, now=0)
+    due = [throttle.chunk(0) for _ in range(3)]
+    assert due == [False, True, True]  # pending stays 2+ until an update goes out
+    sent = 0
+    for t in range(100):
+        if throttle.chunk(t):
+            throttle.updated(t)
+            sent += 1
+    throttle.finished()
+    assert sent == 3 and throttle.used == 4
+
+
+def test_throttle_updates_after_the_interval_even_with_few_chunks():
+    throttle = CardUpdateThrottle(max_updates=20, interval=2, every_chunks=5, now=0)
+    assert throttle.chunk(1.0) is False
+    assert throttle.chunk(2.5) is True
+    throttle.updated(2.5)
+    assert throttle.chunk(3.0) is False
+    one = CardUpdateThrottle(max_updates=1, interval=0, every_chunks=1, now=0)
+    assert one.chunk(10) is False  # the only update is the final one
+
+
+def test_backoff_grows_from_about_one_second_to_the_ceiling_with_jitter():
+    backoff = Backoff(1, 60, rng=random.Random(7))
+    delays = [backoff.next() for _ in range(10)]
+    assert 0.8 <= delays[0] <= 1.2 and 1.6 <= delays[1] <= 2.4
+    assert all(d <= 60 for d in delays) and delays[-1] >= 48
+    assert len({round(d, 6) for d in delays[-3:]}) > 1  # jittered, not lock-step
+    backoff.reset()
+    assert backoff.next() <= 1.2
+
+
+def test_seen_messages_answer_once_within_the_ttl():
+    now = [0.0]
+    seen = SeenMessages(ttl=600, clock=lambda: now[0])
+    assert seen.first_time("m1") and not seen.first_time("m1")
+    now[0] = 599
+    assert not seen.first_time("m1")
+    now[0] = 1300
+    assert seen.first_time("m1") and len(seen) == 1
+
+
+def test_every_id_in_a_final_card_is_unique():
+    buttons = tuple(FeedbackButton(r, r.upper()) for r in ("veryHelpful", "helpful", "somewhatHelpful", "notHelpful"))
+    card = cards.final_card("q?", "the answer", "k1", "msg1", buttons)
+    ids = cards.card_ids(card)
+    assert len(ids) == len(set(ids)) == 3 + 2 * len(buttons)
+    values = [json.loads(b["value"]) for b in card["contents"][2]["actions"]]
+    assert values[1] == {"action": "feedback", "rating": "helpful", "msgId": "msg1"}
+    assert cards.thinking_card("x" * 500, "…", "k")["header"]["title"]["text"].endswith("…")
+
+
+def _message(**extra):
+    data = {"msgId": "m1", "conversationId": "c1", "conversationType": "1", "senderStaffId": "s1", "senderId": "$x", "senderNick": "Sam",
+            "sessionWebhook": "http://127.0.0.1/hook", "robotCode": "dingdemo"}
+    data.update(extra)
+    return parse_incoming(data)
+
+
+def test_message_kinds_text_group_rich_text_and_others():
+    group = _message(msgtype="text", text={"content": "  what is up "}, conversationType="2")
+    assert (group.kind, group.question, group.in_group) == (TEXT, "what is up", True)
+    rich = _message(msgtype="richText", content={"richText": [{"text": "part one "}, {"downloadCode": "x"}, {"text": "part two"}]})
+    assert (rich.kind, rich.question) == (TEXT, "part one part two")
+    for msgtype, content in (("picture", {"downloadCode": "d"}), ("file", {"downloadCode": "d", "fileName": "a.txt"}), ("audio", {"downloadCode": "d"})):
+        assert _message(msgtype=msgtype, content=content).kind == NOT_TEXT
+    assert _message(msgtype="richText", content={"richText": [{"downloadCode": "x"}]}).kind == NOT_TEXT
+    assert _message(msgtype="text", text={"content": "   "}).kind == EMPTY
+    assert _message(msgtype="text").kind == EMPTY  # no text key: the SDK would raise KeyError
+    assert _message(msgtype="text", text={"content": "hi"}, conversationType="1").chat_id == "c1/s1"

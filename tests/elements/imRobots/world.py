@@ -1,0 +1,86 @@
+"""A temp app with robots and a scripted agent, run by a real Supervisor against the simulator."""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from runtime.app import App
+from runtime.logs import ring_buffer
+from runtime.service import InstanceStatus
+from runtime.supervisor import Supervisor
+from simulator.thread import SimulatorThread
+from tests.support.elements import copy_fixture, instance, write_element
+
+ROBOT_TYPE = "imRobots.dingTalkStreamType"
+AGENT_TYPE = "aiagents.scriptedType"
+# Fast timings so reconnects and dead sockets take tenths of a second, not minutes.
+FAST = {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.4, "heartbeatSeconds": 0.6, "httpTimeoutSeconds": 2}
+
+
+class RobotWorld:
+    """The app dir, the simulator and (once started) the supervisor of one test."""
+
+    def __init__(self, app_dir: Path, sim: SimulatorThread) -> None:
+        self.app_dir = app_dir
+        self.sim = sim
+        self._supervisor: Supervisor | None = None
+        copy_fixture("scripted_agent", app_dir)
+
+    def agent(self, name: str = "", **config: Any) -> str:
+        """Write an instance of the scripted agent; returns its fullName."""
+        full_name = f"aiagents.{name or 'scripted_' + uuid.uuid4().hex[:6]}"
+        write_element(self.app_dir, full_name, instance(AGENT_TYPE, at_start=False), config)
+        return full_name
+
+    def robot(self, agent: str, client_id: str = "dingdemo", secret: str = "demo-secret", name: str = "", **config: Any) -> str:
+        """Write a robot instance (fast timings unless `advanced` is given); returns its fullName."""
+        full_name = f"imRobots.{name or 'bot_' + uuid.uuid4().hex[:6]}"
+        body = {"agent": agent, "clientId": client_id, "clientSecret": secret, "advanced": dict(FAST), **config}
+        write_element(self.app_dir, full_name, instance(ROBOT_TYPE), body)
+        return full_name
+
+    @property
+    def supervisor(self) -> Supervisor:
+        if self._supervisor is None:
+            self._supervisor = Supervisor(App(self.app_dir))
+        return self._supervisor
+
+    @property
+    def storage(self):
+        return self.supervisor.app.storage
+
+    def start(self, full_name: str, connected: bool = True) -> InstanceStatus:
+        status = self.supervisor.start(full_name)
+        assert status.state in ("running", "error"), status
+        if connected:
+            self.wait_status(full_name, lambda s: s.detail.get("connection") == "connected")
+        return self.supervisor.status(full_name)
+
+    def status(self, full_name: str) -> InstanceStatus:
+        return self.supervisor.status(full_name)
+
+    def wait_status(self, full_name: str, predicate, timeout: float = 5.0) -> InstanceStatus:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(full_name)
+            if predicate(status):
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"status never matched: {status}")
+            time.sleep(0.02)
+
+    def logs(self, full_name: str) -> list[str]:
+        return [e.message for e in ring_buffer().recent(full_name)]
+
+    def wait_log(self, full_name: str, text: str, timeout: float = 5.0) -> str:
+        return self.sim.wait_for(lambda: next((m for m in self.logs(full_name) if text in m), None), timeout, message=f"no log line with {text!r}: {self.logs(full_name)}")
+
+    def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        with self.storage.connect() as conn:
+            return [dict(r) for r in conn.execute(sql, args).fetchall()]
+
+    def close(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.shutdown(timeout=5.0)
