@@ -1,16 +1,32 @@
 """Creating instance folders: `e.json` + `config.json` + `__init__.py`, from the Type's schema."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
 from .app import App
 from .config_schema import defaults_of
-from .errors import ElementError, InvalidNameError, UnknownTypeError
-from .json_files import write_json_atomic, write_text_atomic
+from .elements import Element, element_validator
+from .errors import (
+    ConcurrentEditError,
+    ElementError,
+    InvalidNameError,
+    SchemaViolationError,
+    UnknownElementError,
+    UnknownTypeError,
+)
+from .json_files import read_json, write_json_atomic, write_text_atomic
 from .names import family_of, folder_of, is_full_name, is_identifier
-from .resolution import TYPE
+from .resolution import INSTANCE, TYPE
+
+INSTANCE_FILES = ("e.json", "config.json")
+_WRITE_LOCK = threading.Lock()
 
 
 def instance_full_name(type_name: str, name: str) -> str:
@@ -84,3 +100,126 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except json.JSONDecodeError:
         value = raw
     return key.strip(), value
+
+
+# editing existing instances --------------------------------------------------------------
+def editable_instance(app: App, full_name: str) -> Element:
+    """The instance element if this app may change it (an instance in the app folder), else raise."""
+    if not is_full_name(full_name) or full_name not in app.elements:
+        raise UnknownElementError(full_name, "", "no such element in this app")
+    element = app.elements[full_name]
+    if app.kind(full_name) != INSTANCE:
+        raise ElementError(full_name, "", "only instances can be edited, renamed, copied or deleted")
+    if element.root.origin != "app":
+        raise ElementError(full_name, "", "is shipped with Element Studio and cannot be changed; duplicate it into your app instead")
+    return element
+
+
+def file_fingerprint(folder: Path, key: bytes = b"", files: tuple[str, ...] = INSTANCE_FILES) -> str:
+    """A digest of an instance's files as they are now, taken when a form opens and compared at
+    save so a file changed on disk meanwhile is never overwritten. Keyed (blake2b, key of at most
+    64 bytes) because it travels in the page: unkeyed, it would let anyone test guesses of a
+    secret in config.json against it."""
+    digest = hashlib.blake2b(key=key[:64], digest_size=16)
+    for name in files:
+        path = folder / name
+        digest.update(name.encode() + b"\0")
+        digest.update(b"1" + path.read_bytes() if path.is_file() else b"0")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def save_instance(
+    app: App,
+    full_name: str,
+    descriptor: dict[str, Any],
+    config: dict[str, Any],
+    expected_fingerprint: str | None = None,
+    key: bytes = b"",
+) -> str:
+    """Write e.json and config.json atomically and return the new fingerprint; refuse (writing
+    nothing) when either file changed since `expected_fingerprint` was taken."""
+    element = editable_instance(app, full_name)
+    if descriptor.get("type") != element.type:
+        raise ElementError(full_name, "e.json field type", "cannot be changed by a save (create a new instance of the other Type)")
+    errors = sorted(element_validator().iter_errors(descriptor), key=lambda e: list(e.path))
+    if errors:
+        where = "e.json" + (f" field {'.'.join(str(p) for p in errors[0].path)}" if errors[0].path else "")
+        raise SchemaViolationError(full_name, where, errors[0].message)
+    with _WRITE_LOCK:
+        if expected_fingerprint is not None and file_fingerprint(element.folder, key) != expected_fingerprint:
+            raise ConcurrentEditError(
+                full_name, "", "e.json or config.json changed on disk since the form was opened; nothing was written (reload to see the new version)"
+            )
+        write_json_atomic(element.folder / "e.json", descriptor)
+        write_json_atomic(element.folder / "config.json", config)
+        fingerprint = file_fingerprint(element.folder, key)
+    app.refresh()
+    return fingerprint
+
+
+def rename_instance(app: App, full_name: str, new_name: str) -> str:
+    """Move an instance folder to a new name in the same family folder; returns the new fullName."""
+    element = editable_instance(app, full_name)
+    parent = full_name.rsplit(".", 1)[0]
+    new_full_name = new_name if "." in new_name else f"{parent}.{new_name}"
+    if not is_full_name(new_full_name):
+        bad = next((p for p in new_full_name.split(".") if not is_identifier(p)), new_full_name)
+        raise InvalidNameError(new_full_name, "name", f"{bad!r} is not an identifier (letters, digits, _; not starting with a digit)")
+    if new_full_name.rsplit(".", 1)[0] != parent:
+        raise InvalidNameError(new_full_name, "name", f"a rename keeps the instance in {parent}; give a name without dots")
+    if new_full_name == full_name:
+        return full_name
+    target = folder_of(app.app_dir, new_full_name)
+    with _WRITE_LOCK:
+        if new_full_name in app.elements or target.exists():
+            raise ElementError(new_full_name, "", "an element with this fullName already exists")
+        os.rename(element.folder, target)
+    app.refresh()
+    return new_full_name
+
+
+def duplicate_instance(app: App, full_name: str, new_name: str | None = None) -> str:
+    """Copy an instance folder (config and secrets included) under a new free name; returns it."""
+    element = editable_instance(app, full_name)
+    parent, stem = full_name.rsplit(".", 1)
+    if new_name:
+        new_full_name = new_name if "." in new_name else f"{parent}.{new_name}"
+        if not is_full_name(new_full_name):
+            raise InvalidNameError(new_full_name, "name", "is not a valid fullName (dotted identifiers)")
+    else:
+        new_full_name = _free_name(app, parent, f"{stem}Copy")
+    target = folder_of(app.app_dir, new_full_name)
+    staging = target.parent / f".{target.name}.copying-{uuid.uuid4().hex[:8]}"
+    with _WRITE_LOCK:
+        if new_full_name in app.elements or target.exists():
+            raise ElementError(new_full_name, "", "an element with this fullName already exists")
+        shutil.copytree(element.folder, staging, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        try:
+            descriptor = read_json(staging / "e.json", new_full_name)
+            descriptor["title"] = f"{element.title} (copy)"
+            write_json_atomic(staging / "e.json", descriptor)
+            os.rename(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    app.refresh()
+    return new_full_name
+
+
+def delete_instance(app: App, full_name: str) -> None:
+    """Remove an instance folder: renamed out of sight first, so it vanishes at once and whole."""
+    element = editable_instance(app, full_name)
+    trash = element.folder.parent / f".{element.folder.name}.deleting-{uuid.uuid4().hex[:8]}"
+    with _WRITE_LOCK:
+        os.rename(element.folder, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+    app.refresh()
+
+
+def _free_name(app: App, parent: str, stem: str) -> str:
+    for number in range(1, 10_000):
+        candidate = f"{parent}.{stem}{number if number > 1 else ''}"
+        if candidate not in app.elements and not folder_of(app.app_dir, candidate).exists():
+            return candidate
+    raise ElementError(f"{parent}.{stem}", "", "no free name found")

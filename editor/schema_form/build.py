@@ -1,0 +1,293 @@
+"""Schema + value -> a tree of FormField: what the page shows for a Type's config.
+
+Pure: no Flask, no files. What the caller knows about the world comes in a FormContext:
+the names of defined environment variables (never their values), the instances a reference
+field may pick, the stored config (only to say whether a secret is set) and the posted form's
+markers when a section is re-rendered.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.templating import PLACEHOLDER
+
+from .model import EnvRef, FormField, Option
+from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
+from .schemas import (
+    branch_of,
+    choices,
+    controllers,
+    default_for,
+    detect_variant,
+    effective_object,
+    kind_of,
+    known_properties,
+    main_type,
+    ordered_properties,
+    resolve,
+    variant_label,
+    variant_schema,
+    variants_of,
+)
+from .secrets import strip_secrets
+from .state import UiState
+
+INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
+
+
+@dataclass
+class FormContext:
+    """Everything a form needs besides the schema and the value."""
+
+    prefix: str = "config"
+    env_names: frozenset[str] = frozenset()
+    refs: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    original: Any = MISSING
+    ui: UiState = field(default_factory=UiState)
+    errors: Mapping[str, list[str]] = field(default_factory=dict)
+    warnings: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+def build_form(schema: dict[str, Any], value: Any, context: FormContext | None = None) -> FormField:
+    """The whole config form for `value` (the root object's fieldset has no legend)."""
+    builder = _Builder(schema, context or FormContext())
+    return builder.field(schema, value if isinstance(value, dict) else {}, (), required=True, label="")
+
+
+def encode_choice(value: Any) -> str:
+    """How an enum value travels in a form: strings as themselves, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def env_refs(text: str, env_names: frozenset[str]) -> list[EnvRef]:
+    """The placeholders of a string and whether each variable is defined."""
+    names = list(dict.fromkeys(PLACEHOLDER.findall(text)))
+    return [EnvRef(name, name in env_names) for name in names]
+
+
+class _Builder:
+    def __init__(self, schema: dict[str, Any], context: FormContext) -> None:
+        self.root = schema
+        self.ctx = context
+        self.ui = context.ui
+
+    def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
+              read_only: bool = False, fresh: bool = False) -> FormField:
+        """One field for `node` at `path`, whatever its kind."""
+        node = resolve(self.root, node)
+        name = name_of(self.ctx.prefix, path)
+        shown_label = label if label is not None else str(node.get("title") or (humanize(path[-1]) if path else ""))
+        item = FormField(
+            kind="", name=name, id=html_id(name), path=path, label=shown_label,
+            help=str(node.get("description") or ""), required=required,
+            read_only=read_only or bool(node.get("readOnly")), advanced=bool(node.get("x-advanced")),
+            errors=list(self.ctx.errors.get(name, [])), warnings=list(self.ctx.warnings.get(name, [])),
+        )
+        if value is MISSING and fresh:
+            value = default_for(self.root, node)
+        kind = kind_of(self.root, node)
+        getattr(self, f"_{kind}")(item, node, value)
+        return item
+
+    # groups ------------------------------------------------------------------------------
+    def _object(self, item: FormField, node: dict[str, Any], value: Any, *, known: dict | None = None,
+                fresh: bool = False) -> None:
+        item.kind = "object"
+        current = value if isinstance(value, dict) else {}
+        merged = {**self.ui.json(item.name, "stash"), **current}
+        branch = branch_of(self.root, node, merged)
+        shown_branch = self.ui.first(marker(item.name, "branch"))
+        switched = fresh or (shown_branch is not None and shown_branch != branch)
+        effective = effective_object(self.root, node, branch)
+        shown = ordered_properties(effective)
+        watched = controllers(node)
+        for key in shown:
+            child = self.field(
+                effective["properties"][key], merged.get(key, MISSING), (*item.path, key),
+                required=key in effective.get("required", []), read_only=item.read_only,
+                fresh=switched and key not in merged,
+            )
+            if key in watched:
+                child.refreshes = item.id
+            item.children.append(child)
+        known = known if known is not None else known_properties(self.root, node)
+        if isinstance(value, dict):
+            item.hidden.append((marker(item.name, "object"), "1"))
+        if branch:
+            item.hidden.append((marker(item.name, "branch"), branch))
+        extra = {k: v for k, v in current.items() if k not in known}
+        if extra:
+            item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
+        stash = {}
+        for key, stashed in merged.items():
+            if key in known and key not in shown and kind_of(self.root, known[key]) != "secret":
+                stash[key] = strip_secrets(self.root, known[key], stashed)
+        if stash:
+            item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
+
+    def _variant(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        _, variants = variants_of(self.root, node)
+        shown = self.ui.index(item.name, "shown")
+        chosen = self.ui.index(item.name, "variant")
+        if chosen is None or chosen >= len(variants):
+            chosen = shown if shown is not None and shown < len(variants) else detect_variant(self.root, node, value)
+        switched = shown is not None and shown != chosen and shown < len(variants)
+        effective = variant_schema(self.root, node, chosen)
+        is_object = kind_of(self.root, effective) == "object"
+        stash = self.ui.json(item.name, "vstash")
+        if switched:
+            left = variant_schema(self.root, node, shown)
+            if not (is_object and kind_of(self.root, left) == "object"):
+                if value is not MISSING and kind_of(self.root, left) != "secret":
+                    stash[str(shown)] = strip_secrets(self.root, left, value)
+                value = stash.pop(str(chosen), MISSING)
+        item.kind = "variant"
+        item.id = f"{html_id(item.name)}-v"
+        item.options = [Option(str(i), variant_label(self.root, v, i), i == chosen) for i, v in enumerate(variants)]
+        item.extra = {"select_name": marker(item.name, "variant"), "select_id": html_id(marker(item.name, "variant"))}
+        item.hidden.append((marker(item.name, "shown"), str(chosen)))
+        if stash:
+            item.hidden.append((marker(item.name, "vstash"), json.dumps(stash, ensure_ascii=False)))
+        child = FormField(kind="", name=item.name, id=html_id(item.name), path=item.path, label=item.label,
+                          required=item.required, read_only=item.read_only, errors=item.errors, warnings=item.warnings)
+        item.errors, item.warnings = [], []
+        if value is MISSING and switched:
+            value = default_for(self.root, effective)
+        if is_object:
+            child.help = str(variants[chosen].get("description") or "")
+            self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched)
+            child.label = ""
+        else:
+            child = self.field(effective, value, item.path, required=item.required, label=item.label, read_only=item.read_only)
+            child.help = str(variants[chosen].get("description") or "")
+        item.children = [child]
+
+    def _array(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        item.kind = "array"
+        items_node = resolve(self.root, node["items"])
+        values = value if isinstance(value, list) else []
+        item_label = str(items_node.get("title") or "Item")
+        for index, entry in enumerate(values):
+            child = self.field(items_node, entry, (*item.path, index), required=True,
+                               label=f"{item_label} {index + 1}", read_only=item.read_only)
+            child.item_index, child.item_count = index, len(values)
+            item.children.append(child)
+        if isinstance(value, list):
+            item.hidden.append((marker(item.name, "array"), "1"))
+        item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
+        item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
+        item.add_label = f"Add {item_label[:1].lower() + item_label[1:]}" if item_label != "Item" else "Add item"
+
+    # scalars -----------------------------------------------------------------------------
+    def _string(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        text = _text(value)
+        item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text else "text"
+        item.input_type = INPUT_TYPES.get(str(node.get("format")), "text")
+        if item.input_type == "date" and text and not _iso_date(text):
+            item.input_type = "text"  # a date input would silently empty what it cannot parse
+        item.value = text
+        item.placeholder = _placeholder(node)
+        item.env = env_refs(text, self.ctx.env_names)
+        for keyword, attr in (("minLength", "minlength"), ("maxLength", "maxlength")):
+            if isinstance(node.get(keyword), int):
+                item.attrs[attr] = str(node[keyword])
+        if isinstance(node.get("pattern"), str):
+            item.attrs["pattern"] = f"(?:{node['pattern']})|.*\\{{\\{{.*\\}}\\}}.*"
+
+    def _ref(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        text = _text(value)
+        item.kind = "ref"
+        item.ref_family = str(node["x-element-ref"])
+        known = list(self.ctx.refs.get(item.ref_family, []))
+        item.options = [Option("", "Choose…", not text)]
+        for full_name, title in known:
+            shown = f"{title} ({full_name})" if title and title != full_name else full_name
+            item.options.append(Option(full_name, shown, full_name == text))
+        item.ref_found = any(full_name == text for full_name, _ in known)
+        if text and not item.ref_found:
+            item.options.append(Option(text, f"{text} (not found)", True))
+        item.value = text
+        item.env = env_refs(text, self.ctx.env_names)
+
+    def _integer(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        self._number(item, node, value, step="1")
+
+    def _number(self, item: FormField, node: dict[str, Any], value: Any, step: str = "any") -> None:
+        item.kind, item.input_type = "number", "number"
+        item.value = "" if value is MISSING or value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
+        item.attrs["step"] = str(node["multipleOf"]) if isinstance(node.get("multipleOf"), (int, float)) and step == "any" else step
+        for keyword, attr in (("minimum", "min"), ("exclusiveMinimum", "min"), ("maximum", "max"), ("exclusiveMaximum", "max")):
+            if isinstance(node.get(keyword), (int, float)) and not isinstance(node[keyword], bool):
+                item.attrs[attr] = str(node[keyword])
+        item.placeholder = _placeholder(node)
+
+    def _boolean(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        item.kind = "checkbox"
+        item.checked = value is True or (value is MISSING and node.get("default") is True)
+        item.hidden.append((marker(item.name, "set"), "1" if isinstance(value, bool) else ""))
+
+    def _enum(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        options = choices(self.root, node) or []
+        current = value if value is not MISSING else node.get("default", MISSING)
+        item.kind = "radios" if node.get("x-widget") == "radios" else "select"
+        if item.kind == "select" and (not item.required or current is MISSING):
+            item.options.append(Option("", "Choose…" if item.required else "—", current is MISSING))
+        for choice, label in options:
+            item.options.append(Option(encode_choice(choice), label, current is not MISSING and choice == current and type(choice) is type(current)))
+        if current is not MISSING and not any(o.selected for o in item.options):
+            item.options.append(Option(encode_choice(current), f"{_text(current)} (not allowed)", True))
+        item.value = encode_choice(current) if current is not MISSING else ""
+        item.hidden.append((marker(item.name, "set"), "" if value is MISSING else "1"))
+
+    def _const(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        item.kind = "const"
+        item.display = _text(node["const"])
+
+    def _secret(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        stored = get_at(self.ctx.original, item.path)
+        item.kind, item.input_type = "secret", "password"
+        item.secret_set = stored is not MISSING and stored not in (None, "")
+        item.secret_mode = self.ui.secret_mode(item.name) or ("keep" if item.secret_set else "replace")
+        if isinstance(stored, str) and PLACEHOLDER.fullmatch(stored.strip()):
+            item.secret_source = stored.strip()  # a placeholder names a variable; it holds no secret
+            item.env = env_refs(stored, self.ctx.env_names)
+        item.placeholder = str(node.get("x-placeholder") or "")
+        for keyword, attr in (("minLength", "minlength"), ("maxLength", "maxlength")):
+            if isinstance(node.get(keyword), int):
+                item.attrs[attr] = str(node[keyword])
+
+    def _any(self, item: FormField, node: dict[str, Any], value: Any) -> None:
+        item.kind = "json"
+        item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
+        item.help = (item.help + " " if item.help else "") + "Any JSON value."
+
+
+def _text(value: Any) -> str:
+    if value is MISSING or value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _placeholder(node: dict[str, Any]) -> str:
+    """x-placeholder, else the first example, else the default (what an empty field means)."""
+    if node.get("x-placeholder"):
+        return str(node["x-placeholder"])
+    examples = node.get("examples")
+    if isinstance(examples, list) and examples:
+        return _text(examples[0])
+    if "default" in node and node["default"] not in ("", None) and main_type(node) != "object":
+        return _text(node["default"])
+    return ""
+
+
+def _iso_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

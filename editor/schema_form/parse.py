@@ -1,0 +1,191 @@
+"""A posted form -> typed JSON, guided by the schema (the browser's strings become the JSON types).
+
+Rules that keep a save without edits from changing the file:
+- an empty optional field stays absent (unless the stored file or the default holds "");
+- a checkbox or select showing a default the file did not hold stays absent while unchanged;
+- a secret left on "keep" keeps the stored value, which never went to the browser.
+Text that cannot become the field's type (a number field holding "abc", broken JSON) is kept
+as typed, with a problem for that field, so the form can show it again with the error.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .build import encode_choice
+from .paths import MISSING, Path, get_at, marker, name_of
+from .schemas import (
+    choices,
+    effective_object,
+    kind_of,
+    known_properties,
+    ordered_properties,
+    resolve,
+    variant_schema,
+)
+from .state import UiState, as_lists
+
+INTEGER = re.compile(r"[+-]?\d+")
+
+
+@dataclass
+class Parsed:
+    """The typed value and the fields whose text could not be read (name -> message)."""
+
+    value: dict[str, Any]
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def parse_form(schema: dict[str, Any], form: Any, *, original: Any = MISSING, prefix: str = "config",
+               resolve_secrets: bool = True) -> Parsed:
+    """Typed JSON from a posted form. With `resolve_secrets=False` secrets are left out entirely
+    (for re-rendering a section, where a stored secret must not travel anywhere)."""
+    parser = _Parser(schema, UiState(as_lists(form)), original, prefix, resolve_secrets)
+    value = parser.value(schema, (), required=True)
+    return Parsed(value if isinstance(value, dict) else {}, parser.problems)
+
+
+class _Parser:
+    def __init__(self, schema: dict[str, Any], ui: UiState, original: Any, prefix: str, resolve_secrets: bool) -> None:
+        self.root = schema
+        self.ui = ui
+        self.original = original
+        self.prefix = prefix
+        self.resolve_secrets = resolve_secrets
+        self.problems: dict[str, str] = {}
+
+    def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False, known: dict | None = None) -> Any:
+        """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
+        node = resolve(self.root, node)
+        name = name_of(self.prefix, path)
+        if node.get("readOnly"):
+            return copy.deepcopy(get_at(self.original, path))  # never trust the browser with these
+        kind = kind_of(self.root, node)
+        if kind == "object":
+            return self._object(node, path, name, known)
+        if kind == "variant":
+            shown = self.ui.index(name, "shown")
+            if shown is None:
+                return MISSING
+            effective = variant_schema(self.root, node, shown)
+            return self.value(effective, path, required=required, in_array=in_array,
+                              known=known_properties(self.root, node))
+        if kind == "array":
+            return self._array(node, path, name)
+        if kind == "secret":
+            return self._secret(path, name)
+        if kind == "const":
+            return copy.deepcopy(node["const"])
+        raw = self.ui.first(name)
+        if kind == "boolean":
+            return self._boolean(node, name, raw, required or in_array)
+        if raw is None:
+            return MISSING
+        raw = raw.replace("\r\n", "\n")
+        if kind in ("string", "ref"):
+            return self._string(node, path, raw, required, in_array)
+        if raw.strip() == "":
+            return MISSING
+        if kind in ("integer", "number"):
+            return self._number(name, raw, kind)
+        if kind == "enum":
+            return self._enum(node, name, raw, required or in_array)
+        return self._json(name, raw)
+
+    def _object(self, node: dict[str, Any], path: Path, name: str, known: dict | None) -> Any:
+        present = self.ui.has(marker(name, "object"))
+        if path and not present and not self.ui.submitted_under(name):
+            return MISSING
+        branch = self.ui.first(marker(name, "branch"))
+        effective = effective_object(self.root, node, branch if branch in ("then", "else") else None)
+        result: dict[str, Any] = {}
+        only_consts = True
+        for key in ordered_properties(effective):
+            sub = effective["properties"][key]
+            item = self.value(sub, (*path, key), required=key in effective.get("required", []))
+            if item is not MISSING:
+                result[key] = item
+                only_consts = only_consts and kind_of(self.root, resolve(self.root, sub)) == "const"
+        for key, item in self.ui.json(name, "extra").items():
+            result.setdefault(key, item)
+        if path and not present and only_consts:
+            return MISSING
+        return result
+
+    def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:
+        indices = self.ui.indices_under(name)
+        if not indices and not self.ui.has(marker(name, "array")):
+            return MISSING
+        items_node = resolve(self.root, node["items"])
+        items = []
+        for index in indices:
+            item = self.value(items_node, (*path, index), required=True, in_array=True)
+            if item is MISSING:
+                item = "" if kind_of(self.root, items_node) in ("string", "ref", "secret") else None
+            items.append(item)
+        return items
+
+    def _secret(self, path: Path, name: str) -> Any:
+        typed, mode = self.ui.first(name), self.ui.secret_mode(name)
+        if not self.resolve_secrets or (typed is None and mode is None):
+            return MISSING
+        stored = copy.deepcopy(get_at(self.original, path))
+        if mode == "clear":
+            return MISSING
+        if mode == "keep" or not typed:
+            return stored
+        return typed
+
+    def _boolean(self, node: dict[str, Any], name: str, raw: str | None, must: bool) -> Any:
+        was_set = self.ui.first(marker(name, "set"))
+        if raw is None and was_set is None:
+            return MISSING
+        checked = raw is not None
+        if not must and was_set != "1" and checked == node.get("default", False):
+            return MISSING
+        return checked
+
+    def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
+        if raw != "" or in_array:
+            return raw
+        if not required and (get_at(self.original, path) == "" or node.get("default") == ""):
+            return ""
+        return MISSING
+
+    def _number(self, name: str, raw: str, kind: str) -> Any:
+        text = raw.strip()
+        if INTEGER.fullmatch(text):
+            return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if math.isnan(number) or math.isinf(number):
+            self.problems[name] = "Enter a whole number." if kind == "integer" else "Enter a number."
+            return raw
+        if kind == "integer":
+            if number.is_integer():
+                return int(number)
+            self.problems[name] = "Enter a whole number."
+        return number
+
+    def _enum(self, node: dict[str, Any], name: str, raw: str, must: bool) -> Any:
+        value: Any = raw
+        for choice, _ in choices(self.root, node) or []:
+            if encode_choice(choice) == raw:
+                value = choice
+                break
+        if not must and self.ui.first(marker(name, "set")) == "" and value == node.get("default", MISSING):
+            return MISSING
+        return value
+
+    def _json(self, name: str, raw: str) -> Any:
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            return raw

@@ -1,0 +1,76 @@
+"""What a posted form says beyond its values: chosen variants, shown branches, stashes, secret modes.
+
+The browser holds no state of its own: everything the server needs to re-render a section the
+way the user left it travels in hidden `<name>/$marker` inputs and comes back with each post.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .paths import marker
+
+FormData = Mapping[str, list[str]]
+SECRET_MODES = ("keep", "replace", "clear")
+
+
+def as_lists(form: Any) -> dict[str, list[str]]:
+    """A plain {name: [values]} from a werkzeug MultiDict, a dict of lists or a dict of strings."""
+    if form is None:
+        return {}
+    if hasattr(form, "lists"):
+        return {key: list(values) for key, values in form.lists()}
+    return {key: (list(value) if isinstance(value, (list, tuple)) else [value]) for key, value in dict(form).items()}
+
+
+@dataclass
+class UiState:
+    """Read access to a posted form's values and markers."""
+
+    form: FormData = field(default_factory=dict)
+
+    def first(self, name: str) -> str | None:
+        """The first value posted under `name`, or None when the browser sent none."""
+        values = self.form.get(name)
+        return values[0] if values else None
+
+    def has(self, name: str) -> bool:
+        return name in self.form
+
+    def index(self, name: str, what: str) -> int | None:
+        """An integer marker (`$variant`, `$shown`), or None when absent or malformed."""
+        raw = self.first(marker(name, what))
+        return int(raw) if raw is not None and raw.isdigit() else None
+
+    def json(self, name: str, what: str) -> dict[str, Any]:
+        """A JSON object marker (`$stash`, `$extra`); {} when absent or not an object."""
+        raw = self.first(marker(name, what))
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def secret_mode(self, name: str) -> str | None:
+        mode = self.first(marker(name, "secret"))
+        return mode if mode in SECRET_MODES else None
+
+    def submitted_under(self, name: str) -> bool:
+        """Whether any input inside `name` was posted (the group was on the page)."""
+        prefix = name + "/"
+        return any(key.startswith(prefix) for key in self.form)
+
+    def indices_under(self, name: str) -> list[int]:
+        """Array item indices posted under `name`, in order."""
+        prefix = name + "/"
+        found = set()
+        for key in self.form:
+            if key.startswith(prefix):
+                segment = key[len(prefix):].split("/", 1)[0]
+                if segment.isdigit():
+                    found.add(int(segment))
+        return sorted(found)
