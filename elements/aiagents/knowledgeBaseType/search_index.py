@@ -23,6 +23,8 @@ jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not ours
 # BM25 weights of the columns: title (question or heading), keywords (other wordings), text.
 COLUMN_WEIGHTS = (2.0, 2.0, 1.0)
 WORD = re.compile(r"\w")
+WORDS = re.compile(r"\w+")
+HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")  # split() keeps the runs at odd positions
 CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
@@ -54,16 +56,21 @@ STOPWORDS = frozenset(
 def search_terms(text: str) -> list[str]:
     """The words of `text` that can match: segmented, lowercased, without stopwords.
 
-    A camelCase name also yields its parts, so "fallbackAnswer" matches "fallback answer".
+    Only runs of Chinese characters go through jieba (the slow part); other text is split into
+    words by a regex, and a camelCase name also yields its parts ("fallbackAnswer" matches
+    "fallback answer").
     """
     terms = []
-    for token in jieba.cut_for_search(text):
-        token = token.strip()
-        words = [token, *CAMEL_PART.findall(token)] if CAMEL_CASE.search(token) else [token]
-        for word in words:
-            word = word.lower()
-            if word and WORD.search(word) and word not in STOPWORDS:
-                terms.append(word)
+    for number, part in enumerate(HAN_RUN.split(text)):
+        if not part:
+            continue
+        tokens = jieba.cut_for_search(part) if number % 2 else WORDS.findall(part)
+        for token in tokens:
+            words = [token, *CAMEL_PART.findall(token)] if CAMEL_CASE.search(token) else [token]
+            for word in words:
+                word = word.lower()
+                if word and WORD.search(word) and word not in STOPWORDS:
+                    terms.append(word)
     return terms
 
 
