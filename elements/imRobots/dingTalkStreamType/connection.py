@@ -24,7 +24,7 @@ from dingtalk_stream.frames import Headers
 
 from . import claims
 from .backoff import Backoff
-from .http import ApiError
+from .http import NETWORK_ERRORS, ApiError, network_reason
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 from .settings import RobotSettings
@@ -80,8 +80,8 @@ class StreamConnection:
                     reason, reconnect_now = str(exc), False
                 except aiohttp.WSServerHandshakeError as exc:
                     reason, reconnect_now = f"WebSocket handshake refused (HTTP {exc.status})", False
-                except (aiohttp.ClientError, OSError) as exc:
-                    reason, reconnect_now = f"WebSocket connect failed: {_describe(exc)}", False
+                except NETWORK_ERRORS as exc:
+                    reason, reconnect_now = f"WebSocket connect failed: {network_reason(exc)}", False
                 except asyncio.TimeoutError:
                     reason, reconnect_now = f"WebSocket connect timed out after {self.settings.http_timeout:g} s", False
                 except Exception as exc:  # a bug must not end the robot: log it and reconnect

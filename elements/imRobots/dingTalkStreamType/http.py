@@ -14,6 +14,18 @@ DEFAULT_ENDPOINT = "https://api.dingtalk.com"
 USER_AGENT = "ElementStudio/0.1 (dingTalkStreamType; aiohttp)"
 
 
+def _proxy_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
+    except ImportError:  # pragma: no cover - aiohttp-socks is a dependency
+        return ()
+    return (ProxyError, ProxyConnectionError, ProxyTimeoutError)
+
+
+# What a call to DingTalk can fail with below HTTP: the network, or the robot's proxy.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, *_proxy_errors())
+
+
 def openapi_base() -> str:
     """DingTalk's OpenAPI base URL, read at call time (the simulator and tests point it elsewhere)."""
     return (os.environ.get("DINGTALK_OPENAPI_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
@@ -73,8 +85,8 @@ async def call_json(
             status = response.status
     except asyncio.TimeoutError:
         raise ApiError(operation, 0, message="timed out") from None
-    except aiohttp.ClientError as exc:
-        raise ApiError(operation, 0, message=_network_reason(exc)) from None
+    except NETWORK_ERRORS as exc:
+        raise ApiError(operation, 0, message=network_reason(exc)) from None
     answer = _json_or_none(text)
     if status >= 400:
         code = str(answer.get("code", "")) if isinstance(answer, dict) else ""
@@ -90,7 +102,7 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
-def _network_reason(exc: aiohttp.ClientError) -> str:
+def network_reason(exc: BaseException) -> str:
     """A reason without the URL (URLs can hold tickets and webhook sessions)."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
