@@ -7,7 +7,9 @@ and answer in server-sent events; the `openai` package speaks that protocol for 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +55,13 @@ class OpenAICompatibleAgent(Agent):
             *history,
             {"role": "user", "content": question},
         ]
-        client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key or NO_KEY, timeout=self.timeout, max_retries=0)
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=self.api_key or NO_KEY,
+            timeout=self.timeout,
+            max_retries=0,  # a chat is waiting: fail fast with a clear message instead
+            http_client=_http_client(),
+        )
         chunks = 0
         try:
             async with client:
@@ -137,6 +145,23 @@ class OpenAICompatibleAgent(Agent):
         if isinstance(exc, openai.APIError):  # an error event inside the stream
             return ServerError(f"{where} reported an error while answering: {_short(exc.message)}")
         return AgentError(f"{type(exc).__name__} talking to {where}: {_short(str(exc))}")
+
+
+def _http_client() -> openai.DefaultAsyncHttpxClient | None:
+    """A fresh HTTP client (one per answer: an async client belongs to one event loop) sharing the TLS setup."""
+    context = _tls_context()
+    return openai.DefaultAsyncHttpxClient(verify=context) if context is not None else None
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext | None:
+    """The client library's own TLS context, built once: building it reads the CA bundle (~17 ms)."""
+    for module in ("httpx2", "httpx"):  # whichever HTTP library this openai release is built on
+        try:
+            return __import__(module).create_ssl_context()
+        except (ImportError, AttributeError):
+            continue
+    return None
 
 
 def _short(text: str, limit: int = 300) -> str:
