@@ -1,28 +1,74 @@
-"""The editor web app (Flask). A plain status page until the editor proper lands."""
+"""The editor web app: forms for every Type's config, one-click instances, safe writes.
+
+`create_app(supervisor)` is the app factory (Flask's tutorial shape). Each concern is a
+blueprint listed in PAGES; `editor/pages.py` says how to add one. The editor reads and writes
+element folders through the App and asks the Supervisor what runs; nothing else.
+"""
 from __future__ import annotations
 
-from flask import Flask, render_template_string
+import secrets
+from collections.abc import Iterable
+from typing import Any
 
-PAGE = """<!doctype html><title>Element Studio</title>
-<h1>Element Studio</h1><p>App: {{ app_dir }}</p>
-<table><tr><th>Element</th><th>Kind</th><th>Status</th></tr>
-{% for row in rows %}<tr><td>{{ row.name }}</td><td>{{ row.kind }}</td><td>{{ row.state }}</td></tr>{% endfor %}
-</table>"""
+from flask import Flask, get_flashed_messages, request
+
+from runtime.supervisor import Supervisor
+
+from . import auth, form_views, home, instances, security
+from .pages import Page, register_pages, registry_of
+from .schema_form import marker
+from .studio import Studio
+
+PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page]
+HTMX_CONFIG = {
+    "allowEval": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "historyCacheSize": 0,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "(409|422)", "swap": True, "error": False},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
 
 
-def create_app(supervisor, access_token: str | None = None) -> Flask:
-    """The Flask app over one running supervisor."""
+def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages: Iterable[Page] | None = None,
+               **overrides: Any) -> Flask:
+    """The editor over one running supervisor.
+
+    `access_token`: when set, every page asks for it first (needed to bind beyond 127.0.0.1).
+    `pages`: the pages to mount (default PAGES). `overrides`: Flask config keys, e.g.
+    TESTING=True or SECRET_GUARD="raise" (fail on a leaked secret instead of masking it).
+    """
     flask_app = Flask(__name__)
+    flask_app.config.update(
+        SECRET_KEY=secrets.token_bytes(32),
+        ACCESS_TOKEN=access_token,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        MAX_FORM_PARTS=5000,
+        SESSION_COOKIE_NAME="element_studio",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        WTF_CSRF_TIME_LIMIT=None,
+        SECRET_GUARD="mask",
+    )
+    flask_app.config.update(overrides)
+    flask_app.extensions["element_studio"] = Studio(supervisor)
+    security.init_app(flask_app)
+    register_pages(flask_app, list(PAGES if pages is None else pages))
 
-    @flask_app.get("/")
-    def home():
-        app = supervisor.app
-        states = {s.full_name: s.state for s in supervisor.statuses()}
-        rows = [
-            {"name": name, "kind": app.kind(name), "state": states.get(name, "")}
-            for name in sorted(app.elements)
-            if name in app._chains
-        ]
-        return render_template_string(PAGE, rows=rows, app_dir=app.app_dir)
+    @flask_app.context_processor
+    def globals_for_templates() -> dict[str, Any]:
+        return {
+            "pages": registry_of(flask_app),
+            "htmx_config": HTMX_CONFIG,
+            "marker": marker,
+            "flashes": lambda: get_flashed_messages(with_categories=True),
+            "current_path": request.path,
+            "access_token_set": bool(flask_app.config.get("ACCESS_TOKEN")),
+        }
 
     return flask_app

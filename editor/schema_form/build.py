@@ -34,6 +34,7 @@ from .schemas import (
 )
 from .secrets import strip_secrets
 from .state import UiState
+from .validate import undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
 
@@ -90,6 +91,9 @@ class _Builder:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
         getattr(self, f"_{kind}")(item, node, value)
+        for ref in item.env:
+            if not ref.defined and undefined_message(ref.name) not in item.warnings:
+                item.warnings.append(undefined_message(ref.name))
         return item
 
     # groups ------------------------------------------------------------------------------
@@ -180,6 +184,10 @@ class _Builder:
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
         item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
         item.add_label = f"Add {item_label[:1].lower() + item_label[1:]}" if item_label != "Item" else "Add item"
+        new_item = default_for(self.root, items_node)
+        if new_item is MISSING:
+            new_item = "" if kind_of(self.root, items_node) in ("string", "ref") else None
+        item.extra["new_item"] = strip_secrets(self.root, items_node, new_item)
 
     # scalars -----------------------------------------------------------------------------
     def _string(self, item: FormField, node: dict[str, Any], value: Any) -> None:
@@ -209,6 +217,8 @@ class _Builder:
         item.ref_found = any(full_name == text for full_name, _ in known)
         if text and not item.ref_found:
             item.options.append(Option(text, f"{text} (not found)", True))
+            if not PLACEHOLDER.search(text):
+                item.warnings.append(f"There is no {text} among the instances of {item.ref_family}.")
         item.value = text
         item.env = env_refs(text, self.ctx.env_names)
 

@@ -75,9 +75,10 @@ class FormField:
             yield from child.walk()
 
     def find(self, name: str) -> FormField | None:
-        """The field (or group) with this name, if it is part of the form."""
+        """The field (or group) with this name, if it is part of the form (a variant's chosen
+        field, not its selector wrapper, which shares the name)."""
         for item in self.walk():
-            if item.name == name:
+            if item.name == name and item.kind != "variant":
                 return item
         return None
 
@@ -87,6 +88,11 @@ class FormField:
             if item.id == html_id:
                 return item
         return None
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether this field or any field inside it has an error (open a collapsed section)."""
+        return any(item.errors for item in self.walk())
 
     @property
     def feedback_id(self) -> str:

@@ -57,6 +57,7 @@ class _Parser:
         self.prefix = prefix
         self.resolve_secrets = resolve_secrets
         self.problems: dict[str, str] = {}
+        self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False, known: dict | None = None) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
@@ -79,7 +80,9 @@ class _Parser:
         if kind == "secret":
             return self._secret(path, name)
         if kind == "const":
-            return copy.deepcopy(node["const"])
+            if required or in_array or get_at(self.original, path) == node["const"]:
+                return copy.deepcopy(node["const"])
+            return MISSING
         raw = self.ui.first(name)
         if kind == "boolean":
             return self._boolean(node, name, raw, required or in_array)
@@ -103,17 +106,18 @@ class _Parser:
         branch = self.ui.first(marker(name, "branch"))
         effective = effective_object(self.root, node, branch if branch in ("then", "else") else None)
         result: dict[str, Any] = {}
-        only_consts = True
+        chosen = False  # did the user give any value, or only see defaults and fixed consts?
         for key in ordered_properties(effective):
             sub = effective["properties"][key]
             item = self.value(sub, (*path, key), required=key in effective.get("required", []))
             if item is not MISSING:
                 result[key] = item
-                only_consts = only_consts and kind_of(self.root, resolve(self.root, sub)) == "const"
+                chosen = chosen or (kind_of(self.root, resolve(self.root, sub)) != "const"
+                                    and name_of(self.prefix, (*path, key)) not in self.implicit)
         for key, item in self.ui.json(name, "extra").items():
             result.setdefault(key, item)
-        if path and not present and only_consts:
-            return MISSING
+        if path and not present and not chosen:
+            return MISSING  # an absent optional group stays absent until something is filled in
         return result
 
     def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:
@@ -145,8 +149,10 @@ class _Parser:
         if raw is None and was_set is None:
             return MISSING
         checked = raw is not None
-        if not must and was_set != "1" and checked == node.get("default", False):
-            return MISSING
+        if was_set != "1" and checked == node.get("default", False):
+            if not must:
+                return MISSING
+            self.implicit.add(name)
         return checked
 
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
@@ -179,8 +185,10 @@ class _Parser:
             if encode_choice(choice) == raw:
                 value = choice
                 break
-        if not must and self.ui.first(marker(name, "set")) == "" and value == node.get("default", MISSING):
-            return MISSING
+        if self.ui.first(marker(name, "set")) == "" and value == node.get("default", MISSING):
+            if not must:
+                return MISSING
+            self.implicit.add(name)
         return value
 
     def _json(self, name: str, raw: str) -> Any:

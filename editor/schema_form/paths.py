@@ -25,6 +25,12 @@ class _Missing:
     def __bool__(self) -> bool:
         return False
 
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Missing:
+        return self  # a copy of "nothing" must still be MISSING (identity checks)
+
 
 MISSING: Any = _Missing()
 

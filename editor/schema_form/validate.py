@@ -39,6 +39,11 @@ TYPE_MESSAGES = {
 MISSING_MESSAGE = "Fill in this field."
 
 
+def undefined_message(variable: str) -> str:
+    """The warning for a `{{VAR}}` whose variable is set nowhere (the same text everywhere)."""
+    return f"{variable} is not defined: set it in the environment or the app's .env file."
+
+
 def _format_checker() -> FormatChecker:
     """jsonschema's 2020-12 checks plus `uri`, which it only checks with an optional package."""
     checker = FormatChecker()
@@ -112,8 +117,7 @@ def _substituted(value: Any, env: Mapping[str, str], prefix: str, report: Report
         if isinstance(item, str) and PLACEHOLDER.search(item):
             undefined = [n for n in dict.fromkeys(PLACEHOLDER.findall(item)) if n not in env]
             for variable in undefined:
-                report.add("warning", name_of(prefix, path),
-                           f"{variable} is not defined: set it in the environment or the app's .env file.")
+                report.add("warning", name_of(prefix, path), undefined_message(variable))
             if undefined:
                 unchecked.add(path)
                 return item

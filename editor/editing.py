@@ -1,0 +1,203 @@
+"""One instance being edited: its stored files in; a posted form out as new files, a report,
+a diff and a field tree. The glue between the pure schema_form package and the App.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from runtime.elements import Element
+from runtime.instances import file_fingerprint
+from runtime.json_files import read_json
+
+from .schema_form import (
+    MISSING,
+    FileChange,
+    FormContext,
+    FormField,
+    Option,
+    Report,
+    UiState,
+    as_lists,
+    build_form,
+    file_change,
+    masked,
+    order_like,
+    parse_form,
+    secret_strings,
+    validate_config,
+)
+from .schema_form.paths import html_id, marker
+from .studio import studio
+
+LOAD_CHOICES = (
+    ("start", "At start", "afterAppInit: started (services) or loaded when the app starts."),
+    ("demand", "On demand", "loaded the first time it is used; services wait to be started."),
+)
+
+
+@dataclass
+class Opened:
+    """An instance as stored on disk when the request came in."""
+
+    element: Element
+    type_element: Element
+    schema: dict[str, Any]
+    config: dict[str, Any]
+    descriptor: dict[str, Any]
+    fingerprint: str
+
+    @property
+    def editable(self) -> bool:
+        return self.element.root.origin == "app"
+
+
+@dataclass
+class Posted:
+    """What a posted form means: new files (secrets resolved, server side only) and a report."""
+
+    config: dict[str, Any]
+    descriptor: dict[str, Any]
+    report: Report
+    ui: UiState
+    render_value: dict[str, Any] = field(default_factory=dict)
+
+
+def open_instance(full_name: str) -> Opened:
+    """Read an instance's files (404 for an unknown name); its secrets are registered with the guard."""
+    st = studio()
+    element = st.instance(full_name)
+    chain = st.app.chain(full_name)
+    schema = st.app.type_schema(chain[1].full_name) or {"type": "object"}
+    config = st.app.raw_config(full_name)
+    descriptor = read_json(element.folder / "e.json", full_name)
+    st.learn_secrets(secret_strings(schema, config))
+    fingerprint = file_fingerprint(element.folder, st.fingerprint_key)
+    return Opened(element, chain[1], schema, config, descriptor, fingerprint)
+
+
+def read_posted(opened: Opened, form: Any) -> Posted:
+    """Parse and check a posted instance form."""
+    ui = UiState(as_lists(form))
+    parsed = parse_form(opened.schema, ui.form, original=opened.config)
+    chosen = {key[: -len("/$shown")]: int(v[0]) for key, v in ui.form.items() if key.endswith("/$shown") and v and v[0].isdigit()}
+    report = validate_config(opened.schema, parsed.value, env=studio().app.envVars,
+                             problems=parsed.problems, chosen=chosen)
+    descriptor = descriptor_from_form(opened.descriptor, ui)
+    if not descriptor.get("title"):
+        report.add("error", "element/title", "Fill in this field.")
+    studio().learn_secrets(secret_strings(opened.schema, parsed.value))
+    render = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False)
+    return Posted(parsed.value, descriptor, report, ui, render.value)
+
+
+def descriptor_from_form(old: dict[str, Any], ui: UiState) -> dict[str, Any]:
+    """The new e.json: title, description and load time changed in place, every other key kept."""
+    descriptor = dict(old)
+    title = ui.first("element/title")
+    if title is not None:
+        descriptor["title"] = title.strip()
+    description = ui.first("element/description")
+    if description is not None:
+        description = description.replace("\r\n", "\n").strip()
+        if description or "description" in old:
+            descriptor["description"] = description
+    load = ui.first("element/load")
+    if load == "start":
+        descriptor["backendLoadTime"] = "afterAppInit"
+    elif load == "demand":
+        descriptor.pop("backendLoadTime", None)
+    return descriptor
+
+
+def element_form(descriptor: dict[str, Any], report: Report | None = None, show: set[str] | None = None) -> FormField:
+    """The e.json fields (title, description, load time) as a small form of their own."""
+    errors = _visible(report.errors if report else {}, show)
+    load = "start" if descriptor.get("backendLoadTime") == "afterAppInit" else "demand"
+
+    def make(kind: str, key: str, label: str, **extra: Any) -> FormField:
+        name = f"element/{key}"
+        return FormField(kind=kind, name=name, id=html_id(name), path=(key,), label=label,
+                         errors=list(errors.get(name, [])), **extra)
+
+    root = FormField(kind="object", name="element", id="f-element", path=())
+    root.children = [
+        make("text", "title", "Title", required=True, value=str(descriptor.get("title", "")),
+             help="What people see in lists and on this page."),
+        make("textarea", "description", "Description", value=str(descriptor.get("description", "")),
+             help="Optional: what this instance is for."),
+        make("radios", "load", "Load", value=load, help=" · ".join(f"{label}: {text}" for _, label, text in LOAD_CHOICES),
+             options=[Option(value, label, value == load) for value, label, _ in LOAD_CHOICES]),
+    ]
+    return root
+
+
+def config_form(opened: Opened, value: Any, ui: UiState | None = None, report: Report | None = None,
+                show: set[str] | None = None) -> FormField:
+    """The config fields for `value`; errors and warnings only for the names in `show` (None: all)."""
+    st = studio()
+    errors = _visible(report.errors if report else {}, show)
+    warnings = _visible(report.warnings if report else {}, show)
+    context = FormContext(prefix="config", env_names=st.env_names(), refs=st.refs(), original=opened.config,
+                          ui=ui or UiState(), errors=errors, warnings=warnings)
+    tree = build_form(opened.schema, value, context)
+    _place_strays(tree, errors)
+    return tree
+
+
+def _visible(messages: dict[str, list[str]], show: set[str] | None) -> dict[str, list[str]]:
+    return dict(messages) if show is None else {k: v for k, v in messages.items() if k in show}
+
+
+def _place_strays(tree: FormField, errors: dict[str, list[str]]) -> None:
+    """An error about something the form has no field for goes to the closest group that has one."""
+    names = {item.name for item in tree.walk()}
+    for name, messages in errors.items():
+        if name in names:
+            continue
+        parent = name
+        while "/" in parent and parent not in names:
+            parent = parent.rsplit("/", 1)[0]
+        target = tree.find(parent) or tree
+        target.errors.extend(m for m in messages if m not in target.errors)
+
+
+def summary(*trees: FormField) -> list[dict[str, Any]]:
+    """Every error and warning with the field's label trail and anchor, in page order."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(item: FormField, trail: tuple[str, ...]) -> None:
+        here = (*trail, item.label) if item.label and item.kind != "variant" else trail
+        for kind, messages in (("error", item.errors), ("warning", item.warnings)):
+            for message in messages:
+                rows.append({"kind": kind, "label": " › ".join(here) or "Settings", "message": message, "anchor": item.id})
+        for child in item.children:
+            walk(child, here)
+
+    for tree in trees:
+        walk(tree, ())
+    return rows
+
+
+def new_files(opened: Opened, posted: Posted) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(e.json, config.json) as they would be written: the file's key order kept."""
+    return posted.descriptor, order_like(opened.config, posted.config)
+
+
+def changes(opened: Opened, posted: Posted) -> list[FileChange]:
+    """The diff of both files, secrets masked (a changed secret says so, never what it is)."""
+    descriptor, config = new_files(opened, posted)
+    before, after = masked(opened.schema, opened.config, config)
+    return [file_change("e.json", opened.descriptor, descriptor), file_change("config.json", before, after)]
+
+
+def marker_base(name: str) -> tuple[str, str]:
+    """`config/a/$variant` -> ("config/a", "variant"); a plain field name -> (name, "")."""
+    if "/$" in name:
+        base, what = name.split("/$", 1)
+        return base, what
+    return name, ""
+
+
+__all__ = ["MISSING", "Opened", "Posted", "changes", "config_form", "descriptor_from_form", "element_form",
+           "marker", "marker_base", "new_files", "open_instance", "read_posted", "summary"]

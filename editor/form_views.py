@@ -1,0 +1,214 @@
+"""htmx round trips of the instance form: field feedback, dependent sections, array edits, JSON view.
+
+Each request posts the whole form; the server rebuilds the field tree from it and answers with
+only the part that changed, so the browser keeps no state and what the user typed stays put.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from flask import Blueprint, Response, make_response, render_template, request
+
+from .editing import Opened, config_form, element_form, marker_base, open_instance, read_posted
+from .instances import _open
+from .pages import Page
+from .schema_form import (
+    MISSING,
+    UiState,
+    as_lists,
+    get_at,
+    html_id,
+    marker,
+    mask_secrets,
+    order_like,
+    parse_form,
+    path_of,
+    secret_value_paths,
+    validate_config,
+)
+
+bp = Blueprint("forms", __name__, url_prefix="/instances/<name>/form")
+JSON_SECRET = "<secret: change it in the form>"
+__all__ = ["bp", "page", "open_instance"]
+
+
+@bp.post("/changed")
+def changed(name: str) -> Response:
+    """A field was changed or left: its feedback, or the section its change swaps in."""
+    opened = _open(name)
+    base, what = marker_base(request.form.get("_field", ""))
+    if not base.startswith(("config", "element/")):
+        return Response(status=204)
+    posted = read_posted(opened, request.form)
+    if base.startswith("element/"):
+        tree = element_form(posted.descriptor, posted.report, show={base})
+        return _oob(tree.find(base))
+    tree = config_form(opened, posted.render_value, posted.ui, posted.report, show={base})
+    if what == "variant":
+        if posted.ui.index(base, "variant") != posted.ui.index(base, "shown"):
+            return _section(tree.find_id(f"{html_id(base)}-v"))
+        return Response(status=204)
+    target = tree.find(base)
+    if target is not None and target.refreshes:
+        section = tree.find_id(target.refreshes)
+        if section is not None and dict(section.hidden).get(marker(section.name, "branch")) != posted.ui.first(marker(section.name, "branch")):
+            return _section(section)
+    return _oob(target)
+
+
+def _oob(field: Any) -> Response:
+    if field is None:
+        return Response(status=204)
+    return make_response(render_template("form/_feedback_oob.html", fields=[field]))
+
+
+def _section(field: Any) -> Response:
+    if field is None:
+        return Response(status=204)
+    return make_response(render_template("form/_section.html", field=field, name=request.view_args["name"], oob=True))
+
+
+@bp.post("/array")
+def array(name: str) -> Response:
+    """Add, remove or move an array item; answers with the whole array, renumbered."""
+    opened = _open(name)
+    ui = UiState(as_lists(request.form))
+    target, op = request.form.get("_target", ""), request.form.get("_op", "")
+    index = int(request.form.get("_index", "0") or 0)
+    path = path_of(target, "config")
+    if path is None or op not in ("add", "remove", "up", "down"):
+        return Response("Unknown list action.", status=400)
+    value = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False).value
+    before = config_form(opened, value, ui).find(target)
+    if before is None or before.kind != "array":
+        return Response("No such list in this form.", status=400)
+    typed_path = _typed(value, path)
+    items = list(get_at(value, typed_path) or []) if get_at(value, typed_path) is not MISSING else []
+    order = list(range(len(items)))
+    if op == "add":
+        items.append(copy.deepcopy(before.extra.get("new_item")))
+        order.append(None)
+    elif 0 <= index < len(items):
+        swap = {"up": index - 1, "down": index + 1}.get(op)
+        if op == "remove":
+            del items[index], order[index]
+        elif swap is not None and 0 <= swap < len(items):
+            items[index], items[swap] = items[swap], items[index]
+            order[index], order[swap] = order[swap], order[index]
+    _set(value, typed_path, items)
+    ui = UiState(_renumbered(ui.form, target, order))
+    field = config_form(opened, value, ui).find(target)
+    return make_response(render_template("form/_section.html", field=field, name=name, oob=False))
+
+
+def _typed(value: Any, path: tuple) -> tuple:
+    """String path segments as list indices where the value holds a list."""
+    typed: list[Any] = []
+    current = value
+    for step in path:
+        if isinstance(current, list) and str(step).isdigit():
+            typed.append(int(step))
+        else:
+            typed.append(step)
+        current = get_at(current, (typed[-1],)) if current is not MISSING else MISSING
+    return tuple(typed)
+
+
+def _set(value: Any, path: tuple, new: Any) -> None:
+    current = value
+    for step in path[:-1]:
+        if isinstance(current, dict):
+            current = current.setdefault(step, {})
+        else:
+            current = current[step]
+    current[path[-1]] = new
+
+
+def _renumbered(form: dict[str, list[str]], target: str, order: list[int | None]) -> dict[str, list[str]]:
+    """The form's markers of array items moved to the items' new positions (removed ones dropped)."""
+    moved = {old: new for new, old in enumerate(order) if old is not None}
+    prefix = target + "/"
+    result = {}
+    for key, values in form.items():
+        if key.startswith(prefix):
+            head, _, rest = key[len(prefix):].partition("/")
+            if head.isdigit():
+                if int(head) not in moved:
+                    continue
+                key = f"{prefix}{moved[int(head)]}" + (f"/{rest}" if rest else "")
+        result[key] = values
+    return result
+
+
+@bp.post("/json")
+def json_view(name: str) -> str:
+    """The config the form currently holds, as JSON (secrets shown as a placeholder text)."""
+    opened = _open(name)
+    posted = read_posted(opened, request.form)
+    value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET)
+    return render_template("form/_json.html", name=name, text=json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@bp.post("/apply-json")
+def apply_json(name: str) -> Response:
+    """Put JSON edited in the JSON view into the form; broken JSON is an error message, not a crash."""
+    opened = _open(name)
+    raw = request.form.get("raw_json", "")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return _json_error(f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
+    if not isinstance(value, dict):
+        return _json_error("The config must be a JSON object: { ... }.")
+    typed_secrets = [p for p in secret_value_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]
+    if typed_secrets:
+        fields = ", ".join(".".join(str(s) for s in p) for p in typed_secrets)
+        return _json_error(f"Secrets are changed in the form only (so they never show here): {fields}.")
+    for path in secret_value_paths(opened.schema, value):
+        _drop(value, path)
+    modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}
+    checked = copy.deepcopy(value)
+    for path in secret_value_paths(opened.schema, opened.config):
+        mode = (modes.get(marker(_name(path), "secret")) or ["keep"])[0]
+        if mode != "clear" and _parent_exists(checked, path):
+            _set(checked, path, copy.deepcopy(get_at(opened.config, path)))
+    report = validate_config(opened.schema, checked, env=opened_env())
+    tree = config_form(opened, value, UiState(modes), report)
+    response = make_response(render_template("form/_section.html", field=tree, name=name, oob=False, json_ok=True))
+    response.headers["HX-Trigger"] = json.dumps({"studio:show-tab": "form"})
+    return response
+
+
+def _json_error(message: str) -> Response:
+    response = make_response(render_template("form/_json_error.html", message=message), 422)
+    response.headers["HX-Retarget"] = "#json-error"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _name(path: tuple) -> str:
+    from .schema_form import name_of
+
+    return name_of("config", path)
+
+
+def _drop(value: Any, path: tuple) -> None:
+    parent = get_at(value, path[:-1])
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
+
+
+def _parent_exists(value: Any, path: tuple) -> bool:
+    return isinstance(get_at(value, path[:-1]), dict)
+
+
+def opened_env() -> dict[str, str]:
+    from .studio import studio
+
+    return studio().app.envVars
+
+
+page = Page(bp)
+__all__ += ["Opened"]

@@ -1,0 +1,178 @@
+"""An instance's page: its e.json and config on one form; review, save, rename, duplicate, delete."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+
+from runtime.errors import ConcurrentEditError, ElementError
+from runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
+from runtime.redaction import redactor
+
+from .editing import Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted, summary
+from .pages import Page
+from .studio import studio
+
+bp = Blueprint("instances", __name__, url_prefix="/instances")
+
+
+def _open(name: str) -> Opened:
+    """The instance, or an error page when its files cannot be read."""
+    try:
+        return open_instance(name)
+    except ElementError as exc:
+        abort(make_response(render_template("instances/broken.html", name=name, problem=redactor.redact(str(exc.message)),
+                                            where=exc.where), 422))
+
+
+@bp.get("/<name>")
+def edit(name: str) -> str:
+    """The edit page: e.json fields, then the Type's config form, then the save bar."""
+    st = studio()
+    st.app.refresh()
+    opened = _open(name)
+    return render_template(
+        "instances/edit.html", opened=opened, missing=st.app.missing_setup(name),
+        element_tree=element_form(opened.descriptor), config_tree=config_form(opened, opened.config),
+        **header_context(name),
+    )
+
+
+def header_context(name: str) -> dict:
+    """What `instances/_header.html` needs; part 2's instance tabs render the same header."""
+    st = studio()
+    element = st.instance(name)
+    type_element = st.app.elements.get(element.type)
+    family = st.app.elements.get(type_element.type) if type_element else None
+    return {
+        "name": name, "element": element, "chip": st.chip(name), "is_service": st.app.is_service(name),
+        "type_title": type_element.title if type_element else element.type,
+        "family_title": family.title if family else "",
+    }
+
+
+def _review(opened: Opened, posted: Posted, *, panel: str, status: int = 200, **extra) -> Response:
+    """Summary at the top, every field's feedback, and `panel` in the save panel."""
+    element_tree = element_form(posted.descriptor, posted.report)
+    config_tree = config_form(opened, posted.render_value, posted.ui, posted.report)
+    rows = summary(element_tree, config_tree)
+    body = render_template(
+        "instances/_review.html", opened=opened, name=opened.element.full_name, rows=rows, panel=panel,
+        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path],
+        report=posted.report, **extra,
+    )
+    response = make_response(body, status)
+    if panel == "errors":
+        response.headers["HX-Reswap"] = "innerHTML show:#summary:top"
+    return response
+
+
+def _blocking(posted: Posted) -> bool:
+    return not posted.report.ok and not posted.report.only_missing
+
+
+@bp.post("/<name>/review")
+def review(name: str) -> Response:
+    """Check the form; show every problem, or what the save will change (a diff of both files)."""
+    opened = _open(name)
+    posted = read_posted(opened, request.form)
+    if not opened.editable:
+        return _review(opened, posted, panel="readonly")
+    if _blocking(posted):
+        return _review(opened, posted, panel="errors", status=422)
+    files = changes(opened, posted)
+    stale = request.form.get("_fingerprint") != opened.fingerprint
+    return _review(opened, posted, panel="diff", files=files, stale=stale,
+                   changed=any(f.changed for f in files))
+
+
+@bp.post("/<name>/save")
+def save(name: str) -> Response:
+    """Write both files (atomically; refused if they changed on disk since the form opened)."""
+    st = studio()
+    opened = _open(name)
+    posted = read_posted(opened, request.form)
+    if not opened.editable:
+        return _review(opened, posted, panel="readonly", status=422)
+    if _blocking(posted):
+        return _review(opened, posted, panel="errors", status=422)
+    descriptor, config = new_files(opened, posted)
+    try:
+        save_instance(st.app, name, descriptor, config, request.form.get("_fingerprint", ""), st.fingerprint_key)
+    except ConcurrentEditError:
+        return _review(opened, posted, panel="conflict", status=409)
+    except ElementError as exc:
+        return _review(opened, posted, panel="failed", status=422, problem=redactor.redact(exc.message))
+    missing = st.app.missing_setup(name)
+    note = f" It still needs setup: fill in {', '.join(missing)}." if missing else ""
+    if st.is_active(name):
+        note += " It is running with the old settings until it is restarted."
+    flash(f"Saved e.json and config.json.{note}", "success")
+    return Response("", 200, headers={"HX-Redirect": url_for("instances.edit", name=name)})
+
+
+def _stop_if_active(name: str) -> bool:
+    st = studio()
+    if st.is_active(name):
+        st.supervisor.stop(name)
+        return True
+    return False
+
+
+@bp.post("/<name>/rename")
+def rename(name: str) -> Response:
+    """Give the instance a new name (its folder moves); a running service is stopped first."""
+    st = studio()
+    st.instance(name)
+    wanted = request.form.get("new_name", "").strip()
+    if wanted in ("", name.rsplit(".", 1)[-1], name):
+        return redirect(url_for("instances.edit", name=name))
+    stopped = _stop_if_active(name)
+    try:
+        new_name = rename_instance(st.app, name, wanted)
+    except ElementError as exc:
+        flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
+        return redirect(url_for("instances.edit", name=name))
+    flash(f"Renamed to {new_name}." + (" It was stopped for the move." if stopped else ""), "success")
+    return redirect(url_for("instances.edit", name=new_name))
+
+
+@bp.post("/<name>/duplicate")
+def duplicate(name: str) -> Response:
+    """Copy the instance (config and secrets) under a free name and open the copy."""
+    st = studio()
+    st.instance(name)
+    try:
+        copy_name = duplicate_instance(st.app, name)
+    except ElementError as exc:
+        flash(f"Not copied: {exc.message}", "error")
+        return redirect(url_for("instances.edit", name=name))
+    flash(f"Copied {name} to {copy_name}. Rename it below if you like.", "success")
+    return redirect(url_for("instances.edit", name=copy_name))
+
+
+@bp.route("/<name>/delete", methods=["GET", "POST"])
+def delete(name: str) -> Response | str:
+    """Ask first (GET); delete the folder on the confirming POST."""
+    st = studio()
+    element = st.instance(name)
+    if request.method == "GET":
+        return render_template("instances/delete.html", element=element, name=name,
+                               active=st.is_active(name), editable=element.root.origin == "app")
+    _stop_if_active(name)
+    try:
+        delete_instance(st.app, name)
+    except ElementError as exc:
+        flash(f"Not deleted: {exc.message}", "error")
+        return redirect(url_for("instances.edit", name=name))
+    flash(f"Deleted {name}.", "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/<name>/chip")
+def chip(name: str) -> str:
+    """The status chip alone (for polling or a live refresh)."""
+    st = studio()
+    st.instance(name)
+    return render_template("_status_chip.html", chip=st.chip(name), name=name)
+
+
+page = Page(bp)

@@ -1,0 +1,76 @@
+"""The editor's extension points, declared in one place.
+
+A page is a blueprint plus where it shows up: a link in the top bar (`nav`) and/or a tab on
+every instance page (`instance_tab`, whose endpoint takes the instance's `name`). The built-in
+pages use exactly this, so part 2's runtime controls, logs, playground and feedback pages are
+one module each:
+
+    bp = Blueprint("logs", __name__, url_prefix="/instances/<name>/logs")
+    page = Page(bp, instance_tab=Tab("Logs", "logs.index", services_only=True))
+
+then add `page` to `PAGES` in `editor/__init__.py`. Templates go in
+`editor/templates/<blueprint>/<view>.html` and extend `base.html`; instance tabs extend
+`instances/_tab_page.html` to get the instance header; status chips render
+`_status_chip.html` with a `Chip` from `editor.status`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask
+
+PAGES_KEY = "element_studio_pages"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the top bar."""
+
+    label: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab on every instance page (or only on services); `endpoint(name=fullName)`."""
+
+    label: str
+    endpoint: str
+    services_only: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """One concern of the editor: a blueprint and where it is linked from."""
+
+    blueprint: Blueprint
+    nav: NavLink | None = None
+    instance_tab: Tab | None = None
+    setup: Callable[[Flask], None] | None = None
+
+
+@dataclass
+class Registry:
+    """What the base template and the instance page read to draw links and tabs."""
+
+    nav: list[NavLink] = field(default_factory=list)
+    tabs: list[Tab] = field(default_factory=list)
+
+
+def register_pages(flask_app: Flask, pages: list[Page]) -> None:
+    """Register each page's blueprint, links and tabs (in the order given)."""
+    registry = flask_app.extensions.setdefault(PAGES_KEY, Registry())
+    for page in pages:
+        flask_app.register_blueprint(page.blueprint)
+        if page.nav:
+            registry.nav.append(page.nav)
+        if page.instance_tab:
+            registry.tabs.append(page.instance_tab)
+        if page.setup:
+            page.setup(flask_app)
+
+
+def registry_of(flask_app: Any) -> Registry:
+    return flask_app.extensions.get(PAGES_KEY, Registry())

@@ -1,0 +1,92 @@
+// Element Studio: the few behaviours htmx does not cover. No inline scripts anywhere (the CSP
+// forbids them); htmx is configured from <meta name="htmx-config">.
+(function () {
+  "use strict";
+
+  // Tell the "changed" round trip which field the user touched, and how.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var trigger = evt.detail.triggeringEvent;
+    if (evt.detail.elt && evt.detail.elt.id === "live" && trigger && trigger.target) {
+      evt.detail.parameters["_field"] = trigger.target.name || "";
+      evt.detail.parameters["_event"] = trigger.type;
+    }
+  });
+
+  // Form / JSON views of the same config.
+  function showTab(which) {
+    var formPanel = document.getElementById("panel-form");
+    var jsonPanel = document.getElementById("panel-json");
+    if (!formPanel || !jsonPanel) return;
+    formPanel.hidden = which !== "form";
+    jsonPanel.hidden = which !== "json";
+    document.body.classList.toggle("json-mode", which === "json");
+    document.querySelectorAll("[data-tab]").forEach(function (tab) {
+      tab.setAttribute("aria-selected", String(tab.dataset.tab === which));
+    });
+  }
+
+  document.addEventListener("studio:show-tab", function (evt) {
+    showTab((evt.detail && evt.detail.value) || "form");
+  });
+
+  document.addEventListener("click", function (evt) {
+    var tab = evt.target.closest("[data-tab]");
+    if (tab) showTab(tab.dataset.tab);
+    var dismiss = evt.target.closest("[data-dismiss]");
+    if (dismiss) {
+      var region = document.getElementById(dismiss.dataset.dismiss);
+      if (region) region.innerHTML = "";
+    }
+    var close = evt.target.closest(".toast__close");
+    if (close) close.parentElement.remove();
+  });
+
+  // Keep aria-invalid and the error outline in step with each field's feedback.
+  function syncInvalid() {
+    document.querySelectorAll(".feedback[id$='-feedback']").forEach(function (box) {
+      var control = document.getElementById(box.id.slice(0, -"-feedback".length));
+      var bad = !!box.querySelector(".feedback__error");
+      if (control && /^(INPUT|SELECT|TEXTAREA)$/.test(control.tagName)) {
+        if (bad) control.setAttribute("aria-invalid", "true");
+        else control.removeAttribute("aria-invalid");
+      }
+      var field = box.closest(".field");
+      if (field) field.classList.toggle("has-error", bad);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", syncInvalid);
+  document.addEventListener("htmx:oobAfterSwap", syncInvalid);
+
+  // Requests htmx does not swap (refused CSRF, lost server...) become a toast.
+  function toast(text, kind) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var item = document.createElement("div");
+    item.className = "toast toast--" + kind;
+    item.setAttribute("role", "alert");
+    var span = document.createElement("span");
+    span.textContent = String(text).slice(0, 400);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast__close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    item.appendChild(span);
+    item.appendChild(close);
+    box.appendChild(item);
+  }
+  document.addEventListener("htmx:responseError", function (evt) {
+    var xhr = evt.detail.xhr;
+    toast(xhr.responseText && xhr.responseText.length < 400 ? xhr.responseText : "Request failed (HTTP " + xhr.status + ").", "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast("The editor cannot be reached. Is element-studio serve still running?", "error");
+  });
+
+  // Success notes fade on their own; errors stay until dismissed.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".toast--success, .toast--message").forEach(function (item) {
+      setTimeout(function () { item.remove(); }, 8000);
+    });
+  });
+})();

@@ -1,0 +1,130 @@
+"""What every view needs from the runtime: the App (files) and the Supervisor (running state).
+
+The editor talks to the runtime only through these two: App for element folders and configs,
+and the Supervisor's thread-safe methods (`statuses`, `stop`, ...) for what is running.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app
+
+from runtime.app import App
+from runtime.errors import ElementError
+from runtime.names import is_full_name
+from runtime.redaction import redactor
+from runtime.resolution import INSTANCE
+from runtime.service import ERROR, NEEDS_SETUP
+from runtime.supervisor import Supervisor
+
+from .status import Chip, chip_for_status, config_chip
+
+
+class Studio:
+    """The editor's handle on one running app."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+        self.fingerprint_key = secrets.token_bytes(32)
+        self.known_secrets: set[str] = set()
+
+    @property
+    def app(self) -> App:
+        return self.supervisor.app
+
+    def env_names(self) -> frozenset[str]:
+        """Names of the defined environment variables; their values never leave the server."""
+        return frozenset(self.app.envVars)
+
+    def refs(self) -> dict[str, list[tuple[str, str]]]:
+        """For each family (Meta): its instances as (fullName, title), for reference selects."""
+        return {meta.full_name: [(e.full_name, e.title) for e in self.app.instances_of_family(meta.full_name)]
+                for meta in self.app.metas()}
+
+    def learn_secrets(self, values: list[str]) -> None:
+        """Remember secret values so the response guard (and the log redactor) can mask them."""
+        self.known_secrets.update(v for v in values if len(v) >= 4)
+        redactor.add_all(values)
+
+    def instance(self, full_name: str) -> Any:
+        """The instance element named in a URL, or 404 (a name that is not a fullName never
+        becomes a path)."""
+        if not is_full_name(full_name) or full_name not in self.app.elements:
+            abort(404)
+        try:
+            if self.app.kind(full_name) != INSTANCE:
+                abort(404)
+        except ElementError:
+            abort(404)
+        return self.app.elements[full_name]
+
+    def chips(self) -> dict[str, Chip]:
+        """A status chip for every instance: the supervisor's state for services, setup state otherwise."""
+        statuses = {s.full_name: s for s in self.supervisor.statuses()}
+        chips: dict[str, Chip] = {}
+        for element in self.app.instances():
+            name = element.full_name
+            if name in statuses:
+                chips[name] = chip_for_status(statuses[name])
+            else:
+                chips[name] = config_chip(self._missing(name), self._broken(name))
+        return chips
+
+    def chip(self, full_name: str) -> Chip:
+        """The status chip of one instance."""
+        try:
+            if self.app.is_service(full_name):
+                return chip_for_status(self.supervisor.status(full_name))
+        except (ElementError, KeyError):
+            pass
+        return config_chip(self._missing(full_name), self._broken(full_name))
+
+    def _missing(self, full_name: str) -> list[str]:
+        try:
+            return self.app.missing_setup(full_name)
+        except ElementError:
+            return []
+
+    def _broken(self, full_name: str) -> str:
+        try:
+            self.app.raw_config(full_name)
+        except ElementError as exc:
+            return redactor.redact(exc.message)
+        return ""
+
+    def is_active(self, full_name: str) -> bool:
+        """Whether a service instance is running or on its way (so a rename must stop it first)."""
+        try:
+            if not self.app.is_service(full_name):
+                return False
+            return self.supervisor.status(full_name).state not in ("stopped", NEEDS_SETUP, ERROR)
+        except (ElementError, KeyError):
+            return False
+
+
+@dataclass(frozen=True)
+class Family:
+    """A Meta with its Types and their instances, as the home page lists them."""
+
+    meta: Any
+    types: list[tuple[Any, list[Any]]]
+
+
+def families(app: App) -> list[Family]:
+    """Families (Meta) -> Types -> instances, every level sorted by fullName."""
+    result = []
+    for meta in app.metas():
+        types = []
+        for type_element in app.types():
+            if type_element.type == meta.full_name:
+                instances = [e for e in app.instances() if e.type == type_element.full_name]
+                types.append((type_element, instances))
+        result.append(Family(meta, types))
+    return result
+
+
+def studio() -> Studio:
+    """The Studio of the current Flask app."""
+    return current_app.extensions["element_studio"]

@@ -1,0 +1,110 @@
+"""Editor fixtures: an app over a temp app dir, a test client, a live server and a browser."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import waitress
+
+from editor import create_app
+from runtime.app import App
+from runtime.supervisor import Supervisor
+from tests.support.elements import write_element
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+DINGTALK_SCHEMA = Path(__file__).resolve().parents[2] / "elements" / "imRobots" / "dingTalkStreamType" / "config.schema.json"
+
+
+def write_type(app_dir: Path, full_name: str, schema: dict, title: str = "Test Type", service: bool = False,
+               loader: str | None = None) -> Path:
+    """A Type folder with a config schema, written the way a person drops one into an app."""
+    family = full_name.split(".")[0]
+    if not (app_dir / family / "Meta" / "e.json").exists() and not (Path(__file__).resolve().parents[2] / "elements" / family / "Meta").exists():
+        write_element(app_dir, f"{family}.Meta", {"title": family.capitalize(), "type": "", "backendBundleEntry": "."})
+    descriptor = {"title": title, "type": f"{family}.Meta", "backendBundleEntry": ".", "description": f"{title} for tests."}
+    if service:
+        descriptor["service"] = True
+    code = loader or "class Loader:\n    def __init__(self, nodes):\n        self.nodes = nodes\n\n    def load(self):\n        return self.nodes[0].config\n"
+    folder = write_element(app_dir, full_name, descriptor, files={"config.schema.json": json.dumps(schema, indent=2), "loader.py": code})
+    (folder / "__init__.py").write_text("from .loader import Loader\n")
+    return folder
+
+
+@pytest.fixture
+def supervisor(app_dir: Path) -> Iterator[Supervisor]:
+    """A Supervisor over the temp app (refresh the App after writing elements)."""
+    sup = Supervisor(App(app_dir))
+    yield sup
+    sup.shutdown(timeout=2)
+
+
+@pytest.fixture
+def flask_app(supervisor: Supervisor):
+    """The editor in test mode: a leaked secret raises instead of being masked."""
+    return create_app(supervisor, TESTING=True, SECRET_GUARD="raise")
+
+
+@pytest.fixture
+def client(flask_app):
+    return flask_app.test_client()
+
+
+class Session:
+    """A test client that sends the CSRF token like the page's htmx does."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        page = client.get("/").get_data(as_text=True)
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data=None, htmx: bool = True, **kwargs):
+        headers = {"X-CSRFToken": self.token, **({"HX-Request": "true"} if htmx else {}), **kwargs.pop("headers", {})}
+        return self.client.post(url, data=data or {}, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def session(client) -> Session:
+    return Session(client)
+
+
+@pytest.fixture
+def live_server(supervisor: Supervisor):
+    """The editor served by waitress on 127.0.0.1 (a free port), as `serve` runs it."""
+    flask_app = create_app(supervisor, SECRET_GUARD="raise")
+    server = waitress.create_server(flask_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (installed by scripts/install-chromium.sh)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (run scripts/install-chromium.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(8000)
+    yield tab
+    context.close()
