@@ -1,7 +1,7 @@
 """A posted form -> typed JSON, guided by the schema (the browser's strings become the JSON types).
 
 Rules that keep a save without edits from changing the file:
-- an empty optional field stays absent (unless the stored file or the default holds "");
+- an empty optional field stays absent (unless the stored file held "" there);
 - a checkbox or select showing a default the file did not hold stays absent while unchanged;
 - a secret left on "keep" keeps the stored value, which never went to the browser.
 Text that cannot become the field's type (a number field holding "abc", broken JSON) is kept
@@ -158,7 +158,7 @@ class _Parser:
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
         if raw != "" or in_array:
             return raw
-        if not required and (get_at(self.original, path) == "" or node.get("default") == ""):
+        if not required and get_at(self.original, path) == "":
             return ""
         return MISSING
 

@@ -70,7 +70,7 @@ def test_required_is_marked_and_an_empty_string_is_no_value():
 
 def test_an_empty_optional_field_stays_absent_unless_the_file_held_an_empty_string():
     schema = obj({"proxy": {"type": "string"}, "note": {"type": "string", "default": ""}})
-    assert parse_form(schema, {"config/proxy": [""], "config/note": [""]}).value == {"note": ""}
+    assert parse_form(schema, {"config/proxy": [""], "config/note": [""]}).value == {}
     assert parse_form(schema, {"config/proxy": [""]}, original={"proxy": ""}).value == {"proxy": ""}
 
 
