@@ -30,10 +30,9 @@ from .schema_form import (
 from .schema_form.paths import html_id, marker
 from .studio import studio
 
-LOAD_CHOICES = (
-    ("start", "At start", "afterAppInit: started (services) or loaded when the app starts."),
-    ("demand", "On demand", "loaded the first time it is used; services wait to be started."),
-)
+LOAD_CHOICES = (("start", "With the app"), ("demand", "On demand"))
+LOAD_HELP = ("With the app (backendLoadTime afterAppInit): a service starts when the runtime starts. "
+             "On demand: loaded the first time something uses it; a service waits to be started.")
 
 
 @dataclass
@@ -126,8 +125,8 @@ def element_form(descriptor: dict[str, Any], report: Report | None = None, show:
              help="What people see in lists and on this page."),
         make("textarea", "description", "Description", value=str(descriptor.get("description", "")),
              help="Optional: what this instance is for."),
-        make("radios", "load", "Load", value=load, help=" · ".join(f"{label}: {text}" for _, label, text in LOAD_CHOICES),
-             options=[Option(value, label, value == load) for value, label, _ in LOAD_CHOICES]),
+        make("radios", "load", "Load", value=load, help=LOAD_HELP,
+             options=[Option(value, label, value == load) for value, label in LOAD_CHOICES]),
     ]
     return root
 

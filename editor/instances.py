@@ -29,10 +29,12 @@ def edit(name: str) -> str:
     st = studio()
     st.app.refresh()
     opened = _open(name)
+    config_tree = config_form(opened, opened.config)
+    sections = [("element-heading", "Element"), ("config-heading", "Settings")]
+    sections += [(c.id, c.label) for c in config_tree.children if c.kind in ("object", "array", "variant") and c.label]
     return render_template(
-        "instances/edit.html", opened=opened, missing=st.app.missing_setup(name),
-        element_tree=element_form(opened.descriptor), config_tree=config_form(opened, opened.config),
-        **header_context(name),
+        "instances/edit.html", opened=opened, missing=st.app.missing_setup(name), sections=sections,
+        element_tree=element_form(opened.descriptor), config_tree=config_tree, **header_context(name),
     )
 
 

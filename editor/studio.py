@@ -18,6 +18,7 @@ from runtime.redaction import redactor
 from runtime.resolution import INSTANCE
 from runtime.service import ERROR, NEEDS_SETUP
 from runtime.supervisor import Supervisor
+from runtime.templating import PLACEHOLDER
 
 from .status import Chip, chip_for_status, config_chip
 
@@ -44,7 +45,9 @@ class Studio:
                 for meta in self.app.metas()}
 
     def learn_secrets(self, values: list[str]) -> None:
-        """Remember secret values so the response guard (and the log redactor) can mask them."""
+        """Remember secret values so the response guard (and the log redactor) can mask them.
+        A bare `{{VAR}}` placeholder is not a secret: it names where the secret comes from."""
+        values = [v for v in values if not PLACEHOLDER.fullmatch(v.strip())]
         self.known_secrets.update(v for v in values if len(v) >= 4)
         redactor.add_all(values)
 

@@ -175,7 +175,7 @@ class _Builder:
         values = value if isinstance(value, list) else []
         item_label = str(items_node.get("title") or "Item")
         for index, entry in enumerate(values):
-            child = self.field(items_node, entry, (*item.path, index), required=True,
+            child = self.field(items_node, entry, (*item.path, index), required=False,
                                label=f"{item_label} {index + 1}", read_only=item.read_only)
             child.item_index, child.item_count = index, len(values)
             item.children.append(child)

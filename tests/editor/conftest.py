@@ -102,7 +102,8 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, live_server):
+    """A fresh browser tab (closed before the live server, so no connection holds it open)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(8000)
