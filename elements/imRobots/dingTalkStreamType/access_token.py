@@ -37,6 +37,11 @@ class AccessToken:
             self._refresh_at = self._clock() + max(0.0, expires_in - margin)
             return token
 
+    @property
+    def fresh(self) -> bool:
+        """True while the cached token is good (no fetch needed)."""
+        return bool(self._token) and self._clock() < self._refresh_at
+
     def invalidate(self, token: str) -> None:
         """Forget `token` if it is still the cached one."""
         if token and token == self._token:

@@ -51,6 +51,7 @@ class StreamConnection:
         logger: logging.Logger,
         holder: str = "",
         claim_wait: float = 1.0,
+        on_connected: Callable[[], None] = lambda: None,
     ) -> None:
         self.api = api
         self.settings = settings
@@ -63,6 +64,7 @@ class StreamConnection:
         self.holder = holder or settings.client_id
         self.claim_wait = claim_wait
         self._claim: object | None = None
+        self.on_connected = on_connected
 
     async def run(self) -> None:
         """Connect, serve, reconnect with backoff; ends only by cancellation (closing the socket)."""
@@ -127,6 +129,7 @@ class StreamConnection:
         connected_at = time.monotonic()
         self.status.connected()
         self.log.info("connected to DingTalk in %.0f ms (connection #%d)", (connected_at - started) * 1000, self.status.connections)
+        self.on_connected()
         disconnect_asked = False
         try:
             async for message in ws:

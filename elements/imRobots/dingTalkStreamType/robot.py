@@ -37,6 +37,7 @@ class DingTalkRobot:
         self.connection: StreamConnection | None = None
         self.handler: RobotHandler | None = None
         self._task: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
         self._session = None
         self.log = instance_logger(full_name)
 
@@ -49,7 +50,10 @@ class DingTalkRobot:
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout)
         answerer = Answerer(self.full_name, settings, api, context.storage, self._agent, self.log, self.status.error)
         self.handler = RobotHandler(self.full_name, settings, api, context.storage, answerer, self.status, self.log)
-        self.connection = StreamConnection(api, settings, ROBOT_TOPICS, self.handler.on_callback, self.status, self.log, holder=self.full_name)
+        self.api = api
+        self.connection = StreamConnection(
+            api, settings, ROBOT_TOPICS, self.handler.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token
+        )
         self.log.info(
             "starting: clientId %s, agent %s, %s replies%s",
             settings.client_id,
@@ -58,6 +62,19 @@ class DingTalkRobot:
             f", proxy {settings.proxy.split('@')[-1]}" if settings.proxy else "",
         )
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
+
+    def _warm_token(self) -> None:
+        """Fetch the access token as soon as the stream is up, so a first answer need not wait."""
+        if self.api.token.fresh or (self._warming is not None and not self._warming.done()):
+            return
+
+        async def warm() -> None:
+            try:
+                await self.api.token.get()
+            except Exception as exc:  # the first answer tries again and reports it
+                self.log.warning("no access token yet: %s", exc)
+
+        self._warming = asyncio.create_task(warm(), name=f"{self.full_name}: access token")
 
     async def _agent(self) -> Any:
         """The configured agent (loading may build an index: off the loop)."""
@@ -73,6 +90,8 @@ class DingTalkRobot:
             await asyncio.wait({self._task}, timeout=STOP_SOCKET_WAIT)
             if not self._task.done() and self.connection is not None:
                 await self.connection.close()
+        if self._warming is not None:
+            self._warming.cancel()
         if self.handler is not None:
             await self.handler.stop(STOP_ANSWERS_GRACE)
         if self._session is not None:
