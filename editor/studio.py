@@ -23,6 +23,9 @@ from runtime.templating import PLACEHOLDER
 from .status import Chip, chip_for_status, config_chip
 
 
+GUARD_MIN_LENGTH = 8  # masking a shorter value could hit ordinary words in the page ("card")
+
+
 class Studio:
     """The editor's handle on one running app."""
 
@@ -48,7 +51,7 @@ class Studio:
         """Remember secret values so the response guard (and the log redactor) can mask them.
         A bare `{{VAR}}` placeholder is not a secret: it names where the secret comes from."""
         values = [v for v in values if not PLACEHOLDER.fullmatch(v.strip())]
-        self.known_secrets.update(v for v in values if len(v) >= 4)
+        self.known_secrets.update(v for v in values if len(v) >= GUARD_MIN_LENGTH)
         redactor.add_all(values)
 
     def instance(self, full_name: str) -> Any:

@@ -107,5 +107,10 @@ def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(8000)
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("console", lambda message: problems.append(message.text) if message.type == "error"
+           and not message.text.startswith("Failed to load resource") else None)
     yield tab
     context.close()
+    assert problems == [], "the page logged errors (a CSP violation, a script error...)"

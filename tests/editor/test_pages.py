@@ -294,3 +294,17 @@ def test_the_json_view_follows_the_form_and_broken_json_is_an_error(session, lis
     applied = session.post(f"/instances/{lists}/form/apply-json", {**form, "raw_json": '{"words": ["x", "y", "z"], "auth": {"kind": "basic", "user": "ann"}}'})
     html = applied.get_data(as_text=True)
     assert applied.status_code == 200 and 'value="ann"' in html and 'value="z"' in html
+
+
+def test_a_change_of_an_if_field_swaps_the_dependent_section(session, app_dir):
+    schema = {"type": "object", "required": ["mode"], "properties": {"mode": {"enum": ["direct", "proxy"], "default": "direct", "title": "Mode"}},
+              "if": {"properties": {"mode": {"const": "proxy"}}},
+              "then": {"properties": {"proxyUrl": {"type": "string", "title": "Proxy URL"}}, "required": ["proxyUrl"]}}
+    write_type(app_dir, "net.linkType", schema, title="Link")
+    write_element(app_dir, "net.one", {"title": "One", "type": "net.linkType", "backendBundleEntry": "."}, {"mode": "direct"})
+    session.get("/")
+    form = {**form_of(session, "net.one"), "config/mode": ["proxy"], "_field": "config/mode", "_event": "change"}
+    html = session.post("/instances/net.one/form/changed", form).get_data(as_text=True)
+    assert '<div class="fields" id="f-config" hx-swap-oob="true">' in html and 'name="config/proxyUrl"' in html
+    same = session.post("/instances/net.one/form/changed", {**form_of(session, "net.one"), "_field": "config/mode"}).get_data(as_text=True)
+    assert "proxyUrl" not in same  # nothing to swap: only the field's feedback
