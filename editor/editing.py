@@ -11,7 +11,6 @@ from runtime.instances import file_fingerprint
 from runtime.json_files import read_json
 
 from .schema_form import (
-    MISSING,
     FileChange,
     FormContext,
     FormField,
@@ -27,7 +26,7 @@ from .schema_form import (
     secret_strings,
     validate_config,
 )
-from .schema_form.paths import html_id, marker
+from .schema_form.paths import html_id
 from .studio import studio
 
 LOAD_CHOICES = (("start", "With the app"), ("demand", "On demand"))
@@ -197,6 +196,3 @@ def marker_base(name: str) -> tuple[str, str]:
         return base, what
     return name, ""
 
-
-__all__ = ["MISSING", "Opened", "Posted", "changes", "config_form", "descriptor_from_form", "element_form",
-           "marker", "marker_base", "new_files", "open_instance", "read_posted", "summary"]

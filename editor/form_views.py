@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from .editing import Opened, config_form, element_form, marker_base, open_instance, read_posted
-from .instances import _open
+from .editing import config_form, element_form, marker_base, read_posted
+from .instances import open_or_explain
 from .pages import Page
 from .schema_form import (
     MISSING,
@@ -22,22 +22,23 @@ from .schema_form import (
     html_id,
     marker,
     mask_secrets,
+    name_of,
     order_like,
     parse_form,
     path_of,
     secret_value_paths,
     validate_config,
 )
+from .studio import studio
 
 bp = Blueprint("forms", __name__, url_prefix="/instances/<name>/form")
 JSON_SECRET = "<secret: change it in the form>"
-__all__ = ["bp", "page", "open_instance"]
 
 
 @bp.post("/changed")
 def changed(name: str) -> Response:
     """A field was changed or left: its feedback, or the section its change swaps in."""
-    opened = _open(name)
+    opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
     if not base.startswith(("config", "element/")):
         return Response(status=204)
@@ -73,7 +74,7 @@ def _section(field: Any) -> Response:
 @bp.post("/array")
 def array(name: str) -> Response:
     """Add, remove or move an array item; answers with the whole array, renumbered."""
-    opened = _open(name)
+    opened = open_or_explain(name)
     ui = UiState(as_lists(request.form))
     target, op = request.form.get("_target", ""), request.form.get("_op", "")
     index = int(request.form.get("_index", "0") or 0)
@@ -145,7 +146,7 @@ def _renumbered(form: dict[str, list[str]], target: str, order: list[int | None]
 @bp.post("/json")
 def json_view(name: str) -> str:
     """The config the form currently holds, as JSON (secrets shown as a placeholder text)."""
-    opened = _open(name)
+    opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
     value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET)
     return render_template("form/_json.html", name=name, text=json.dumps(value, indent=2, ensure_ascii=False))
@@ -154,7 +155,7 @@ def json_view(name: str) -> str:
 @bp.post("/apply-json")
 def apply_json(name: str) -> Response:
     """Put JSON edited in the JSON view into the form; broken JSON is an error message, not a crash."""
-    opened = _open(name)
+    opened = open_or_explain(name)
     raw = request.form.get("raw_json", "")
     try:
         value = json.loads(raw)
@@ -169,12 +170,12 @@ def apply_json(name: str) -> Response:
     for path in secret_value_paths(opened.schema, value):
         _drop(value, path)
     modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}
-    checked = copy.deepcopy(value)
+    checked = copy.deepcopy(value)  # what would be saved: the form's secrets as they stand
     for path in secret_value_paths(opened.schema, opened.config):
-        mode = (modes.get(marker(_name(path), "secret")) or ["keep"])[0]
-        if mode != "clear" and _parent_exists(checked, path):
+        mode = (modes.get(marker(name_of("config", path), "secret")) or ["keep"])[0]
+        if mode != "clear" and isinstance(get_at(checked, path[:-1]), dict):
             _set(checked, path, copy.deepcopy(get_at(opened.config, path)))
-    report = validate_config(opened.schema, checked, env=opened_env())
+    report = validate_config(opened.schema, checked, env=studio().app.envVars)
     tree = config_form(opened, value, UiState(modes), report)
     response = make_response(render_template("form/_section.html", field=tree, name=name, oob=False, json_ok=True))
     response.headers["HX-Trigger"] = json.dumps({"studio:show-tab": "form"})
@@ -188,27 +189,10 @@ def _json_error(message: str) -> Response:
     return response
 
 
-def _name(path: tuple) -> str:
-    from .schema_form import name_of
-
-    return name_of("config", path)
-
-
 def _drop(value: Any, path: tuple) -> None:
     parent = get_at(value, path[:-1])
     if isinstance(parent, dict):
         parent.pop(path[-1], None)
 
 
-def _parent_exists(value: Any, path: tuple) -> bool:
-    return isinstance(get_at(value, path[:-1]), dict)
-
-
-def opened_env() -> dict[str, str]:
-    from .studio import studio
-
-    return studio().app.envVars
-
-
 page = Page(bp)
-__all__ += ["Opened"]

@@ -14,8 +14,8 @@ from .studio import studio
 bp = Blueprint("instances", __name__, url_prefix="/instances")
 
 
-def _open(name: str) -> Opened:
-    """The instance, or an error page when its files cannot be read."""
+def open_or_explain(name: str) -> Opened:
+    """The instance, or (aborting) a page that says which of its files cannot be read."""
     try:
         return open_instance(name)
     except ElementError as exc:
@@ -28,7 +28,7 @@ def edit(name: str) -> str:
     """The edit page: e.json fields, then the Type's config form, then the save bar."""
     st = studio()
     st.app.refresh()
-    opened = _open(name)
+    opened = open_or_explain(name)
     config_tree = config_form(opened, opened.config)
     sections = [("element-heading", "Element"), ("config-heading", "Settings")]
     sections += [(c.id, c.label) for c in config_tree.children if c.kind in ("object", "array", "variant") and c.label]
@@ -74,7 +74,7 @@ def _blocking(posted: Posted) -> bool:
 @bp.post("/<name>/review")
 def review(name: str) -> Response:
     """Check the form; show every problem, or what the save will change (a diff of both files)."""
-    opened = _open(name)
+    opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
     if not opened.editable:
         return _review(opened, posted, panel="readonly")
@@ -90,7 +90,7 @@ def review(name: str) -> Response:
 def save(name: str) -> Response:
     """Write both files (atomically; refused if they changed on disk since the form opened)."""
     st = studio()
-    opened = _open(name)
+    opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
     if not opened.editable:
         return _review(opened, posted, panel="readonly", status=422)
