@@ -1,17 +1,24 @@
 """The editor's extension points, declared in one place.
 
-A page is a blueprint plus where it shows up: a link in the top bar (`nav`) and/or a tab on
-every instance page (`instance_tab`, whose endpoint takes the instance's `name`). The built-in
-pages use exactly this, so part 2's runtime controls, logs, playground and feedback pages are
-one module each:
+A page is a blueprint plus where it shows up: a link in the top bar (`nav`), a tab on every
+instance page (`instance_tab`, whose endpoint takes the instance's `name`) and/or a partial in
+the instance side panel (`instance_panel`, e.g. start/stop buttons). The built-in pages use
+exactly this, so part 2's runtime controls, logs, playground and feedback pages are one
+module each:
 
     bp = Blueprint("logs", __name__, url_prefix="/instances/<name>/logs")
+
+    @bp.get("/")
+    def index(name):
+        return render_template("logs/index.html", **header_context(name))   # editor.instances
+
     page = Page(bp, instance_tab=Tab("Logs", "logs.index", services_only=True))
 
 then add `page` to `PAGES` in `editor/__init__.py`. Templates go in
-`editor/templates/<blueprint>/<view>.html` and extend `base.html`; instance tabs extend
-`instances/_tab_page.html` to get the instance header; status chips render
-`_status_chip.html` with a `Chip` from `editor.status`.
+`editor/templates/<blueprint>/<view>.html`; an instance tab extends `instances/_tab_page.html`
+(header, tabs and side panel included) and fills `{% block tab_content %}`. Status chips
+render `_status_chip.html` with a `Chip` from `editor.status` (`instances.chip` endpoint:
+`/instances/<name>/chip`, for polling).
 """
 from __future__ import annotations
 
@@ -43,11 +50,17 @@ class Tab:
 
 @dataclass(frozen=True)
 class Page:
-    """One concern of the editor: a blueprint and where it is linked from."""
+    """One concern of the editor: a blueprint and where it is linked from.
+
+    `instance_panel`: a template rendered in every instance page's side panel with `name`,
+    `element`, `chip` and `is_service` (e.g. part 2's start / stop / restart buttons).
+    `setup`: called with the Flask app after the blueprint is registered.
+    """
 
     blueprint: Blueprint
     nav: NavLink | None = None
     instance_tab: Tab | None = None
+    instance_panel: str | None = None
     setup: Callable[[Flask], None] | None = None
 
 
@@ -57,6 +70,7 @@ class Registry:
 
     nav: list[NavLink] = field(default_factory=list)
     tabs: list[Tab] = field(default_factory=list)
+    panels: list[str] = field(default_factory=list)
 
 
 def register_pages(flask_app: Flask, pages: list[Page]) -> None:
@@ -68,6 +82,8 @@ def register_pages(flask_app: Flask, pages: list[Page]) -> None:
             registry.nav.append(page.nav)
         if page.instance_tab:
             registry.tabs.append(page.instance_tab)
+        if page.instance_panel:
+            registry.panels.append(page.instance_panel)
         if page.setup:
             page.setup(flask_app)
 

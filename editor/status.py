@@ -2,7 +2,7 @@
 
 Services take their state from the supervisor; components loaded on demand (agents) are
 "ready" or "needs setup". Part 2's runtime controls refresh chips through `_status_chip.html`
-and the `status.chip` endpoint.
+and the `instances.chip` endpoint (`/instances/<name>/chip`).
 """
 from __future__ import annotations
 
