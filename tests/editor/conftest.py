@@ -5,6 +5,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,16 +77,24 @@ def session(client) -> Session:
     return Session(client)
 
 
-@pytest.fixture
-def live_server(supervisor: Supervisor):
-    """The editor served by waitress on 127.0.0.1 (a free port), as `serve` runs it."""
+@contextmanager
+def serving(supervisor: Supervisor) -> Iterator[str]:
+    """The editor served by waitress on 127.0.0.1 (a free port), as `serve` runs it; yields its URL."""
     flask_app = create_app(supervisor, SECRET_GUARD="raise")
     server = waitress.create_server(flask_app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(supervisor: Supervisor) -> Iterator[str]:
+    with serving(supervisor) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
