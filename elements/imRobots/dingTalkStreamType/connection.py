@@ -33,6 +33,7 @@ from .status import RobotStatus
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # the SDK's websockets default of 1 MiB drops big frames
 CLOSE_TIMEOUT = 0.5
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
+QUICK_RECONNECT_SPACING = 5.0  # a `disconnect` reconnects at once, but not twice within this
 TOPIC_DISCONNECT = SystemMessage.TOPIC_DISCONNECT
 
 OnCallback = Callable[[CallbackMessage], None]
@@ -65,6 +66,7 @@ class StreamConnection:
         self.claim_wait = claim_wait
         self._claim: object | None = None
         self.on_connected = on_connected
+        self._last_quick_reconnect = -QUICK_RECONNECT_SPACING
 
     async def run(self) -> None:
         """Connect, serve, reconnect with backoff; ends only by cancellation (closing the socket)."""
@@ -82,14 +84,15 @@ class StreamConnection:
                     reason, reconnect_now = str(exc), False
                 except aiohttp.WSServerHandshakeError as exc:
                     reason, reconnect_now = f"WebSocket handshake refused (HTTP {exc.status})", False
+                except asyncio.TimeoutError:  # before NETWORK_ERRORS: TimeoutError is an OSError
+                    reason, reconnect_now = f"WebSocket connect timed out after {self.settings.http_timeout:g} s", False
                 except NETWORK_ERRORS as exc:
                     reason, reconnect_now = f"WebSocket connect failed: {network_reason(exc)}", False
-                except asyncio.TimeoutError:
-                    reason, reconnect_now = f"WebSocket connect timed out after {self.settings.http_timeout:g} s", False
                 except Exception as exc:  # a bug must not end the robot: log it and reconnect
                     self.log.exception("unexpected error in the connection loop")
                     reason, reconnect_now = f"unexpected error: {_describe(exc)}", False
-                if reconnect_now:
+                if reconnect_now and time.monotonic() - self._last_quick_reconnect > QUICK_RECONNECT_SPACING:
+                    self._last_quick_reconnect = time.monotonic()
                     self.log.info("reconnecting at once: %s", reason)
                     continue
                 delay = self.backoff.next()

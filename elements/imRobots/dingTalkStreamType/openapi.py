@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import aiohttp
+from dingtalk_stream import Credential
 from dingtalk_stream.version import VERSION_STRING
 
 from runtime.redaction import redactor
@@ -44,16 +45,16 @@ class DingTalkApi:
     def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0) -> None:
         self.session = session
         self.timeout = timeout
+        self._credential = Credential(client_id, client_secret)
         self.client_id = client_id
-        self._client_secret = client_secret
         self.token = AccessToken(self._fetch_token)
 
     # the stream gateway ------------------------------------------------------------------
     async def open_stream(self, topics: list[str], local_ip: str) -> tuple[str, str]:
         """(endpoint, ticket) for a new WebSocket; CredentialsRefused when DingTalk says so."""
         body = {
-            "clientId": self.client_id,
-            "clientSecret": self._client_secret,
+            "clientId": self._credential.client_id,
+            "clientSecret": self._credential.client_secret,
             "subscriptions": [{"type": "CALLBACK", "topic": topic} for topic in topics],
             "ua": f"dingtalk-sdk-python/v{VERSION_STRING} element-studio Python/{platform.python_version()}",
             "localIp": local_ip,
@@ -72,7 +73,7 @@ class DingTalkApi:
 
     # access token ------------------------------------------------------------------------
     async def _fetch_token(self) -> tuple[str, float]:
-        body = {"appKey": self.client_id, "appSecret": self._client_secret}
+        body = {"appKey": self._credential.client_id, "appSecret": self._credential.client_secret}
         try:
             answer = await call_json(self.session, "get access token", "POST", openapi_base() + TOKEN_PATH, body, self.timeout)
         except ApiError as exc:

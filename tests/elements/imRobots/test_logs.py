@@ -36,9 +36,10 @@ def test_no_secret_ticket_or_access_token_reaches_any_log_line(world, monkeypatc
     final_of(sim, sim.wait_for_card(sim.send_message("dingdemo", "second")).card_biz_id)
     world.wait_status(refused, lambda s: s.state == "error")
     world.supervisor.restart(good)
+    world.wait_status(good, lambda s: s.detail.get("connection") == "connected")
     world.supervisor.stop(refused)
 
-    assert len(seen) >= 5  # 3 tickets of the good robot, 2 access tokens
+    assert len(seen) >= 5  # 3 tickets of the good robot, 2+ access tokens (first, after the 401, after the restart)
     secrets = [*seen, "demo-secret", "wrong-secret-value"]
     lines = [e.message for name in (good, refused) for e in ring_buffer().recent(name)] + [e.message for e in ring_buffer().recent("")]
     assert any("connected to DingTalk in" in line for line in world.logs(good))
