@@ -308,3 +308,29 @@ def test_a_change_of_an_if_field_swaps_the_dependent_section(session, app_dir):
     assert '<div class="fields" id="f-config" hx-swap-oob="true">' in html and 'name="config/proxyUrl"' in html
     same = session.post("/instances/net.one/form/changed", {**form_of(session, "net.one"), "_field": "config/mode"}).get_data(as_text=True)
     assert "proxyUrl" not in same  # nothing to swap: only the field's feedback
+
+
+def test_a_broken_config_file_is_explained_not_a_crash(session, app_dir):
+    write_element(app_dir, "imRobots.broken", {"title": "Broken", "type": ROBOT_TYPE, "backendBundleEntry": "."}, '{"clientId": ')
+    response = session.get("/instances/imRobots.broken")
+    assert response.status_code == 422
+    assert "cannot be opened" in response.get_data(as_text=True) and "line 1" in response.get_data(as_text=True)
+    assert "chip--broken" in session.get("/").get_data(as_text=True)
+
+
+def test_a_type_without_settings_and_a_root_level_oneof(session, app_dir):
+    write_element(app_dir, "misc.Meta", {"title": "Misc", "type": "", "backendBundleEntry": "."})
+    write_element(app_dir, "misc.plainType", {"title": "Plain", "type": "misc.Meta", "backendBundleEntry": "."},
+                  files={"loader.py": "class Loader:\n    def __init__(self, nodes): pass\n    def load(self): return None\n"})
+    write_type(app_dir, "misc.choiceType", {"oneOf": [
+        {"title": "By name", "type": "object", "properties": {"name": {"type": "string", "title": "Name"}}, "required": ["name"]},
+        {"title": "By id", "type": "object", "properties": {"id": {"type": "integer", "title": "Id"}}, "required": ["id"]}]}, title="Choice")
+    session.get("/")
+    plain = session.post("/types/misc.plainType/new", htmx=False).headers["Location"]
+    assert "has no settings" in session.get(plain).get_data(as_text=True)
+    choice = session.post("/types/misc.choiceType/new", htmx=False).headers["Location"]
+    page = Page(session.get(choice).get_data(as_text=True))
+    assert page.unlabelled() == [] and any(a.get("name") == "config/$variant" for _, a in page.controls())
+    form = {**page.form_data(), "config/name": ["ann"]}
+    assert session.post(choice + "/save", form).status_code == 200
+    assert files(app_dir, choice.rsplit("/", 1)[-1].replace("/", "."))[1] == {"name": "ann"}
