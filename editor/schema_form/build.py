@@ -98,7 +98,7 @@ class _Builder:
 
     # groups ------------------------------------------------------------------------------
     def _object(self, item: FormField, node: dict[str, Any], value: Any, *, known: dict | None = None,
-                fresh: bool = False) -> None:
+                fresh: bool = False, quiet: frozenset[str] = frozenset()) -> None:
         item.kind = "object"
         current = value if isinstance(value, dict) else {}
         merged = {**self.ui.json(item.name, "stash"), **current}
@@ -109,6 +109,8 @@ class _Builder:
         shown = ordered_properties(effective)
         watched = controllers(node)
         for key in shown:
+            if key in quiet:
+                continue  # a variant's fixed tag: the variant selector already says it
             child = self.field(
                 effective["properties"][key], merged.get(key, MISSING), (*item.path, key),
                 required=key in effective.get("required", []), read_only=item.read_only,
@@ -162,7 +164,8 @@ class _Builder:
             value = default_for(self.root, effective)
         if is_object:
             child.help = str(variants[chosen].get("description") or "")
-            self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched)
+            self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched,
+                         quiet=_discriminators(self.root, variants))
             child.label = ""
         else:
             child = self.field(effective, value, item.path, required=item.required, label=item.label, read_only=item.read_only)
@@ -273,6 +276,15 @@ class _Builder:
         item.kind = "json"
         item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
         item.help = (item.help + " " if item.help else "") + "Any JSON value."
+
+
+def _discriminators(root: dict[str, Any], variants: list[dict[str, Any]]) -> frozenset[str]:
+    """Properties that are a `const` in every variant: they tell the variants apart."""
+    keys = None
+    for variant in variants:
+        consts = {k for k, p in variant.get("properties", {}).items() if "const" in resolve(root, p)}
+        keys = consts if keys is None else keys & consts
+    return frozenset(keys or ())
 
 
 def _text(value: Any) -> str:

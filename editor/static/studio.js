@@ -12,6 +12,14 @@
     }
   });
 
+  // A review shows the form as it was; once the form changes, it is out of date.
+  document.addEventListener("change", function (evt) {
+    if (evt.target.closest && evt.target.closest("#live")) {
+      var panel = document.getElementById("save-panel");
+      if (panel) panel.innerHTML = "";
+    }
+  });
+
   // Form / JSON views of the same config.
   function showTab(which) {
     var formPanel = document.getElementById("panel-form");
