@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -91,6 +92,8 @@ class Answerer:
             async with timeout:
                 agent = await self.get_agent()
                 stream = agent.stream(incoming.question, incoming.chat_id)
+                if inspect.isawaitable(stream):  # an `async def stream` that returns the iterator
+                    stream = await stream
                 async with _closing(stream):
                     async for chunk in stream:
                         if not chunk:

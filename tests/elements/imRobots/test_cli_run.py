@@ -1,19 +1,31 @@
-"""`element-studio run` on the sample app: the embedded simulator comes up and the robot connects."""
+"""`element-studio run` on the sample app: the embedded simulator comes up, the sample robot
+connects, and a question sent through the simulator's control API gets the final card."""
 from __future__ import annotations
 
+import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def test_run_brings_up_the_embedded_simulator_and_connects_the_sample_robot():
+def control(base_url: str, path: str, body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base_url}/_sim{path}", data=data, headers={"Content-Type": "application/json"})
+    with LOCAL.open(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
     env = {k: v for k, v in os.environ.items() if k not in ("DINGTALK_OPENAPI_ENDPOINT", "DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET")}
     env.update(NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
@@ -22,14 +34,32 @@ def test_run_brings_up_the_embedded_simulator_and_connects_the_sample_robot():
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 20
-        while not any("imRobots.dingTalkDemo" in line and "connected to DingTalk" in line for line in seen):
+
+    def wait_for_line(pattern: str, timeout: float = 20) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in seen:
+                if match := re.search(pattern, line):
+                    return match
             assert time.monotonic() < deadline, "".join(seen)
             try:
                 seen.append(lines.get(timeout=0.5))
             except queue.Empty:
                 assert process.poll() is None, "".join(seen)
+
+    try:
+        base_url = wait_for_line(r"built-in DingTalk simulator at (http://127\.0\.0\.1:\d+)").group(1)
+        wait_for_line(r"imRobots\.dingTalkDemo: connected to DingTalk in \d+ ms")
+        sent = control(base_url, "/messages", {"clientId": "dingdemo", "text": "How do I add a robot?"})
+        deadline = time.monotonic() + 20
+        while True:
+            cards = control(base_url, f"/cards?msgId={sent['msgId']}")
+            if cards and any("button" in json.dumps(v["cardData"]) for v in cards[0]["versions"][1:]):
+                break
+            assert time.monotonic() < deadline, cards
+            time.sleep(0.1)
+        assert cards[0]["versions"][0]["cardData"]["contents"][0]["text"] == "Thinking…"
+        wait_for_line(r"answered msgId " + re.escape(sent["msgId"]))
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
@@ -37,6 +67,4 @@ def test_run_brings_up_the_embedded_simulator_and_connects_the_sample_robot():
             process.kill()
     while not lines.empty():
         seen.append(lines.get())
-    output = "".join(seen)
-    assert "built-in DingTalk simulator at http://127.0.0.1:" in output
-    assert "demo-secret" not in output
+    assert "demo-secret" not in "".join(seen)
