@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from runtime.logs import instance_logger
 from runtime.redaction import redactor
@@ -43,7 +44,7 @@ class DingTalkRobot:
 
     async def start(self, context: ServiceContext) -> None:
         settings = self.settings
-        redactor.add(settings.client_secret)
+        redactor.add(settings.client_secret, urlsplit(settings.proxy).password if settings.proxy else None)
         self.log = context.logger
         self.status = RobotStatus(context.update)
         self._session = make_session(settings.proxy, settings.http_timeout)
