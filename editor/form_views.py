@@ -33,6 +33,7 @@ from .studio import studio
 
 bp = Blueprint("forms", __name__, url_prefix="/instances/<name>/form")
 JSON_SECRET = "<secret: change it in the form>"
+FOCUSABLE = ("text", "textarea", "number", "select", "ref", "json", "checkbox", "secret")
 
 
 @bp.post("/changed")
@@ -101,7 +102,23 @@ def array(name: str) -> Response:
     _set(value, typed_path, items)
     ui = UiState(_renumbered(ui.form, target, order))
     field = config_form(opened, value, ui).find(target)
+    _focus_after(field, op, index)
     return make_response(render_template("form/_section.html", field=field, name=name, oob=False))
+
+
+def _focus_after(field: Any, op: str, index: int) -> None:
+    """Where the keyboard focus lands after a list action: the new item's first input, the moved
+    item's same button, or the add button after a removal (htmx focuses `autofocus`)."""
+    if op == "add" and field.children:
+        first = next((f for f in field.children[-1].walk() if f.kind in FOCUSABLE), None)
+        if first is not None:
+            first.extra["autofocus"] = True
+    elif op in ("up", "down"):
+        moved = index - 1 if op == "up" else index + 1
+        if 0 <= moved < len(field.children):
+            field.extra["focus_button"] = f"{op}:{moved}"
+    else:
+        field.extra["focus_button"] = "add"
 
 
 def _typed(value: Any, path: tuple) -> tuple:

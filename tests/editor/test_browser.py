@@ -125,9 +125,11 @@ def test_an_array_item_is_added_and_reordered_without_a_reload(page, live_server
     page.goto(live_server + "/instances/tools.one")
     page.evaluate("window.marker = 'same page'")
     page.get_by_role("button", name="Add word to Words").click()
-    page.get_by_label("Word 3", exact=True).fill("gamma")
+    expect(page.get_by_label("Word 3", exact=True)).to_be_focused()
+    page.keyboard.type("gamma")
     page.get_by_role("button", name="Move Word 3 up").click()
     expect(page.get_by_label("Word 2", exact=True)).to_have_value("gamma")
+    expect(page.get_by_role("button", name="Move Word 2 up")).to_be_focused()
     page.get_by_role("button", name="Move Word 1 down").click()
     expect(page.get_by_label("Word 1", exact=True)).to_have_value("gamma")
     assert [page.get_by_label(f"Word {i}", exact=True).input_value() for i in (1, 2, 3)] == ["gamma", "alpha", "beta"]
