@@ -22,7 +22,16 @@ SCALARS = st.one_of(
     st.lists(NAMES, min_size=1, max_size=4, unique=True).map(lambda e: {"enum": e}),
     st.lists(st.integers(-5, 5), min_size=1, max_size=4, unique=True).map(lambda e: {"enum": e, "default": e[0]}),
     NAMES.map(lambda c: {"const": c}),
+    st.just({"type": "string", "writeOnly": True}),
+    st.just({"type": "string", "format": "password"}),
+    st.just({"type": "string", "readOnly": True}),
+    st.just({"type": "string", "format": "date"}),
+    st.just({"type": "string", "format": "uri"}),
+    st.just({"type": "string", "x-element-ref": "aiagents.Meta"}),
+    st.just({"type": "integer", "default": 5, "minimum": 0}),
+    st.just({"$ref": "#/$defs/port", "title": "Port"}),
 )
+DEFS = {"port": {"type": "integer", "minimum": 1, "maximum": 65535}}
 
 
 def objects(children):
@@ -49,11 +58,13 @@ def _tagged_variants(variants):
     return {"oneOf": tagged}
 
 
-SCHEMAS = objects(st.recursive(SCALARS, extend, max_leaves=6))
+SCHEMAS = objects(st.recursive(SCALARS, extend, max_leaves=6)).map(lambda schema: {**schema, "$defs": DEFS})
 
 
 def value_for(node):
     """A strategy for values valid under `node` (strings non-empty: an empty one means "absent")."""
+    if "$ref" in node:
+        return st.integers(1, 65535)
     if "const" in node:
         return st.just(node["const"])
     if "enum" in node:
@@ -68,9 +79,10 @@ def value_for(node):
     if kind == "array":
         return st.lists(value_for(node["items"]), max_size=3)
     if kind == "string":
-        return st.emails() if node.get("format") == "email" else TEXT
+        return {"email": st.emails(), "date": st.dates().map(lambda d: d.isoformat()),
+                "uri": st.sampled_from(["https://example.com/a?b=1", "http://127.0.0.1:11434/v1"])}.get(node.get("format"), TEXT)
     if kind == "integer":
-        return st.integers(-10**12, 10**12)
+        return st.integers(node.get("minimum", -10**12), 10**12)
     if kind == "number":
         return st.one_of(st.integers(-1000, 1000), st.floats(allow_nan=False, allow_infinity=False, width=64))
     return st.booleans()
@@ -81,7 +93,8 @@ def value_for(node):
 def test_generated_schemas_and_values_survive_the_round_trip(data):
     schema = data.draw(SCHEMAS)
     value = data.draw(value_for(schema))
-    tree = build_form(schema, value, FormContext(original=value))
+    refs = {"aiagents.Meta": [("aiagents.helpdesk", "Helpdesk")]}
+    tree = build_form(schema, value, FormContext(original=value, refs=refs))
     parsed = parse_form(schema, submitted(tree), original=value)
     assert parsed.problems == {}
     assert json.dumps(parsed.value, sort_keys=True) == json.dumps(value, sort_keys=True)
