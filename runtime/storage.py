@@ -111,12 +111,16 @@ class Storage:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection inside one transaction: committed on success, rolled back on error."""
+        """A connection inside one transaction: committed on success, rolled back on error.
+
+        BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+        writes fails with "database is locked" when another writer got in between.
+        """
         if not self._migrated:
             self.migrate()
         conn = self._open()
         try:
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
         except BaseException:

@@ -103,14 +103,14 @@ class Supervisor:
         return self.call(self._restart(full_name))
 
     def start_all(self) -> list[InstanceStatus]:
-        return self.call(self._each(self._start))
+        return self.call(self._each(self._start_known))
 
     def stop_all(self) -> list[InstanceStatus]:
         return self.call(self._each(self._stop))
 
     def start_at_boot(self) -> list[InstanceStatus]:
         """Start every instance whose e.json says `backendLoadTime: afterAppInit`."""
-        return self.call(self._each(self._start, boot_only=True))
+        return self.call(self._each(self._start_known, boot_only=True))
 
     def logs(self, full_name: str, limit: int = 200, after: int = 0) -> list[LogEntry]:
         """Recent log records of one instance (oldest first)."""
@@ -224,13 +224,16 @@ class Supervisor:
         return report
 
     async def _each(self, action, boot_only: bool = False) -> list[InstanceStatus]:
+        await asyncio.to_thread(self.app.refresh)
         names = self._service_names()
         if boot_only:
             names = [n for n in names if self.app.elements[n].load_time == "afterAppInit"]
         return list(await asyncio.gather(*(action(n) for n in names)))
 
-    async def _start(self, full_name: str) -> InstanceStatus:
-        await asyncio.to_thread(self.app.refresh)
+    async def _start(self, full_name: str, refresh: bool = True) -> InstanceStatus:
+        """Start one service; `refresh` rereads the element folders first (files may have changed)."""
+        if refresh:
+            await asyncio.to_thread(self.app.refresh)
         entry = self._entry(full_name)
         logger = instance_logger(full_name)
         async with entry.lock:
@@ -260,6 +263,10 @@ class Supervisor:
                 self._set(entry, RUNNING, entry.message)
             logger.info("started in %.0f ms", (time.monotonic() - started) * 1000)
             return self._snapshot(entry)
+
+    async def _start_known(self, full_name: str) -> InstanceStatus:
+        """Start without rereading the folders: `_each` just did, once for all."""
+        return await self._start(full_name, refresh=False)
 
     async def _stop(self, full_name: str) -> InstanceStatus:
         entry = self._entry(full_name)

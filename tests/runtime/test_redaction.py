@@ -1,0 +1,17 @@
+"""One redactor masks every secret we know and every secret-shaped field we do not."""
+from __future__ import annotations
+
+from runtime.redaction import Redactor
+
+
+def test_registered_values_and_secret_shaped_fields_are_masked():
+    redactor = Redactor()
+    redactor.add("abcd", "abcdef-long-secret", None, "xy")
+    text = "secret abcdef-long-secret, short xy, ws://h/connect?ticket=T-123&x=1 accessToken: tok-9 Authorization: Bearer sk-zzz"
+    assert redactor.redact(text) == "secret ***, short xy, ws://h/connect?ticket=***&x=1 accessToken: *** Authorization: Bearer ***"
+
+
+def test_the_known_set_is_bounded_and_forgets_the_oldest():
+    redactor = Redactor(capacity=3)
+    redactor.add("first-secret", "second-secret", "third-secret", "fourth-secret")
+    assert redactor.redact("first-secret fourth-secret") == "first-secret ***"
