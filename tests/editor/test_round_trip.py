@@ -41,9 +41,24 @@ def objects(children):
             lambda required: {"type": "object", "properties": props, "required": required}))
 
 
+def conditional(children):
+    """An object whose `mode` decides, through if/then/else, which other fields it has."""
+    return st.tuples(objects(children), objects(children)).map(lambda pair: {
+        "type": "object", "required": ["mode"], "properties": {"mode": {"enum": ["a", "b"]}},
+        "if": {"properties": {"mode": {"const": "a"}}},
+        "then": {k: v for k, v in pair[0].items() if k != "type" and k != "properties"} | {"properties": _without_mode(pair[0])},
+        "else": {"properties": _without_mode(pair[1])},
+    })
+
+
+def _without_mode(node):
+    return {k: v for k, v in node["properties"].items() if k != "mode"}
+
+
 def extend(children):
     return st.one_of(
         objects(children),
+        conditional(children),
         children.filter(lambda s: "const" not in s).map(lambda item: {"type": "array", "items": item}),
         st.lists(objects(SCALARS), min_size=2, max_size=3).map(_tagged_variants),
     )
@@ -72,6 +87,13 @@ def value_for(node):
     if "oneOf" in node:
         return st.one_of([value_for(v) for v in node["oneOf"]])
     kind = node["type"]
+    if "if" in node:
+        def branch(mode):
+            chosen = node["then"] if mode == "a" else node["else"]
+            inner = {"type": "object", "properties": chosen["properties"],
+                     "required": [r for r in chosen.get("required", []) if r in chosen["properties"]]}
+            return value_for(inner).map(lambda v: {"mode": mode, **v})
+        return st.sampled_from(["a", "b"]).flatmap(branch)
     if kind == "object":
         required = {k: value_for(p) for k, p in node["properties"].items() if k in node["required"]}
         optional = {k: value_for(p) for k, p in node["properties"].items() if k not in node["required"]}
