@@ -8,11 +8,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .search_index import SearchIndex
+from .search_index import SearchIndex, search_terms
 from .sources import KnowledgeFileError, Passage, read_sources, source_path
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CANDIDATES_PER_RESULT = 4  # fetched per wanted result, so the question's language can be preferred
+# BM25 sums over the question's words, so "add robot" can never reach a threshold set for full
+# questions: below this many words, the minimum score shrinks in proportion.
+FULL_QUESTION_TERMS = 3
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class KnowledgeBase:
         self.refresh_if_changed()
         found = self._index.search(question, limit * CANDIDATES_PER_RESULT)
         chinese = is_chinese(question)
-        hits = [Hit(passage, score) for passage, score in found if score >= min_score]
+        threshold = min_score * min(1.0, len(search_terms(question)) / FULL_QUESTION_TERMS)
+        hits = [Hit(passage, score) for passage, score in found if score >= threshold]
         hits.sort(key=lambda hit: (is_chinese(hit.passage.title + hit.passage.text) != chinese, -hit.score))
         return hits[:limit]
 

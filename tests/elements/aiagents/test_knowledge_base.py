@@ -179,3 +179,9 @@ def test_the_agent_follows_the_shared_agent_interface(helpdesk):
         {"role": "user", "content": "Which Python version do I need?"},
         {"role": "assistant", "content": answer},
     ]
+
+
+@pytest.mark.parametrize("question", ["How do I add a robot?", "add robot"])
+def test_a_short_question_is_not_held_to_a_full_questions_score(helpdesk, question):
+    """The example `serve` prints must be answered: two words cannot sum to a full question's BM25."""
+    assert [hit.passage.id for hit in helpdesk.search(question)][:1] == ["add-robot.en"]
