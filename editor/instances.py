@@ -127,13 +127,17 @@ def rename(name: str) -> Response:
     wanted = request.form.get("new_name", "").strip()
     if wanted in ("", name.rsplit(".", 1)[-1], name):
         return redirect(url_for("instances.edit", name=name))
+    users = st.references_to(name)
     stopped = _stop_if_active(name)
     try:
         new_name = rename_instance(st.app, name, wanted)
     except ElementError as exc:
         flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
         return redirect(url_for("instances.edit", name=name))
-    flash(f"Renamed to {new_name}." + (" It was stopped for the move." if stopped else ""), "success")
+    note = " It was stopped for the move." if stopped else ""
+    if users:
+        note += f" Still naming {name}: {', '.join(users)}; pick {new_name} there."
+    flash(f"Renamed to {new_name}.{note}", "success")
     return redirect(url_for("instances.edit", name=new_name))
 
 
@@ -157,7 +161,7 @@ def delete(name: str) -> Response | str:
     st = studio()
     element = st.instance(name)
     if request.method == "GET":
-        return render_template("instances/delete.html", element=element, name=name,
+        return render_template("instances/delete.html", element=element, name=name, users=st.references_to(name),
                                active=st.is_active(name), editable=element.root.origin == "app")
     _stop_if_active(name)
     try:

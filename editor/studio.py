@@ -20,6 +20,7 @@ from runtime.service import ERROR, NEEDS_SETUP
 from runtime.supervisor import Supervisor
 from runtime.templating import PLACEHOLDER
 
+from .schema_form.secrets import reference_values
 from .status import Chip, chip_for_status, config_chip
 
 
@@ -107,6 +108,21 @@ class Studio:
         except ElementError as exc:
             return redactor.redact(exc.message)
         return ""
+
+    def references_to(self, full_name: str) -> list[str]:
+        """Instances whose config names `full_name` in a reference field (`x-element-ref`)."""
+        users = []
+        for element in self.app.instances():
+            if element.full_name == full_name:
+                continue
+            try:
+                schema = self.app.schema_for_instance(element.full_name)
+                config = self.app.raw_config(element.full_name)
+            except ElementError:
+                continue
+            if full_name in reference_values(schema, config):
+                users.append(element.full_name)
+        return users
 
     def is_active(self, full_name: str) -> bool:
         """Whether a service instance is running or on its way (so a rename must stop it first)."""

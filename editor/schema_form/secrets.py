@@ -1,4 +1,4 @@
-"""Finding secrets inside a config value, wherever the schema puts them.
+"""Finding secrets (and references) inside a config value, wherever the schema puts them.
 
 `runtime.config_schema.secret_paths` covers plain nested objects; a form also meets secrets
 inside variants, `if` branches and array items, so this walker follows the value and asks the
@@ -45,6 +45,27 @@ def secret_value_paths(schema: dict[str, Any], value: Any) -> list[Path]:
                 walk(node["items"], sub, (*path, index))
 
     walk(schema, value, ())
+    return found
+
+
+def reference_values(schema: dict[str, Any], value: Any) -> list[str]:
+    """The element fullNames a config refers to through `x-element-ref` fields."""
+    found: list[str] = []
+
+    def walk(node: dict[str, Any], item: Any) -> None:
+        node = resolve(schema, node)
+        if "x-element-ref" in node and isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                prop = _property_node(schema, node, key)
+                if prop is not None:
+                    walk(prop, sub)
+        elif isinstance(item, list) and isinstance(node.get("items"), dict):
+            for sub in item:
+                walk(node["items"], sub)
+
+    walk(schema, value)
     return found
 
 

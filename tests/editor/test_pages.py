@@ -334,3 +334,11 @@ def test_a_type_without_settings_and_a_root_level_oneof(session, app_dir):
     form = {**page.form_data(), "config/name": ["ann"]}
     assert session.post(choice + "/save", form).status_code == 200
     assert files(app_dir, choice.rsplit("/", 1)[-1].replace("/", "."))[1] == {"name": "ann"}
+
+
+def test_deleting_or_renaming_a_referenced_agent_warns_about_its_users(session, app_dir, agent):
+    write_element(app_dir, "imRobots.bot", {"title": "Bot", "type": ROBOT_TYPE, "backendBundleEntry": "."}, {"agent": agent})
+    session.get("/")
+    assert "Used by" in session.get(f"/instances/{agent}/delete").get_data(as_text=True)
+    session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
+    assert "Still naming aiagents.helpdesk: imRobots.bot" in session.get("/instances/aiagents.desk").get_data(as_text=True)
