@@ -6,6 +6,7 @@ and the Supervisor's thread-safe methods (`statuses`, `stop`, ...) for what is r
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,8 @@ class Studio:
     def __init__(self, supervisor: Supervisor) -> None:
         self.supervisor = supervisor
         self.fingerprint_key = secrets.token_bytes(32)
-        self.known_secrets: set[str] = set()
+        self._secrets: set[str] = set()
+        self._secrets_lock = threading.Lock()
 
     @property
     def app(self) -> App:
@@ -52,8 +54,15 @@ class Studio:
         """Remember secret values so the response guard (and the log redactor) can mask them.
         A bare `{{VAR}}` placeholder is not a secret: it names where the secret comes from."""
         values = [v for v in values if not PLACEHOLDER.fullmatch(v.strip())]
-        self.known_secrets.update(v for v in values if len(v) >= GUARD_MIN_LENGTH)
+        with self._secrets_lock:
+            self._secrets.update(v for v in values if len(v) >= GUARD_MIN_LENGTH)
         redactor.add_all(values)
+
+    @property
+    def known_secrets(self) -> frozenset[str]:
+        """A snapshot of the secrets seen so far (requests run in several threads)."""
+        with self._secrets_lock:
+            return frozenset(self._secrets)
 
     def instance(self, full_name: str) -> Any:
         """The instance element named in a URL, or 404 (a name that is not a fullName never
