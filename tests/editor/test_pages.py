@@ -10,7 +10,7 @@ import pytest
 from editor import create_app
 from tests.editor.conftest import Session, write_type
 from tests.editor.html_checks import Page
-from tests.support.elements import write_element
+from tests.support.elements import copy_fixture, write_element
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 SECRET = "dt-secret-9f2c1e7a"
@@ -342,3 +342,26 @@ def test_deleting_or_renaming_a_referenced_agent_warns_about_its_users(session, 
     assert "Used by" in session.get(f"/instances/{agent}/delete").get_data(as_text=True)
     session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
     assert "Still naming aiagents.helpdesk: imRobots.bot" in session.get("/instances/aiagents.desk").get_data(as_text=True)
+
+
+def test_a_running_service_is_stopped_before_it_is_renamed_and_its_chip_says_so(session, app_dir, supervisor):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    copy_fixture("probe", app_dir)
+    write_element(app_dir, "probes.one", {"title": "Probe", "type": "probes.tcpProbeType", "backendBundleEntry": "."},
+                  {"host": "127.0.0.1", "port": listener.getsockname()[1], "token": "probe-token-123"})
+    supervisor.app.refresh()
+    assert supervisor.start("probes.one").state == "running"
+    assert "chip--running" in session.get("/").get_data(as_text=True)
+    response = session.post("/instances/probes.one/rename", {"new_name": "two"}, htmx=False)
+    assert response.headers["Location"] == "/instances/probes.two"
+    page = session.get("/instances/probes.two").get_data(as_text=True)
+    assert "It was stopped for the move" in page and "chip--stopped" in page and "probe-token-123" not in page
+    listener.close()
+
+
+def test_element_fields_get_feedback_too(session):
+    name = new_robot(session)
+    html = session.post(f"/instances/{name}/form/changed", {**form_of(session, name), "element/title": [" "], "_field": "element/title"}).get_data(as_text=True)
+    assert 'id="f-element-title-feedback" hx-swap-oob="true"><p class="feedback__error">Fill in this field.' in html
