@@ -22,7 +22,6 @@ from .schemas import (
     choices,
     effective_object,
     kind_of,
-    known_properties,
     ordered_properties,
     resolve,
     variant_schema,
@@ -59,7 +58,7 @@ class _Parser:
         self.problems: dict[str, str] = {}
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
 
-    def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False, known: dict | None = None) -> Any:
+    def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
         node = resolve(self.root, node)
         name = name_of(self.prefix, path)
@@ -67,14 +66,13 @@ class _Parser:
             return copy.deepcopy(get_at(self.original, path))  # never trust the browser with these
         kind = kind_of(self.root, node)
         if kind == "object":
-            return self._object(node, path, name, known)
+            return self._object(node, path, name)
         if kind == "variant":
             shown = self.ui.index(name, "shown")
             if shown is None:
                 return MISSING
             effective = variant_schema(self.root, node, shown)
-            return self.value(effective, path, required=required, in_array=in_array,
-                              known=known_properties(self.root, node))
+            return self.value(effective, path, required=required, in_array=in_array)
         if kind == "array":
             return self._array(node, path, name)
         if kind == "secret":
@@ -99,7 +97,7 @@ class _Parser:
             return self._enum(node, name, raw, required or in_array)
         return self._json(name, raw)
 
-    def _object(self, node: dict[str, Any], path: Path, name: str, known: dict | None) -> Any:
+    def _object(self, node: dict[str, Any], path: Path, name: str) -> Any:
         present = self.ui.has(marker(name, "object"))
         if path and not present and not self.ui.submitted_under(name):
             return MISSING
