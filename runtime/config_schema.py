@@ -58,18 +58,22 @@ def apply_defaults(schema: dict[str, Any], value: Any, node: dict[str, Any] | No
     return value
 
 
-def defaults_of(schema: dict[str, Any]) -> dict[str, Any]:
-    """The config a new instance starts with: every default, nested objects included."""
-    node = deref(schema, schema)
+def defaults_of(schema: dict[str, Any], node: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config a new instance starts with: every default, nested objects spelled out.
+
+    An object whose own default is `{}` still gets its properties' defaults written, so the
+    file a person opens shows every value in effect.
+    """
+    node = deref(schema, schema if node is None else node)
     result: dict[str, Any] = {}
     for key, prop in node.get("properties", {}).items():
         prop = deref(schema, prop)
-        if "default" in prop:
-            result[key] = copy.deepcopy(prop["default"])
-        elif prop.get("type") == "object" and "properties" in prop:
-            nested = defaults_of({**schema, **prop})
-            if nested:
+        if prop.get("type") == "object" and "properties" in prop:
+            nested = {**defaults_of(schema, prop), **copy.deepcopy(prop.get("default") or {})}
+            if nested or "default" in prop:
                 result[key] = nested
+        elif "default" in prop:
+            result[key] = copy.deepcopy(prop["default"])
     return result
 
 

@@ -97,3 +97,18 @@ def test_app_type_code_uses_relative_imports(app_dir):
     )
     write_element(app_dir, "shop.paypal", instance("shop.payType"), {})
     assert App(app_dir).getElement("shop.paypal") == "hello shop.paypal via ['shop.paypal', 'shop.payType', 'shop.Meta']"
+
+
+def test_defaults_spell_out_nested_objects_even_when_their_own_default_is_empty():
+    from runtime.config_schema import defaults_of
+
+    schema = {
+        "type": "object",
+        "$defs": {"label": {"type": "string", "default": "Yes"}},
+        "properties": {
+            "buttons": {"type": "object", "default": {}, "properties": {"enabled": {"type": "boolean", "default": True}, "yes": {"$ref": "#/$defs/label"}}},
+            "tuning": {"type": "object", "default": {"retries": 5}, "properties": {"retries": {"type": "integer", "default": 3}}},
+            "name": {"type": "string"},
+        },
+    }
+    assert defaults_of(schema) == {"buttons": {"enabled": True, "yes": "Yes"}, "tuning": {"retries": 5}}
