@@ -18,9 +18,7 @@ import threading
 import time
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
-from .delivery import Delivery
-from .recorder import (AckRecord, ApiCall, ButtonPress, CardRecord, ConnectionRecord,
-                       FrameRecord, MessageRecord, WebhookReply)
+from .recorder import AckRecord, CardRecord, ConnectionRecord, WebhookReply
 from .server import DingTalkSimulator
 
 T = TypeVar("T")
@@ -113,123 +111,27 @@ class SimulatorThread:
         """Add (or re-key) an app."""
         self.sim.register_app(client_id, client_secret, robot_name=robot_name)
 
-    # -- acting ---------------------------------------------------------------------------
+    # -- acting and looking -----------------------------------------------------------------
+    # The same names as DingTalkSimulator's (see its docstrings): actions are coroutines there
+    # and run on the simulator's loop here; queries read the thread-safe recorder directly.
+    ACTIONS = frozenset({
+        "send_message", "push_callback", "send_event", "press_button", "redeliver", "ping",
+        "send_system_disconnect", "drop_connection", "freeze", "revoke_tokens", "expire_session",
+        "set_card_permission",
+    })
+    QUERIES = frozenset({
+        "connections", "live_connection_count", "max_live_connections", "frames", "acks", "acked",
+        "deliveries_of", "delivery_state", "messages", "cards", "card", "card_versions",
+        "webhook_replies", "button_presses", "api_calls",
+    })
 
-    def send_message(self, client_id: str, text: str, **options: Any) -> str:
-        """Push a user message; returns its msgId (see DingTalkSimulator.send_message)."""
-        return self._call(self.sim.send_message(client_id, text, **options))
-
-    def push_callback(self, client_id: str, topic: str, data: dict[str, Any]) -> str:
-        """Push any CALLBACK frame; returns its messageId."""
-        return self._call(self.sim.push_callback(client_id, topic, data))
-
-    def send_event(self, client_id: str, event_type: str, data: dict[str, Any]) -> str:
-        """Push an EVENT frame; returns its messageId."""
-        return self._call(self.sim.send_event(client_id, event_type, data))
-
-    def press_button(self, card_biz_id: str, *, button_id: str | None = None,
-                     label: str | None = None, user_id: str | None = None,
-                     params: dict[str, Any] | None = None) -> str:
-        """Click a card button; returns the callback frame's messageId."""
-        return self._call(self.sim.press_button(card_biz_id, button_id=button_id, label=label,
-                                                user_id=user_id, params=params))
-
-    def redeliver(self, msg_id: str) -> bool:
-        """Push a message (msgId) or frame (messageId) again now."""
-        return self._call(self.sim.redeliver(msg_id))
-
-    def ping(self, client_id: str) -> list[str]:
-        """Send a SYSTEM ping; returns messageIds."""
-        return self._call(self.sim.ping(client_id))
-
-    def send_system_disconnect(self, client_id: str, close_after: float | None = None) -> list[str]:
-        """Send SYSTEM disconnect, optionally closing the sockets after a delay."""
-        return self._call(self.sim.send_system_disconnect(client_id, close_after))
-
-    def drop_connection(self, client_id: str) -> int:
-        """Abort the app's connections (no close frame)."""
-        return self._call(self.sim.drop_connection(client_id))
-
-    def freeze(self, client_id: str, frozen: bool = True) -> int:
-        """Make the app's current connections dead (or alive again)."""
-        return self._call(self.sim.freeze(client_id, frozen))
-
-    def revoke_tokens(self, client_id: str | None = None) -> int:
-        """Invalidate issued access tokens."""
-        return self._call(self.sim.revoke_tokens(client_id))
-
-    def expire_session(self, msg_id: str) -> bool:
-        """Expire a message's session webhook."""
-        return self._call(self.sim.expire_session(msg_id))
-
-    def set_card_permission(self, client_id: str, allowed: bool) -> None:
-        """Switch an app's interactive-card permission."""
-        self._call(self.sim.set_card_permission(client_id, allowed))
-
-    # -- looking --------------------------------------------------------------------------
-
-    def connections(self, client_id: str | None = None) -> list[ConnectionRecord]:
-        """Every stream connection ever opened, oldest first."""
-        return self.sim.connections(client_id)
-
-    def live_connection_count(self, client_id: str) -> int:
-        """Connections of the app open right now."""
-        return self.sim.live_connection_count(client_id)
-
-    def max_live_connections(self, client_id: str) -> int:
-        """The most connections the app ever held open at once."""
-        return self.sim.max_live_connections(client_id)
-
-    def frames(self, client_id: str | None = None, topic: str | None = None) -> list[FrameRecord]:
-        """Frames pushed to clients."""
-        return self.sim.frames(client_id, topic)
-
-    def acks(self, client_id: str | None = None, message_id: str | None = None) -> list[AckRecord]:
-        """Client response frames."""
-        return self.sim.acks(client_id, message_id)
-
-    def acked(self, msg_id: str) -> bool:
-        """True once the message (msgId) or frame (messageId) got an ACK."""
-        return self.sim.acked(msg_id)
-
-    def deliveries_of(self, msg_id: str) -> list[FrameRecord]:
-        """Every send of a message (msgId) or frame (messageId)."""
-        return self.sim.deliveries_of(msg_id)
-
-    def delivery_state(self, message_id: str) -> Delivery | None:
-        """Attempts/acked/gave_up of a tracked frame."""
-        return self.sim.delivery_state(message_id)
-
-    def messages(self, client_id: str | None = None,
-                 conversation_id: str | None = None) -> list[MessageRecord]:
-        """Robot messages pushed."""
-        return self.sim.messages(client_id, conversation_id)
-
-    def cards(self, client_id: str | None = None, conversation_id: str | None = None,
-              msg_id: str | None = None) -> list[CardRecord]:
-        """Cards with their versions."""
-        return self.sim.cards(client_id, conversation_id, msg_id)
-
-    def card(self, card_biz_id: str) -> CardRecord | None:
-        """One card by cardBizId."""
-        return self.sim.card(card_biz_id)
-
-    def card_versions(self, card_biz_id: str) -> list[dict[str, Any]]:
-        """The cardData of every version of a card."""
-        return self.sim.card_versions(card_biz_id)
-
-    def webhook_replies(self, client_id: str | None = None, conversation_id: str | None = None,
-                        msg_id: str | None = None) -> list[WebhookReply]:
-        """Session-webhook POSTs."""
-        return self.sim.webhook_replies(client_id, conversation_id, msg_id)
-
-    def button_presses(self) -> list[ButtonPress]:
-        """Simulated button presses."""
-        return self.sim.button_presses()
-
-    def api_calls(self, path: str | None = None) -> list[ApiCall]:
-        """OpenAPI calls and their statuses."""
-        return self.sim.api_calls(path)
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name in SimulatorThread.ACTIONS:
+            action = getattr(self.sim, name)
+            return lambda *args, **kwargs: self._call(action(*args, **kwargs))
+        if name in SimulatorThread.QUERIES:
+            return getattr(self.sim, name)
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     # -- waiting --------------------------------------------------------------------------
 
