@@ -59,27 +59,26 @@ class DingTalkApi:
             "ua": f"dingtalk-sdk-python/v{VERSION_STRING} element-studio Python/{platform.python_version()}",
             "localIp": local_ip,
         }
-        try:
-            answer = await call_json(self.session, "open connection", "POST", openapi_base() + OPEN_PATH, body, self.timeout)
-        except ApiError as exc:
-            if exc.status in (401, 403):
-                raise CredentialsRefused(exc.operation, exc.status, exc.code, exc.message) from None
-            raise
+        answer = await self._post_credentials("open connection", OPEN_PATH, body)
         endpoint, ticket = answer.get("endpoint"), answer.get("ticket")
         if not isinstance(endpoint, str) or not isinstance(ticket, str) or not endpoint or not ticket:
             raise ApiError("open connection", 200, "BadAnswer", "no endpoint or ticket in the answer")
         redactor.add(ticket)
         return endpoint, ticket
 
-    # access token ------------------------------------------------------------------------
-    async def _fetch_token(self) -> tuple[str, float]:
-        body = {"appKey": self._credential.client_id, "appSecret": self._credential.client_secret}
+    async def _post_credentials(self, operation: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST the app's credentials; a 401/403 becomes CredentialsRefused (status: error)."""
         try:
-            answer = await call_json(self.session, "get access token", "POST", openapi_base() + TOKEN_PATH, body, self.timeout)
+            return await call_json(self.session, operation, "POST", openapi_base() + path, body, self.timeout)
         except ApiError as exc:
             if exc.status in (401, 403):
                 raise CredentialsRefused(exc.operation, exc.status, exc.code, exc.message) from None
             raise
+
+    # access token ------------------------------------------------------------------------
+    async def _fetch_token(self) -> tuple[str, float]:
+        body = {"appKey": self._credential.client_id, "appSecret": self._credential.client_secret}
+        answer = await self._post_credentials("get access token", TOKEN_PATH, body)
         token = answer.get("accessToken")
         if not isinstance(token, str) or not token:
             raise ApiError("get access token", 200, "BadAnswer", "no accessToken in the answer")
