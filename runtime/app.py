@@ -36,6 +36,7 @@ class App:
         ]
         self._storage: Storage | None = None
         self._cache: dict[str, tuple[tuple, Any]] = {}
+        self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
         self._lock = threading.RLock()
         self.refresh()
@@ -164,7 +165,10 @@ class App:
         return loader_class(self.nodes(full_name)).load()
 
     def getElement(self, full_name: str) -> Any:
-        """The loaded element, cached until its files change (tutorial-compatible name)."""
+        """The loaded element (tutorial-compatible name): a running service as the supervisor
+        started it; anything else loaded on first use and cached until its files change."""
+        if full_name in self._running:
+            return self._running[full_name]
         if self.kind(full_name) != INSTANCE:
             return ElementNode(self.element(full_name), self)
         with self._lock:
@@ -177,6 +181,13 @@ class App:
             loaded = self.load_instance(full_name)
             self._cache[full_name] = (signature, loaded)
             return loaded
+
+    def adopt_running(self, full_name: str, service: Any) -> None:
+        """The supervisor started `service`: getElement returns it, not a second copy."""
+        self._running[full_name] = service
+
+    def release_running(self, full_name: str) -> None:
+        self._running.pop(full_name, None)
 
     def _signature(self, full_name: str) -> tuple:
         """Modification times of the files a load depends on."""

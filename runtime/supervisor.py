@@ -259,6 +259,7 @@ class Supervisor:
                 await self._discard(entry)
                 self._set(entry, ERROR, message)
                 return self._snapshot(entry)
+            self.app.adopt_running(full_name, service)
             if entry.state == STARTING:
                 self._set(entry, RUNNING, entry.message)
             logger.info("started in %.0f ms", (time.monotonic() - started) * 1000)
@@ -283,6 +284,7 @@ class Supervisor:
 
     async def _discard(self, entry: _Entry) -> None:
         service, entry.service = entry.service, None
+        self.app.release_running(entry.full_name)
         if service is None:
             return
         try:

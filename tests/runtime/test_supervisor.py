@@ -50,11 +50,14 @@ def test_start_connects_and_stop_closes_the_connection_within_a_second(probe_app
     supervisor = make_supervisor(probe_app)
     status = supervisor.start("probes.one")
     assert status.state == "running"
+    assert supervisor.app.getElement("probes.one") is supervisor.app.getElement("probes.one")
     assert status.detail == {"connection": "connected"}
     assert server.wait_until(lambda: len(server.open_connections()) == 1)
     assert server.wait_until(lambda: server.connections[0].first_line == "hello probe-secret-token")
 
     stopped_at = time.monotonic()
+    running = supervisor.app.getElement("probes.one")
+    assert running.writer is not None  # the started service itself, not an unstarted copy
     assert supervisor.stop("probes.one").state == "stopped"
     assert server.wait_until(lambda: server.connections[0].closed_at is not None, timeout=1.0)
     assert server.connections[0].closed_at - stopped_at < 1.0
