@@ -212,10 +212,18 @@ class App:
             if self.chain(element.full_name)[1].full_name in broken_types:
                 continue
             try:
-                self.config(element.full_name)
+                self.check_instance(element.full_name)
             except ElementError as exc:
                 problems.append(exc)
         return problems
+
+    def check_instance(self, full_name: str) -> None:
+        """Render and validate the config, then run the Loader's optional `check()` (e.g. files
+        an agent reads) without loading: nothing starts, nothing connects."""
+        loader_class = load_loader(self.chain(full_name)[1])
+        loader = loader_class(self.nodes(full_name))
+        if callable(getattr(loader, "check", None)):
+            loader.check()
 
 
 def _check_schema(type_name: str, schema: dict[str, Any]) -> None:

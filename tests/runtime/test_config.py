@@ -112,3 +112,27 @@ def test_defaults_spell_out_nested_objects_even_when_their_own_default_is_empty(
         },
     }
     assert defaults_of(schema) == {"buttons": {"enabled": True, "yes": "Yes"}, "tuning": {"retries": 5}}
+
+
+def test_check_runs_a_loaders_optional_check_without_loading(app_dir):
+    write_element(app_dir, "shop.Meta", {"title": "Shop", "type": ""})
+    write_element(
+        app_dir,
+        "shop.fileType",
+        {"title": "Files", "type": "shop.Meta"},
+        files={
+            "__init__.py": (
+                "from runtime.errors import ElementError\n"
+                "class Loader:\n"
+                "    def __init__(self, nodes):\n        self.nodes = nodes\n"
+                "    def load(self):\n        raise AssertionError('check must not load')\n"
+                "    def check(self):\n"
+                "        node = self.nodes[0]\n"
+                "        if not (node.folder / 'data.txt').exists():\n"
+                "            raise ElementError(node.fullName, 'config.json field file', 'data.txt not found')\n"
+            )
+        },
+    )
+    write_element(app_dir, "shop.withFile", instance("shop.fileType"), {}, files={"data.txt": "x"})
+    write_element(app_dir, "shop.missing", instance("shop.fileType"), {})
+    assert [str(p) for p in App(app_dir).check()] == ["shop.missing: config.json field file: data.txt not found"]

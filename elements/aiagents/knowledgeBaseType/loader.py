@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..chat_memory import ChatMemory
 from .agent import KnowledgeBaseAgent
 from .knowledge import KnowledgeBase
+from .sources import read_sources
 
 
 class Loader:
@@ -17,3 +18,8 @@ class Loader:
         config = instance.config
         knowledge = KnowledgeBase(instance.folder, config["sources"], instance.fullName, instance.logger)
         return KnowledgeBaseAgent(instance.fullName, ChatMemory.for_instance(instance), instance.logger, knowledge, config)
+
+    def check(self) -> None:
+        """For `element-studio check`: every knowledge file exists and parses (no index is built)."""
+        instance = self.nodes[0]
+        read_sources(instance.folder, instance.config["sources"], instance.fullName)
