@@ -185,3 +185,11 @@ def test_the_agent_follows_the_shared_agent_interface(helpdesk):
 def test_a_short_question_is_not_held_to_a_full_questions_score(helpdesk, question):
     """The example `serve` prints must be answered: two words cannot sum to a full question's BM25."""
     assert [hit.passage.id for hit in helpdesk.search(question)][:1] == ["add-robot.en"]
+
+
+def test_check_reports_a_missing_knowledge_file_before_first_use(app_dir):
+    folder = copy_helpdesk(app_dir)
+    (folder / "faq.json").unlink()
+    problems = [str(p) for p in App(app_dir).check()]
+    assert len(problems) == 1
+    assert problems[0].startswith("aiagents.helpdesk: config.json field sources.0: file faq.json not found")
