@@ -14,12 +14,13 @@ from flask import Flask, get_flashed_messages, request
 
 from runtime.supervisor import Supervisor
 
-from . import auth, form_views, home, instances, security
+from . import auth, diagnostics_view, feedback_view, form_views, home, instances, playground, security
 from .pages import Page, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
-PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page]
+PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page,
+                     playground.page, feedback_view.page, diagnostics_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,

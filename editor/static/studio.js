@@ -97,4 +97,43 @@
       setTimeout(function () { item.remove(); }, 8000);
     });
   });
+
+  // Playground: Enter sends (Shift+Enter adds a line), the box empties after a send, and the
+  // conversation follows new messages unless the reader scrolled up.
+  function playgroundLog() { return document.getElementById("pg-log"); }
+  function stickToBottom(log) { log.scrollTop = log.scrollHeight; }
+  var followLog = true;
+  document.addEventListener("keydown", function (evt) {
+    var box = evt.target;
+    if (box.id !== "pg-text" || evt.key !== "Enter" || evt.shiftKey || evt.isComposing) return;
+    evt.preventDefault();
+    if (box.value.trim() && box.form) box.form.requestSubmit();
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var log = playgroundLog();
+    if (log && log.contains(evt.detail.target)) followLog = log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+  });
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var log = playgroundLog();
+    if (!log) return;
+    if (evt.detail.target === log) {
+      var empty = log.querySelector(".pg__empty");
+      if (empty) empty.remove();
+      stickToBottom(log);
+    } else if (followLog && log.contains(evt.detail.target)) {
+      stickToBottom(log);
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt;
+    if (form.id === "pg-composer" && form.tagName === "FORM" && evt.detail.successful) {
+      var box = form.querySelector("textarea");
+      if (box && evt.detail.xhr.status === 200 && !evt.detail.xhr.getResponseHeader("HX-Retarget")) box.value = "";
+      if (box) box.focus();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var log = playgroundLog();
+    if (log) stickToBottom(log);
+  });
 })();

@@ -1,0 +1,211 @@
+"""The Playground tab: talk to a robot through the built-in DingTalk simulator, in the browser.
+
+A question goes to the simulator as a DingTalk user's message (a group @mention or a single
+chat); the robot answers exactly as in DingTalk, and the page polls the cards and replies
+the simulator recorded until the answer ends. Feedback buttons call the simulator's
+`press_button`, so the robot receives a real card callback and stores the rating itself.
+The robot's clientSecret stays on the server: registering it with the simulator is a POST.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, abort, make_response, render_template, request, session
+
+from runtime.errors import ElementError
+from runtime.redaction import redactor
+
+from .instances import header_context
+from .pages import Page, Tab
+from .playground_chat import Chat, turns
+from .studio import studio
+
+ROBOT_TYPE = "imRobots.dingTalkStreamType"
+MAX_QUESTION = 2000
+MAX_NICK = 40
+DEFAULT_NICK = "Playground user"
+
+bp = Blueprint("playground", __name__, url_prefix="/instances/<name>/playground")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the chat can send now, and if not, why (one of the states below) and what to do."""
+
+    state: str  # ready | not_robot | no_simulator | config | unregistered | other_secret | stopped | connecting | error
+    detail: str = ""
+    client_id: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    @property
+    def may_change(self) -> bool:
+        """States that end by themselves or from another page: the notice polls for them."""
+        return self.state in ("stopped", "connecting", "error")
+
+
+def simulator() -> Any:
+    """The running simulator.SimulatorThread, or None when robots use real DingTalk."""
+    return getattr(studio().supervisor, "embedded", None)
+
+
+def _credentials(name: str) -> tuple[str, str]:
+    """The robot's rendered clientId and clientSecret (the secret never leaves the server)."""
+    st = studio()
+    config = st.app.config(name)
+    client_id, secret = str(config.get("clientId", "")), str(config.get("clientSecret", ""))
+    st.learn_secrets([secret])
+    return client_id, secret
+
+
+def readiness(name: str) -> Readiness:
+    """Can the playground talk to this robot right now?"""
+    st = studio()
+    element = st.instance(name)
+    if element.type != ROBOT_TYPE:
+        return Readiness("not_robot", element.type)
+    sim = simulator()
+    if sim is None:
+        return Readiness("no_simulator")
+    try:
+        client_id, secret = _credentials(name)
+    except ElementError as exc:
+        return Readiness("config", redactor.redact(exc.message))
+    known = sim.sim.apps.get(client_id)
+    if known is None:
+        return Readiness("unregistered", client_id=client_id)
+    if known.client_secret != secret:
+        return Readiness("other_secret", client_id=client_id)
+    status = st.supervisor.status(name)
+    if status.state == "running" and status.detail.get("connection") == "connected":
+        return Readiness("ready", client_id=client_id)
+    if status.state in ("running", "starting"):
+        return Readiness("connecting", client_id=client_id)
+    if status.state == "error":
+        return Readiness("error", redactor.redact(status.message), client_id)
+    return Readiness("stopped", status.state, client_id)
+
+
+def _chat(name: str, client_id: str) -> Chat:
+    """This browser session's conversation with the robot (its own DingTalk user)."""
+    key = session.get("playground_key")
+    if not key:
+        key = session["playground_key"] = secrets.token_hex(6)
+    return Chat(robot=name, client_id=client_id, staff_id=f"playground-{key}")
+
+
+def _answer_timeout(name: str) -> float:
+    try:
+        return float(studio().app.config(name).get("answerTimeoutSeconds", 120))
+    except (ElementError, TypeError, ValueError):
+        return 120.0
+
+
+def _composer_context(name: str, ready: Readiness) -> dict[str, Any]:
+    return {"name": name, "ready": ready, "nick": session.get("playground_nick", DEFAULT_NICK),
+            "group": session.get("playground_group", True), "robot_title": studio().instance(name).title}
+
+
+@bp.get("")
+def index(name: str) -> str:
+    """The chat: this session's questions and answers, and the box to ask the next one."""
+    studio().app.refresh()
+    context = header_context(name)
+    ready = readiness(name)
+    history = []
+    sim = simulator()
+    if ready.client_id and sim is not None:
+        history = turns(sim, studio().app.storage, _chat(name, ready.client_id), _answer_timeout(name))
+    return render_template("playground/index.html", turns=history, **{**context, **_composer_context(name, ready)})
+
+
+@bp.get("/composer")
+def composer(name: str) -> str:
+    """The box to ask in, or the notice saying what stops it (polled while that may change)."""
+    return render_template("playground/_composer.html", **_composer_context(name, readiness(name)))
+
+
+def _composer_instead(name: str, ready: Readiness) -> Response:
+    """Answer a send that cannot go out with the notice, in the composer's place."""
+    response = make_response(composer(name))
+    response.headers["HX-Retarget"] = "#pg-composer"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@bp.post("/messages")
+def send(name: str) -> Response | str:
+    """Send the question through the simulator; answers the new turn for the chat log."""
+    ready = readiness(name)
+    if not ready.ready:
+        return _composer_instead(name, ready)
+    text = request.form.get("text", "").strip()
+    if not text:
+        return Response("", 204)
+    nick = " ".join(request.form.get("nick", "").split())[:MAX_NICK] or DEFAULT_NICK
+    group = request.form.get("mode", "group") != "single"
+    session["playground_nick"], session["playground_group"] = nick, group
+    chat = _chat(name, ready.client_id)
+    msg_id = chat.send(simulator(), text[:MAX_QUESTION], group=group, nick=nick)
+    found = turns(simulator(), studio().app.storage, chat, _answer_timeout(name), msg_id=msg_id)
+    return render_template("playground/_turn.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+
+
+def _chat_of_request(name: str) -> tuple[Any, Chat]:
+    sim = simulator()
+    if sim is None:
+        abort(404)
+    try:
+        client_id, _ = _credentials(name)
+    except ElementError:
+        abort(404)
+    return sim, _chat(name, client_id)
+
+
+@bp.get("/turn")
+def turn(name: str) -> str:
+    """One question's answer as it stands (the page polls this until the answer ends)."""
+    studio().instance(name)
+    sim, chat = _chat_of_request(name)
+    found = turns(sim, studio().app.storage, chat, _answer_timeout(name), msg_id=request.args.get("msg", ""))
+    if not found:
+        abort(404)
+    return render_template("playground/_reply.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+
+
+@bp.post("/press")
+def press(name: str) -> str:
+    """Press a card button in the simulator: the robot gets DingTalk's card callback."""
+    studio().instance(name)
+    sim, chat = _chat_of_request(name)
+    card_biz_id, button_id = request.form.get("card", ""), request.form.get("button", "")
+    card = sim.card(card_biz_id)
+    if card is None or not chat.owns_card(sim, card_biz_id):
+        abort(404)
+    try:
+        sim.press_button(card_biz_id, button_id=button_id)
+    except (KeyError, ValueError) as exc:
+        abort(422, description=str(exc))
+    found = turns(sim, studio().app.storage, chat, _answer_timeout(name), msg_id=card.reply_to_msg_id)
+    return render_template("playground/_reply.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+
+
+@bp.post("/register")
+def register(name: str) -> str:
+    """Register the robot's own clientId and clientSecret with the simulator (server-side)."""
+    sim = simulator()
+    if sim is None or studio().instance(name).type != ROBOT_TYPE:
+        abort(404)
+    try:
+        client_id, secret = _credentials(name)
+    except ElementError as exc:
+        abort(422, description=redactor.redact(exc.message))
+    sim.register_app(client_id, secret, robot_name=studio().instance(name).title)
+    return composer(name)
+
+
+page = Page(bp, instance_tab=Tab("Playground", "playground.index", services_only=True))

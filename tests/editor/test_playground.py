@@ -1,0 +1,152 @@
+"""The Playground in real headless Chromium: ask a running robot through the simulator, watch the
+card stream, press "Very helpful", and find the rating on the Feedback page and in its CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from simulator.thread import SimulatorThread
+from tests.elements.imRobots.world import FAST
+from tests.support.elements import copy_fixture, instance, write_element
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROBOT = "imRobots.helpBot"
+QUESTION = "How do I add a robot?"
+ANSWER = [
+    "To add a robot, open **Elements** and press **New** under *DingTalk robot*.",
+    "\n\n1. Pick the agent that answers (e.g. `aiagents.helpdesk`).",
+    "\n2. Paste the app's Client ID and Client Secret from the DingTalk console.",
+    "\n3. Save, then start it: the chip turns *Connected*.",
+    "\n\nMore in the [DingTalk docs](https://open.dingtalk.com/document/).",
+]
+PAST_RATINGS = [  # (days ago, rating, question): earlier presses, so the chart has a history
+    (9, "veryHelpful", "Where do robot logs go?"), (8, "helpful", "Can one agent serve two robots?"),
+    (6, "notHelpful", "Does it work with WeCom?"), (6, "veryHelpful", "How do I change the thinking text?"),
+    (4, "somewhatHelpful", "What is a Type?"), (3, "helpful", "How do I use a proxy?"),
+    (2, "veryHelpful", "Where is the feedback stored?"), (1, "helpful", "How do I stop a robot?"),
+]
+
+
+@pytest.fixture(autouse=True)
+def sim(monkeypatch):
+    """The DingTalk simulator (set up before, and stopped after, the supervisor)."""
+    with SimulatorThread(redeliver_after=0.5) as simulator:
+        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
+        yield simulator
+
+
+@pytest.fixture
+def app_dir():
+    """A fixed app path, so the pictures (which show the instance's folder) only change with the pages."""
+    folder = Path(tempfile.gettempdir()) / "element-studio-playground" / "support-app"
+    shutil.rmtree(folder.parent, ignore_errors=True)
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def robot(sim, app_dir, supervisor):
+    """A running robot answering with the scripted agent, which streams its chunks slowly."""
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.helpdesk", instance("aiagents.scriptedType", title="Helpdesk", at_start=False),
+                  {"chunks": ANSWER, "delaySeconds": 0.3})
+    write_element(app_dir, ROBOT, {**instance("imRobots.dingTalkStreamType", title="Help robot"),
+                                   "description": "Answers the #support group from the helpdesk agent."},
+                  {"agent": "aiagents.helpdesk", "clientId": "dingdemo", "clientSecret": "{{DINGTALK_CLIENT_SECRET}}",
+                   "updateIntervalSeconds": 0, "updateEveryChunks": 1, "advanced": FAST})
+    (app_dir / ".env").write_text("DINGTALK_CLIENT_SECRET=demo-secret\n")
+    supervisor.app.refresh()
+    supervisor.embedded = sim
+    supervisor.start(ROBOT)
+    sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
+    return ROBOT
+
+
+def seed_past_ratings(storage) -> None:
+    """Ratings from other days, written as the robot writes them (message log + feedback)."""
+    now = time.time()
+    with storage.connect() as conn:
+        for index, (days, rating, question) in enumerate(PAST_RATINGS):
+            at = now - days * 86_400
+            conn.execute("INSERT INTO message_log (robot, msg_id, conversation_id, sender, question, answer, outcome, received_at, answered_at)"
+                         " VALUES (?, ?, 'cidGroup', 'staff7', ?, ?, 'answered', ?, ?)", (ROBOT, f"past{index}", question, f"About *{question}*: see the docs.", at, at))
+            conn.execute("INSERT INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
+                         " VALUES (?, 'cidGroup', 'staff7', ?, ?, ?, ?, ?)", (ROBOT, f"past{index}", question, f"About *{question}*: see the docs.", rating, at))
+
+
+def shoot(page, name: str) -> None:
+    """docs/screenshots/<name>.png at laptop width and <name>-phone.png at phone width (one screenful each)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height, suffix in ((1280, 1060, ""), (390, 1100, "-phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        page.reload()
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_a_question_streams_into_a_card_and_very_helpful_lands_on_the_feedback_page(robot, page, live_server, supervisor):
+    page.goto(f"{live_server}/instances/{ROBOT}/playground")
+    expect(page.get_by_role("link", name="Playground")).to_have_attribute("aria-current", "page")
+    page.get_by_label("Sender").fill("Mei")
+    page.get_by_label("Question").fill(QUESTION)
+    page.get_by_label("Question").press("Enter")
+
+    card = page.locator(".dt-card")
+    expect(page.locator(".bubble--me")).to_have_text(f"@Help robot {QUESTION}")
+    expect(card).to_have_attribute("data-state", "streaming")  # an intermediate version, before the final one
+    streamed = card.locator(".dt-md").inner_text()
+    expect(card).to_have_attribute("data-state", "final", timeout=10_000)
+    expect(card.locator(".dt-card__head")).to_have_text(QUESTION)
+    expect(card).to_contain_text("Save, then start it: the chip turns Connected.")
+    assert streamed and len(streamed) < len(card.locator(".dt-md").inner_text())
+    expect(card.locator(".dt-md strong").first).to_have_text("Elements")
+    expect(card.get_by_role("link", name="DingTalk docs")).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(page.get_by_label("Question")).to_have_value("")
+
+    card.get_by_role("button", name="😄 Very helpful").click()
+    expect(page.locator(".pg__recorded")).to_contain_text("Recorded in the feedback table: 😄 Very helpful")
+    expect(card.get_by_role("button", name="😄 Very helpful")).to_have_attribute("aria-pressed", "true")
+    with supervisor.app.storage.connect() as conn:
+        rows = [dict(r) for r in conn.execute("SELECT * FROM feedback WHERE robot = ?", (ROBOT,))]
+    assert [(r["rating"], r["question"]) for r in rows] == [("veryHelpful", QUESTION)]
+    assert rows[0]["answer"] == "".join(ANSWER) and rows[0]["user_id"].startswith("playground-")
+    shoot(page, "playground")
+
+    page.get_by_text("Single chat").click()
+    page.get_by_label("Question").fill("And how do I stop it?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".turn")).to_have_count(2)
+    second = page.locator(".turn").nth(1)
+    expect(second.locator(".bubble--me")).to_have_text("And how do I stop it?")  # no @mention in a single chat
+    expect(second.locator(".dt-card")).to_have_attribute("data-state", "final", timeout=10_000)
+    page.reload()
+    expect(page.locator(".turn")).to_have_count(2)
+    expect(page.locator(".pg__recorded")).to_have_count(1)
+
+    seed_past_ratings(supervisor.app.storage)
+    page.get_by_role("link", name="Feedback", exact=True).last.click()
+    expect(page.locator("h2#fb-title")).to_have_text("Feedback")
+    expect(page.locator('[data-rating="veryHelpful"]')).to_have_text("4")
+    expect(page.locator(".fb__item").first.locator(".rating")).to_have_text("Not helpful")
+    newest_good = page.locator(".fb__item").filter(has_text=QUESTION)
+    expect(newest_good.locator(".rating")).to_have_text("Very helpful")
+    expect(newest_good).to_contain_text("Pick the agent that answers")
+    expect(page.locator(".fb__bar rect")).to_have_count(len(PAST_RATINGS) + 1)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    assert download.value.suggested_filename == f"{ROBOT}-feedback.csv"
+    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {"rating": "veryHelpful", "question": QUESTION} in [{k: r[k] for k in ("rating", "question")} for r in exported]
+    shoot(page, "feedback")
+    for name in ("playground", "playground-phone", "feedback", "feedback-phone"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
