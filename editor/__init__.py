@@ -14,13 +14,15 @@ from flask import Flask, get_flashed_messages, request
 
 from runtime.supervisor import Supervisor
 
-from . import auth, diagnostics_view, feedback_view, form_views, home, instances, playground, security
+from . import (auth, connection_test_view, diagnostics_view, feedback_view, form_views, home, instances, live_status,
+               logs_view, playground, runtime_control, security)
 from .pages import Page, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
 PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page,
-                     playground.page, feedback_view.page, diagnostics_view.page]
+                     playground.page, feedback_view.page, diagnostics_view.page,
+                     runtime_control.page, live_status.page, logs_view.page, connection_test_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,

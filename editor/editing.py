@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.elements import Element
+from runtime.errors import ElementError
 from runtime.instances import file_fingerprint
 from runtime.json_files import read_json
+from runtime.redaction import redactor
 
 from .schema_form import (
     FileChange,
@@ -196,3 +198,27 @@ def marker_base(name: str) -> tuple[str, str]:
         return base, what
     return name, ""
 
+
+RESTART_STATES = ("running", "starting", "error")  # error: it was meant to run (it may be retrying)
+
+
+def restarts_on_save(full_name: str) -> bool:
+    """Whether saving this instance restarts it: a service that runs, or tries to."""
+    st = studio()
+    try:
+        return st.app.is_service(full_name) and st.supervisor.status(full_name).state in RESTART_STATES
+    except (ElementError, KeyError):
+        return False
+
+
+def restart_if_running(full_name: str) -> tuple[str, str] | None:
+    """Restart a service that was running (or trying to) so the saved files apply.
+    None when it was not; else (message, flash category) saying what became of it."""
+    if not restarts_on_save(full_name):
+        return None
+    after = studio().supervisor.restart(full_name)
+    if after.state == "needs_setup":
+        return f"Saved and stopped: it needs setup before it runs again ({redactor.redact(after.message)}).", "success"
+    if after.state == "error":
+        return f"Saved and restarted, but it did not start: {redactor.redact(after.message)}", "error"
+    return "Saved and restarted: it runs with the new settings.", "success"

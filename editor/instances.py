@@ -7,7 +7,8 @@ from runtime.errors import ConcurrentEditError, ElementError
 from runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
 from runtime.redaction import redactor
 
-from .editing import Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted, summary
+from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
+                      restart_if_running, summary)
 from .pages import Page
 from .studio import studio
 
@@ -105,9 +106,8 @@ def save(name: str) -> Response:
         return _review(opened, posted, panel="failed", status=422, problem=redactor.redact(exc.message))
     missing = st.app.missing_setup(name)
     note = f" It still needs setup: fill in {', '.join(missing)}." if missing else ""
-    if st.is_active(name):
-        note += " It is running with the old settings until it is restarted."
-    flash(f"Saved e.json and config.json.{note}", "success")
+    restarted = restart_if_running(name)
+    flash(*(restarted or (f"Saved e.json and config.json.{note}", "success")))
     return Response("", 200, headers={"HX-Redirect": url_for("instances.edit", name=name)})
 
 

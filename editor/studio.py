@@ -83,7 +83,7 @@ class Studio:
         for element in self.app.instances():
             name = element.full_name
             if name in statuses:
-                chips[name] = self._service_chip(statuses[name])
+                chips[name] = self.service_chip(statuses[name])
             else:
                 chips[name] = config_chip(self._missing(name), self._broken(name))
         return chips
@@ -92,13 +92,14 @@ class Studio:
         """The status chip of one instance."""
         try:
             if self.app.is_service(full_name):
-                return self._service_chip(self.supervisor.status(full_name))
+                return self.service_chip(self.supervisor.status(full_name))
         except (ElementError, KeyError):
             pass
         return config_chip(self._missing(full_name), self._broken(full_name))
 
-    def _service_chip(self, status: Any) -> Chip:
-        """The supervisor's state, unless a stopped service's files cannot even be read."""
+    def service_chip(self, status: Any) -> Chip:
+        """A service's chip from its status: the supervisor's state, unless a stopped service's
+        files cannot even be read."""
         if status.state in ("stopped", NEEDS_SETUP):
             broken = self._broken(status.full_name)
             if broken:

@@ -137,3 +137,100 @@
     if (log) stickToBottom(log);
   });
 })();
+
+// Runtime pages (editor/live_status.py, logs_view.py): relative times, polling manners, log follow.
+(function () {
+  "use strict";
+
+  // "12 s ago" / "in 4 s" for every <time data-epoch>; the server writes the clock time.
+  function relative(seconds) {
+    var past = seconds < 0, s = Math.abs(seconds), text;
+    if (s < 2) return past ? "just now" : "now";
+    if (s < 60) text = Math.round(s) + " s";
+    else if (s < 3600) text = Math.floor(s / 60) + " min";
+    else if (s < 86400) text = Math.floor(s / 3600) + " h";
+    else text = Math.floor(s / 86400) + " d";
+    return past ? text + " ago" : "in " + text;
+  }
+  function updateMoments() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll("time[data-epoch]").forEach(function (el) {
+      var text = relative(parseFloat(el.dataset.epoch) - now);
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+  setInterval(updateMoments, 1000);
+  document.addEventListener("DOMContentLoaded", updateMoments);
+  document.addEventListener("htmx:afterSettle", updateMoments);
+  document.addEventListener("htmx:oobAfterSwap", updateMoments);
+
+  // Pollers: quiet while the tab is hidden; their failures are not toasts (the next poll
+  // tries again); a poller whose instance is gone stops.
+  function isPoller(elt) {
+    return !!(elt && elt.matches && elt.matches("#live-poller, .log__poller"));
+  }
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (document.hidden && isPoller(evt.detail.elt)) evt.preventDefault();
+  });
+  ["htmx:responseError", "htmx:sendError"].forEach(function (name) {
+    window.addEventListener(name, function (evt) {
+      if (!isPoller(evt.detail.elt)) return;
+      evt.stopPropagation();
+      if (evt.detail.xhr && evt.detail.xhr.status === 404) evt.detail.elt.remove();
+    }, true);
+  });
+
+  // Toasts that arrive with an htmx answer fade like the ones a page load brings.
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    if (!evt.detail.target || evt.detail.target.id !== "toasts") return;
+    evt.detail.target.querySelectorAll(".toast--success:not([data-fading]), .toast--message:not([data-fading])").forEach(function (item) {
+      item.dataset.fading = "1";
+      setTimeout(function () { item.remove(); }, 8000);
+    });
+  });
+
+  // Logs follow new records while the reader is at the bottom; scrolling up pauses that.
+  var MAX_LINES = 2000;
+  function atBottom(box) {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 32;
+  }
+  function showFollowState(box) {
+    var foot = box.parentElement.querySelector(".logs__foot");
+    if (!foot) return;
+    var following = atBottom(box);
+    foot.classList.toggle("is-paused", !following);
+    var state = foot.querySelector("[data-follow-state]");
+    if (state) state.textContent = following ? "Following new records" : "Paused while you read: scroll to the end to follow again";
+    var latest = foot.querySelector("[data-follow-latest]");
+    if (latest) latest.hidden = following;
+  }
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    var box = target && target.closest && target.closest("[data-follow]");
+    if (box) box.dataset.stick = target.id === "log-lines" || atBottom(box) ? "1" : "";
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("[data-follow]").forEach(function (box) {
+      var lines = box.querySelectorAll(".log__line");
+      for (var i = 0; i < lines.length - MAX_LINES; i++) lines[i].remove();
+      if (box.dataset.stick === "1") box.scrollTop = box.scrollHeight;
+      showFollowState(box);
+    });
+  });
+  document.addEventListener("scroll", function (evt) {
+    if (evt.target.matches && evt.target.matches("[data-follow]")) showFollowState(evt.target);
+  }, true);
+  document.addEventListener("click", function (evt) {
+    var latest = evt.target.closest("[data-follow-latest]");
+    if (!latest) return;
+    var box = latest.closest(".logs").querySelector("[data-follow]");
+    box.scrollTop = box.scrollHeight;
+    showFollowState(box);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-follow]").forEach(function (box) {
+      box.scrollTop = box.scrollHeight;
+      showFollowState(box);
+    });
+  });
+})();
