@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, make_response, render_template, request, session
+from flask import Blueprint, Response, abort, g, make_response, render_template, request, session
 
 from runtime.errors import ElementError
 from runtime.redaction import redactor
@@ -53,13 +53,20 @@ def simulator() -> Any:
     return getattr(studio().supervisor, "embedded", None)
 
 
+def _config(name: str) -> dict[str, Any]:
+    """The robot's rendered config, once per request (the response guard learns its secret)."""
+    cache = g.setdefault("playground_configs", {})
+    if name not in cache:
+        config = studio().app.config(name)
+        studio().learn_secrets([str(config.get("clientSecret", ""))])
+        cache[name] = config
+    return cache[name]
+
+
 def _credentials(name: str) -> tuple[str, str]:
     """The robot's rendered clientId and clientSecret (the secret never leaves the server)."""
-    st = studio()
-    config = st.app.config(name)
-    client_id, secret = str(config.get("clientId", "")), str(config.get("clientSecret", ""))
-    st.learn_secrets([secret])
-    return client_id, secret
+    config = _config(name)
+    return str(config.get("clientId", "")), str(config.get("clientSecret", ""))
 
 
 def readiness(name: str) -> Readiness:
@@ -100,7 +107,7 @@ def _chat(name: str, client_id: str) -> Chat:
 
 def _answer_timeout(name: str) -> float:
     try:
-        return float(studio().app.config(name).get("answerTimeoutSeconds", 120))
+        return float(_config(name).get("answerTimeoutSeconds", 120))
     except (ElementError, TypeError, ValueError):
         return 120.0
 

@@ -1,0 +1,61 @@
+"""Diagnostics: a download in every instance's side panel, with every secret replaced."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from runtime.redaction import MASK
+from simulator.thread import SimulatorThread
+from tests.elements.imRobots.world import FAST
+from tests.support.elements import copy_fixture, instance, write_element
+
+ROBOT = "imRobots.diagBot"
+SECRET = "diag-secret-7c1f9a2b4e"
+
+
+@pytest.fixture(autouse=True)
+def sim(monkeypatch):
+    with SimulatorThread(apps={"ding-diag": SECRET}, redeliver_after=0.5) as simulator:
+        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
+        yield simulator
+
+
+@pytest.fixture
+def robot(sim, app_dir, supervisor):
+    """A running robot whose secret is written into config.json itself (the worst case), after one answer."""
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {"chunks": ["Fine", " thanks"]})
+    write_element(app_dir, ROBOT, instance("imRobots.dingTalkStreamType", title="Diagnosed robot"),
+                  {"agent": "aiagents.scripted", "clientId": "ding-diag", "clientSecret": SECRET, "advanced": FAST})
+    supervisor.app.refresh()
+    supervisor.embedded = sim
+    supervisor.start(ROBOT)
+    sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
+    sim.wait_for_card(sim.send_message("ding-diag", "How are you?"), versions=2)
+    return ROBOT
+
+
+@pytest.mark.browser
+def test_the_diagnostics_download_has_config_status_and_logs_with_every_secret_replaced(robot, page, live_server, sim):
+    page.goto(f"{live_server}/instances/{ROBOT}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download diagnostics").click()
+    assert download.value.suggested_filename == f"{ROBOT}-diagnostics.json"
+    text = Path(download.value.path()).read_text()
+    bundle = json.loads(text)
+    assert bundle["instance"] == ROBOT and bundle["eJson"]["type"] == "imRobots.dingTalkStreamType"
+    assert bundle["config"]["clientSecret"] == MASK and bundle["config"]["clientId"] == "ding-diag"
+    assert bundle["status"]["state"] == "running" and bundle["versions"]["element-studio"]
+    assert any("question msgId" in line["message"] for line in bundle["logs"])
+    tokens = list(sim.sim.tokens._tokens)  # the access tokens the robot was given: runtime secrets
+    assert tokens
+    assert [secret for secret in (SECRET, *tokens) if secret in text] == []
+
+
+def test_every_instance_page_has_the_download_and_unknown_names_are_404(session, robot):
+    assert f'href="/instances/{ROBOT}/diagnostics.json"' in session.get(f"/instances/{ROBOT}").get_data(as_text=True)
+    assert session.get("/instances/imRobots.nothing/diagnostics.json").status_code == 404
+    assert session.get("/instances/..%2Fetc/diagnostics.json").status_code == 404

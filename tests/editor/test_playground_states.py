@@ -1,0 +1,128 @@
+"""The Playground says what stops a chat and how to fix it; it works for the sample app as shipped."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator.thread import SimulatorThread
+from tests.editor.conftest import Session
+from tests.elements.imRobots.world import FAST
+from tests.support.elements import copy_fixture, instance, write_element
+
+SAMPLE_APP = Path(__file__).resolve().parents[2] / "sample_app"
+ROBOT = "imRobots.madeUp"
+MADE_UP_SECRET = "made-up-secret-9f3e2a"
+
+
+@pytest.fixture(autouse=True)
+def sim(monkeypatch):
+    """The DingTalk simulator (set up before, and stopped after, the supervisor)."""
+    with SimulatorThread(redeliver_after=0.5) as simulator:
+        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
+        yield simulator
+
+
+@pytest.fixture
+def made_up_robot(app_dir, supervisor, sim):
+    """A new robot with credentials the simulator has never seen."""
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {"chunks": ["Hi"]})
+    write_element(app_dir, ROBOT, instance("imRobots.dingTalkStreamType", title="Made-up robot", at_start=False),
+                  {"agent": "aiagents.scripted", "clientId": "ding-made-up", "clientSecret": MADE_UP_SECRET, "advanced": FAST})
+    supervisor.app.refresh()
+    supervisor.embedded = sim
+    return ROBOT
+
+
+def composer(session, name: str) -> str:
+    page = session.get(f"/instances/{name}/playground").get_data(as_text=True)
+    return re.search(r'<(form|div) id="pg-composer".*?</\1>', page, re.S).group(0)
+
+
+def wait_connected(supervisor, name: str, sim) -> None:
+    supervisor.start(name)
+    sim.wait_for(lambda: supervisor.status(name).detail.get("connection") == "connected", timeout=5)
+
+
+def test_without_the_simulator_the_tab_says_how_to_get_it(session, made_up_robot, supervisor):
+    supervisor.embedded = None
+    notice = composer(session, ROBOT)
+    assert "Robots here connect to real DingTalk" in notice and "--dingtalk simulator" in notice
+    assert "hx-trigger" not in notice and "<textarea" not in notice
+
+
+def test_unknown_credentials_are_registered_with_the_simulator_in_one_click_without_sending_the_secret(session, made_up_robot, sim, supervisor):
+    notice = composer(session, ROBOT)
+    assert "does not know" in notice and "ding-made-up" in notice and "Register these credentials with the simulator" in notice
+    registered = session.post(f"/instances/{ROBOT}/playground/register")
+    assert registered.status_code == 200 and MADE_UP_SECRET not in registered.get_data(as_text=True)
+    assert sim.sim.apps.authenticate("ding-made-up", MADE_UP_SECRET) is not None
+    stopped = registered.get_data(as_text=True)
+    assert "The robot is stopped" in stopped and f'href="/instances/{ROBOT}"' in stopped
+    assert 'hx-trigger="every 1500ms"' in stopped  # the notice turns into the chat once the robot runs
+    wait_connected(supervisor, ROBOT, sim)
+    assert '<textarea id="pg-text"' in session.get(f"/instances/{ROBOT}/playground/composer").get_data(as_text=True)
+
+
+def test_a_clientid_the_simulator_knows_with_another_secret_can_be_rekeyed(session, made_up_robot, sim):
+    sim.register_app("ding-made-up", "someone-elses-secret")
+    assert "knows another secret for" in composer(session, ROBOT)
+    session.post(f"/instances/{ROBOT}/playground/register")
+    assert sim.sim.apps.authenticate("ding-made-up", MADE_UP_SECRET) is not None
+
+
+def test_a_question_to_a_stopped_robot_gets_the_notice_instead(session, made_up_robot, sim):
+    sim.register_app("ding-made-up", MADE_UP_SECRET)
+    answer = session.post(f"/instances/{ROBOT}/playground/messages", {"text": "Anyone there?"})
+    assert answer.headers["HX-Retarget"] == "#pg-composer" and "The robot is stopped" in answer.get_data(as_text=True)
+    assert sim.messages("ding-made-up") == []
+
+
+def test_a_service_that_is_not_a_dingtalk_robot_is_explained(session, supervisor, app_dir):
+    copy_fixture("probe", app_dir)
+    write_element(app_dir, "probes.one", instance("probes.tcpProbeType", at_start=False), {"host": "127.0.0.1", "port": 1})
+    supervisor.app.refresh()
+    assert "The playground talks to DingTalk robots" in composer(session, "probes.one")
+
+
+def test_presses_and_turns_of_other_conversations_are_refused(session, made_up_robot, sim, supervisor):
+    sim.register_app("ding-made-up", MADE_UP_SECRET)
+    wait_connected(supervisor, ROBOT, sim)
+    msg_id = sim.send_message("ding-made-up", "From someone else", sender_staff_id="other")
+    card = sim.wait_for_card(msg_id)
+    assert session.get(f"/instances/{ROBOT}/playground/turn", query_string={"msg": msg_id}).status_code == 404
+    assert session.post(f"/instances/{ROBOT}/playground/press", {"card": card.card_biz_id, "button": "x"}).status_code == 404
+
+
+def poll_turn(session, name: str, msg_id: str, until: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        html = session.get(f"/instances/{name}/playground/turn", query_string={"msg": msg_id}).get_data(as_text=True)
+        if until in html:
+            return html
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+
+
+def test_the_sample_app_answers_in_the_playground_with_no_credentials(session, app_dir, supervisor, sim):
+    """The README's run command: the sample robot, its helpdesk agent and the demo credentials in .env."""
+    shutil.copytree(SAMPLE_APP, app_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".element-studio", "__pycache__"))
+    supervisor.app.refresh()
+    supervisor.embedded = sim
+    robot = "imRobots.dingTalkDemo"
+    wait_connected(supervisor, robot, sim)
+    turn = session.post(f"/instances/{robot}/playground/messages", {"text": "How do I add a robot?", "mode": "single", "nick": "Ann"})
+    msg_id = re.search(r'data-msg-id="([^"]+)"', turn.get_data(as_text=True)).group(1)
+    final = poll_turn(session, robot, msg_id, 'data-state="final"')
+    assert "hx-trigger" not in final.split(">", 1)[0]  # the page stops polling at the final card
+    assert "😄 Very helpful" in final and "Final card" in final
+    button, card = re.search(r"hx-vals='\{\"button\": \"(feedback_veryHelpful_\w+)\", \"card\": \"(\w+)\"\}'", final).groups()
+    pressed = session.post(f"/instances/{robot}/playground/press", {"card": card, "button": button}).get_data(as_text=True)
+    assert "Recorded in the feedback table" in pressed or "Sending your rating" in pressed
+    poll_turn(session, robot, msg_id, "Recorded in the feedback table: 😄 Very helpful")
+    with supervisor.app.storage.connect() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT rating, question FROM feedback WHERE robot = ?", (robot,))] == [("veryHelpful", "How do I add a robot?")]
