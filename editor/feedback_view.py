@@ -96,7 +96,8 @@ def index(name: str) -> str:
     answers = [(answer, render_markdown(answer.answer)) for answer in rated_answers(storage, name, limit=50)]
     return render_template(
         "feedback/index.html", chart=bar_chart(rows), rows=rows, totals=totals(storage, name), labels=RATING_LABELS,
-        answers=answers, when=lambda t: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t)), is_robot=context["element"].type == ROBOT_TYPE, **context,
+        answers=answers, when=lambda t: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t)),
+        is_robot=context["element"].type == ROBOT_TYPE, **context,
     )
 
 

@@ -82,7 +82,7 @@ def readiness(name: str) -> Readiness:
         client_id, secret = _credentials(name)
     except ElementError as exc:
         return Readiness("config", redactor.redact(exc.message))
-    known = sim.sim.apps.get(client_id)
+    known = sim.sim.apps.get(client_id)  # the simulator's app registry (SimulatorThread has no query for it)
     if known is None:
         return Readiness("unregistered", client_id=client_id)
     if known.client_secret != secret:
@@ -195,8 +195,8 @@ def press(name: str) -> str:
         abort(404)
     try:
         sim.press_button(card_biz_id, button_id=button_id)
-    except (KeyError, ValueError) as exc:
-        abort(422, description=str(exc))
+    except (KeyError, ValueError):  # a stale or link button: no callback; the card stays as it is
+        pass
     found = turns(sim, studio().app.storage, chat, _answer_timeout(name), msg_id=card.reply_to_msg_id)
     return render_template("playground/_reply.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
 

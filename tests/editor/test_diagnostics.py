@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from runtime.redaction import MASK
 from simulator.thread import SimulatorThread

@@ -67,7 +67,8 @@ def test_the_csv_export_is_a_download_of_every_rating(session, robot, supervisor
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{ROBOT}-feedback.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(r["rating"], r["question"], r["answer"], r["message_id"]) for r in rows] == [("veryHelpful", "How do I add a robot?", "Press New.", "m1")]
+    assert [(r["rating"], r["question"], r["answer"], r["message_id"]) for r in rows] == [
+        ("veryHelpful", "How do I add a robot?", "Press New.", "m1")]
 
 
 def test_the_overview_lists_every_robot_from_the_top_bar(session, robot, supervisor):

@@ -76,11 +76,11 @@ def seed_past_ratings(storage) -> None:
     now = time.time()
     with storage.connect() as conn:
         for index, (days, rating, question) in enumerate(PAST_RATINGS):
-            at = now - days * 86_400
-            conn.execute("INSERT INTO message_log (robot, msg_id, conversation_id, sender, question, answer, outcome, received_at, answered_at)"
-                         " VALUES (?, ?, 'cidGroup', 'staff7', ?, ?, 'answered', ?, ?)", (ROBOT, f"past{index}", question, f"About *{question}*: see the docs.", at, at))
+            at, msg_id, answer = now - days * 86_400, f"past{index}", f"About *{question}*: see the docs."
+            conn.execute("INSERT INTO message_log (robot, msg_id, conversation_id, sender, question, answer, outcome, received_at,"
+                         " answered_at) VALUES (?, ?, 'cidGroup', 'staff7', ?, ?, 'answered', ?, ?)", (ROBOT, msg_id, question, answer, at, at))
             conn.execute("INSERT INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
-                         " VALUES (?, 'cidGroup', 'staff7', ?, ?, ?, ?, ?)", (ROBOT, f"past{index}", question, f"About *{question}*: see the docs.", rating, at))
+                         " VALUES (?, 'cidGroup', 'staff7', ?, ?, ?, ?, ?)", (ROBOT, msg_id, question, answer, rating, at))
 
 
 def shoot(page, name: str) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from simulator.thread import SimulatorThread
-from tests.editor.conftest import Session
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 
@@ -125,4 +124,5 @@ def test_the_sample_app_answers_in_the_playground_with_no_credentials(session, a
     assert "Recorded in the feedback table" in pressed or "Sending your rating" in pressed
     poll_turn(session, robot, msg_id, "Recorded in the feedback table: 😄 Very helpful")
     with supervisor.app.storage.connect() as conn:
-        assert [tuple(r) for r in conn.execute("SELECT rating, question FROM feedback WHERE robot = ?", (robot,))] == [("veryHelpful", "How do I add a robot?")]
+        rows = [tuple(r) for r in conn.execute("SELECT rating, question FROM feedback WHERE robot = ?", (robot,))]
+    assert rows == [("veryHelpful", "How do I add a robot?")]
