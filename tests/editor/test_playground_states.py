@@ -126,3 +126,19 @@ def test_the_sample_app_answers_in_the_playground_with_no_credentials(session, a
     with supervisor.app.storage.connect() as conn:
         rows = [tuple(r) for r in conn.execute("SELECT rating, question FROM feedback WHERE robot = ?", (robot,))]
     assert rows == [("veryHelpful", "How do I add a robot?")]
+
+
+def test_a_markdown_mode_robot_answers_with_a_rendered_webhook_reply(session, app_dir, supervisor, sim):
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False),
+                  {"chunks": ["**Bold** answer", " <img src=x onerror=alert(1)>"]})
+    write_element(app_dir, "imRobots.mdBot", instance("imRobots.dingTalkStreamType", title="Markdown robot", at_start=False),
+                  {"agent": "aiagents.scripted", "clientId": "dingdemo", "clientSecret": "demo-secret", "replyMode": "markdown", "advanced": FAST})
+    supervisor.app.refresh()
+    supervisor.embedded = sim
+    wait_connected(supervisor, "imRobots.mdBot", sim)
+    turn = session.post("/instances/imRobots.mdBot/playground/messages", {"text": "Markdown please"}).get_data(as_text=True)
+    msg_id = re.search(r'data-msg-id="([^"]+)"', turn).group(1)
+    answer = poll_turn(session, "imRobots.mdBot", msg_id, 'data-state="answered"')
+    assert "<strong>Bold</strong> answer" in answer and "markdown reply" in answer
+    assert "onerror" not in answer and "<img" not in answer and "dt-card" not in answer
