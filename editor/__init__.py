@@ -20,9 +20,9 @@ from .pages import Page, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
-PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page,
+PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page, runtime_control.page,
                      playground.page, feedback_view.page, diagnostics_view.page,
-                     runtime_control.page, live_status.page, logs_view.page, connection_test_view.page]
+                     live_status.page, logs_view.page, connection_test_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,

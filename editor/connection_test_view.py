@@ -51,6 +51,8 @@ def outcome_of(check: ConnectionCheck, type_name: str, config: dict[str, Any]) -
         return Outcome(True, f"ok: connected as {who}" if who else "ok: connected", detail)
     headline = {"credentials": "credentials refused", "network": f"cannot reach {service}",
                 "settings": "not tested"}.get(check.step, f"{check.step} failed")
+    if detail.lower().startswith(headline):  # "credentials refused (HTTP 401 ...)": say it once
+        detail = detail[len(headline):].strip(" :()")
     return Outcome(False, headline, detail)
 
 

@@ -30,7 +30,7 @@ from runtime.service import InstanceStatus
 
 from .editing import restarts_on_save
 from .pages import Page
-from .status import Chip
+from .status import CONNECTION_CHIPS, Chip
 from .studio import studio
 
 HOME = "home"
@@ -63,6 +63,7 @@ class HealthRow:
     label: str
     value: Any
     kind: str = ""  # "error" (the last error) or "muted" (nothing to report)
+    wide: bool = False  # a long text: the whole width where rows are tiles (phones)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ def health_rows(status: InstanceStatus, chip: Chip) -> list[HealthRow]:
     detail = status.detail
     rows: list[HealthRow] = []
     if "connection" in detail:
-        rows.append(HealthRow("Connection", chip.label))
+        connection = str(detail["connection"])
+        rows.append(HealthRow("Connection", CONNECTION_CHIPS.get(connection, ("", connection.replace("_", " ").capitalize()))[1]))
     for key, label in (("connectedSince", "Connected since"), ("lastFrameAt", "Last frame")):
         if key in detail:
             at = detail[key]
@@ -126,7 +128,7 @@ def health_rows(status: InstanceStatus, chip: Chip) -> list[HealthRow]:
             rows.append(HealthRow(label, detail[key]))
     if "lastError" in detail:
         error = redactor.redact(str(detail["lastError"] or ""))
-        rows.append(HealthRow("Last error", error, "error") if error else HealthRow("Last error", "none", "muted"))
+        rows.append(HealthRow("Last error", error or "none", "error" if error else "muted", wide=True))
     return rows
 
 

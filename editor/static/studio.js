@@ -180,6 +180,12 @@
     }, true);
   });
 
+  // A connection test's outcome is about the values it tried: a change to the form clears it.
+  document.addEventListener("change", function (evt) {
+    var result = document.getElementById("conn-test-result");
+    if (result && evt.target.closest && evt.target.closest("#instance-form")) result.innerHTML = "";
+  });
+
   // Toasts that arrive with an htmx answer fade like the ones a page load brings.
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     if (!evt.detail.target || evt.detail.target.id !== "toasts") return;
