@@ -18,6 +18,7 @@ PATTERNS = [
     re.compile(r"(?i)(ticket=)[^&\s'\"]+"),
     re.compile(r"(?i)((?:access_?token|clientSecret|appSecret|apiKey|api_key|x-acs-dingtalk-access-token)[\"']?\s*[:=]\s*[\"']?)[^\s'\",&}]+"),
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?bearer\s+)[^\s'\",}]+"),
+    re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s'\"]+:)[^@/\s'\"]+(?=@)"),  # the password in scheme://user:password@host
 ]
 
 

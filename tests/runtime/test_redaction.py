@@ -15,3 +15,7 @@ def test_the_known_set_is_bounded_and_forgets_the_oldest():
     redactor = Redactor(capacity=3)
     redactor.add("first-secret", "second-secret", "third-secret", "fourth-secret")
     assert redactor.redact("first-secret fourth-secret") == "first-secret ***"
+
+
+def test_a_password_inside_a_url_is_masked():
+    assert Redactor().redact("proxy socks5://bob:pa55word@10.0.0.1:1080 and http://host/x@y") == "proxy socks5://bob:***@10.0.0.1:1080 and http://host/x@y"
