@@ -181,11 +181,11 @@ def home_context() -> LiveContext:
 
 def render_updates(context: LiveContext) -> str:
     """The out-of-band fragments that bring a page up to date (only elements it has)."""
-    every = service_views()
-    views = {name: every[name] for name in context.names if name in every}
     if context.view == HOME:
+        every = service_views()
+        views = {name: every[name] for name in context.names if name in every}
         return render_template("runtime/_home_updates.html", views=views, all=all_buttons(every))
-    view = views.get(context.names[0]) if context.names else None
+    view = service_view_of(context.names[0]) if context.names else None
     return render_template("runtime/_instance_updates.html", view=view) if view else ""
 
 

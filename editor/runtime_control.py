@@ -90,9 +90,17 @@ def summary(statuses: list[InstanceStatus], action: str) -> str:
     return "Started all: " + ", ".join(parts) + "."
 
 
-def _all(action: str) -> Response:
+def start_startable() -> list[InstanceStatus]:
+    """Start each service that is stopped (or failed), one after the other; leave the rest.
+    Not Supervisor.start_all: it would start a second copy of a service in error that is still
+    retrying (a refused login) and lose the first."""
     supervisor = studio().supervisor
-    statuses = supervisor.start_all() if action == "start" else supervisor.stop_all()
+    return [supervisor.start(s.full_name) if s.state in ("stopped", "error") and not is_alive(s) else s
+            for s in supervisor.statuses()]
+
+
+def _all(action: str) -> Response:
+    statuses = start_startable() if action == "start" else studio().supervisor.stop_all()
     note = summary(statuses, action)
     if request.headers.get("HX-Request"):
         return updates_response(LiveContext.from_request(), note=note, kind="success")
