@@ -92,7 +92,7 @@ class ServiceView:
 def is_alive(status: InstanceStatus) -> bool:
     """Whether the service object exists: running, starting, or in error while it keeps retrying
     (a refused login: the robot reports detail and tries again)."""
-    return status.state in ("running", "starting") or (status.state == "error" and bool(status.detail))
+    return status.alive
 
 
 def service_view(status: InstanceStatus, chip: Chip) -> ServiceView:

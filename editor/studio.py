@@ -17,7 +17,7 @@ from runtime.errors import ElementError
 from runtime.names import is_full_name
 from runtime.redaction import redactor
 from runtime.resolution import INSTANCE
-from runtime.service import ERROR, NEEDS_SETUP
+from runtime.service import NEEDS_SETUP
 from runtime.supervisor import Supervisor
 from runtime.templating import PLACEHOLDER
 
@@ -139,7 +139,7 @@ class Studio:
         try:
             if not self.app.is_service(full_name):
                 return False
-            return self.supervisor.status(full_name).state not in ("stopped", NEEDS_SETUP, ERROR)
+            return self.supervisor.status(full_name).alive
         except (ElementError, KeyError):
             return False
 

@@ -47,6 +47,7 @@ class InstanceStatus:
     message: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
     changed_at: float = 0.0
+    alive: bool = False  # it holds or is getting resources: starting, running, stopping, or in error while it retries
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class InstanceStatus:
             "message": self.message,
             "detail": dict(self.detail),
             "changedAt": self.changed_at,
+            "alive": self.alive,
         }
 
 

@@ -190,6 +190,7 @@ class Supervisor:
             message=entry.message if message is None else message,
             detail=dict(entry.detail),
             changed_at=entry.changed_at,
+            alive=entry.service is not None or entry.state in (STARTING, STOPPING),
         )
 
     def _set(self, entry: _Entry, state: str, message: str = "", detail: dict[str, Any] | None = None) -> None:
@@ -237,7 +238,7 @@ class Supervisor:
         entry = self._entry(full_name)
         logger = instance_logger(full_name)
         async with entry.lock:
-            if entry.state in (RUNNING, STARTING) and entry.service is not None:
+            if entry.service is not None:  # running, or in error while it retries: already started
                 return self._snapshot(entry)
             missing = self._missing_setup(full_name)
             if missing:

@@ -21,8 +21,11 @@ from tests.support.elements import copy_fixture, instance, write_element
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 
 
-def status(state: str, message: str = "", **detail) -> InstanceStatus:
-    return InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, state, message, detail)
+def status(state: str, message: str = "", alive: bool | None = None, **detail) -> InstanceStatus:
+    """A snapshot as the supervisor makes it: a robot reporting detail still holds its service."""
+    if alive is None:
+        alive = state in ("running", "starting") or (state == "error" and bool(detail))
+    return InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, state, message, detail, alive=alive)
 
 
 def view(state: str, message: str = "", **detail):

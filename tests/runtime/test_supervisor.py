@@ -133,3 +133,21 @@ def test_shutdown_stops_everything_within_five_seconds(probe_app, server, make_s
     supervisor.shutdown(timeout=5.0)
     assert time.monotonic() - started < 5.0
     assert server.wait_until(lambda: server.open_connections() == [], timeout=1.0)
+
+
+def test_start_leaves_a_service_that_reports_error_while_retrying_alone(probe_app, server, make_supervisor):
+    add_probe(probe_app, "one", server.port)
+    supervisor = make_supervisor(probe_app)
+    supervisor.start("probes.one")
+    service = supervisor.app.getElement("probes.one")
+    supervisor.call(_report_error(service))
+    status = supervisor.status("probes.one")
+    assert (status.state, status.alive) == ("error", True)
+    assert supervisor.start("probes.one").state == "error"
+    assert supervisor.app.getElement("probes.one") is service  # no second copy was loaded
+    assert len(server.connections) == 1
+    assert supervisor.stop("probes.one").alive is False
+
+
+async def _report_error(service):
+    service.context.update(state="error", message="credentials refused (HTTP 401)")
