@@ -82,7 +82,7 @@ def readiness(name: str) -> Readiness:
         client_id, secret = _credentials(name)
     except ElementError as exc:
         return Readiness("config", redactor.redact(exc.message))
-    known = sim.sim.apps.get(client_id)  # the simulator's app registry (SimulatorThread has no query for it)
+    known = sim.app(client_id)
     if known is None:
         return Readiness("unregistered", client_id=client_id)
     if known.client_secret != secret:

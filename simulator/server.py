@@ -273,6 +273,10 @@ class DingTalkSimulator:
 
     # -- looking (plain, thread-safe) -----------------------------------------------------
 
+    def app(self, client_id: str) -> SimulatedApp | None:
+        """The registered app with this clientId (its secret included), or None."""
+        return self.apps.get(client_id)
+
     def connections(self, client_id: str | None = None) -> list[ConnectionRecord]:
         """Every stream connection ever opened (optionally of one app), oldest first."""
         return self.recorder.connections(client_id)

@@ -120,7 +120,7 @@ class SimulatorThread:
         "set_card_permission",
     })
     QUERIES = frozenset({
-        "connections", "live_connection_count", "max_live_connections", "frames", "acks", "acked",
+        "app", "connections", "live_connection_count", "max_live_connections", "frames", "acks", "acked",
         "deliveries_of", "delivery_state", "messages", "cards", "card", "card_versions",
         "webhook_replies", "button_presses", "api_calls",
     })
