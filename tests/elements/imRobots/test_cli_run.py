@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
         sent = control(base_url, "/messages", {"clientId": "dingdemo", "text": "How do I add a robot?"})
         deadline = time.monotonic() + 20
         while True:
-            cards = control(base_url, f"/cards?msgId={sent['msgId']}")
+            cards = control(base_url, "/cards?" + urllib.parse.urlencode({"msgId": sent["msgId"]}))  # msgIds hold + and =
             if cards and any("button" in json.dumps(v["cardData"]) for v in cards[0]["versions"][1:]):
                 break
             assert time.monotonic() < deadline, cards
