@@ -59,24 +59,24 @@ def newest_seq(entries: list[LogEntry], after: int) -> int:
     return max((e.seq for e in entries), default=after)
 
 
-@bp.get("/")
-def index(name: str) -> str:
-    """The Logs tab: level filter, the recent records, and the live tail."""
+def _recent_lines(name: str) -> dict:
+    """The recent records at the chosen level, and where the live tail goes on from."""
     studio().instance(name)
     level = chosen_level()
     entries = studio().supervisor.logs(name, limit=RING_SIZE)
-    return render_template("logs/index.html", levels=LEVELS, level=level, lines=at_least(entries, level),
-                           after=newest_seq(entries, 0), every=POLL_EVERY_MS, **header_context(name))
+    return {"level": level, "lines": at_least(entries, level), "after": newest_seq(entries, 0), "every": POLL_EVERY_MS}
+
+
+@bp.get("/")
+def index(name: str) -> str:
+    """The Logs tab: level filter, the recent records, and the live tail."""
+    return render_template("logs/index.html", levels=LEVELS, **_recent_lines(name), **header_context(name))
 
 
 @bp.get("/lines")
 def lines(name: str) -> str:
     """The whole list again, for another level."""
-    studio().instance(name)
-    level = chosen_level()
-    entries = studio().supervisor.logs(name, limit=RING_SIZE)
-    return render_template("logs/_lines.html", name=name, level=level, lines=at_least(entries, level),
-                           after=newest_seq(entries, 0), every=POLL_EVERY_MS)
+    return render_template("logs/_lines.html", name=name, **_recent_lines(name))
 
 
 @bp.get("/tail")

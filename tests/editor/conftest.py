@@ -14,6 +14,7 @@ import waitress
 from editor import create_app
 from runtime.app import App
 from runtime.supervisor import Supervisor
+from simulator.thread import SimulatorThread
 from tests.support.elements import write_element
 
 CHROMIUM = "/usr/bin/chromium"
@@ -123,3 +124,21 @@ def page(browser, live_server):
     yield tab
     context.close()
     assert problems == [], "the page logged errors (a CSP violation, a script error...)"
+
+
+@pytest.fixture
+def sim_apps() -> dict[str, str] | None:
+    """The apps (clientId -> secret) the simulator knows; None is the demo app. Modules override it."""
+    return None
+
+
+@pytest.fixture
+def sim(monkeypatch, sim_apps):
+    """The DingTalk simulator where robots look for DingTalk (the Type reads the address at call time).
+
+    Modules that need it for every test say `pytestmark = pytest.mark.usefixtures("sim")`, so it
+    is set up before, and stopped after, the supervisor.
+    """
+    with SimulatorThread(apps=sim_apps, redeliver_after=0.5) as simulator:
+        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
+        yield simulator

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from runtime.redaction import MASK
-from simulator.thread import SimulatorThread
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 
@@ -15,11 +14,12 @@ ROBOT = "imRobots.diagBot"
 SECRET = "diag-secret-7c1f9a2b4e"
 
 
-@pytest.fixture(autouse=True)
-def sim(monkeypatch):
-    with SimulatorThread(apps={"ding-diag": SECRET}, redeliver_after=0.5) as simulator:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
-        yield simulator
+pytestmark = pytest.mark.usefixtures("sim")
+
+
+@pytest.fixture
+def sim_apps():
+    return {"ding-diag": SECRET}
 
 
 @pytest.fixture

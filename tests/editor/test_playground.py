@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from simulator.thread import SimulatorThread
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 
@@ -35,12 +34,7 @@ PAST_RATINGS = [  # (days ago, rating, question): earlier presses, so the chart 
 ]
 
 
-@pytest.fixture(autouse=True)
-def sim(monkeypatch):
-    """The DingTalk simulator (set up before, and stopped after, the supervisor)."""
-    with SimulatorThread(redeliver_after=0.5) as simulator:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
-        yield simulator
+pytestmark = pytest.mark.usefixtures("sim")
 
 
 @pytest.fixture

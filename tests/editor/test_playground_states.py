@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from simulator.thread import SimulatorThread
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 
@@ -17,12 +16,7 @@ ROBOT = "imRobots.madeUp"
 MADE_UP_SECRET = "made-up-secret-9f3e2a"
 
 
-@pytest.fixture(autouse=True)
-def sim(monkeypatch):
-    """The DingTalk simulator (set up before, and stopped after, the supervisor)."""
-    with SimulatorThread(redeliver_after=0.5) as simulator:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
-        yield simulator
+pytestmark = pytest.mark.usefixtures("sim")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from simulator.thread import SimulatorThread
 from tests.support.elements import copy_fixture, instance, write_element
 
 pytestmark = pytest.mark.browser
@@ -25,11 +24,8 @@ SCREENSHOTS = Path(tempfile.gettempdir()) / "element-studio-runtime-screenshots"
 
 
 @pytest.fixture
-def sim(monkeypatch):
-    """The DingTalk simulator; the DingTalk Type reads its address at call time."""
-    with SimulatorThread(apps={CLIENT_ID: SECRET}) as simulator:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
-        yield simulator
+def sim_apps():
+    return {CLIENT_ID: SECRET}
 
 
 @pytest.fixture
