@@ -98,11 +98,15 @@ def live_server(supervisor: Supervisor) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium driven by Playwright (installed by scripts/install-chromium.sh)."""
+    """Debian's headless Chromium driven by Playwright (installed by scripts/install-chromium.sh).
+
+    One per module, not per session: Playwright's sync API keeps an event loop marked running in
+    the main thread while it is open, and async tests of a later module would then fail.
+    """
     if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (run scripts/install-chromium.sh)")
+        pytest.fail("chromium is not installed: run scripts/install-chromium.sh (scripts/test.sh does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
