@@ -87,8 +87,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .serve import access_token_for, serve
 
+    access_token_for(args.host, args.token)
     log_to_stdout()
     with runtime_session(args) as supervisor:
         return serve(supervisor, args.host, args.port, args.token, _wait_for_signal)

@@ -18,13 +18,19 @@ class AccessTokenRequired(SystemExit):
     """Binding beyond this machine without a token would hand credentials to the network."""
 
 
+def access_token_for(host: str, token: str | None) -> str | None:
+    """The token the editor requires; refuses (before anything starts) to bind beyond 127.0.0.1 without one."""
+    token = token or os.environ.get("ELEMENT_STUDIO_TOKEN")
+    if host not in LOCAL_HOSTS and not token:
+        raise AccessTokenRequired(f"refusing to bind {host}: set --token or ELEMENT_STUDIO_TOKEN so only people with the token can edit robots")
+    return token
+
+
 def serve(supervisor: Supervisor, host: str, port: int, token: str | None, wait: Callable[[], None]) -> int:
     """Serve the editor until `wait` returns (a signal); returns the exit code."""
     from editor import create_app
 
-    token = token or os.environ.get("ELEMENT_STUDIO_TOKEN")
-    if host not in LOCAL_HOSTS and not token:
-        raise AccessTokenRequired(f"refusing to bind {host}: set --token or ELEMENT_STUDIO_TOKEN so only people with the token can edit robots")
+    token = access_token_for(host, token)
     flask_app = create_app(supervisor, access_token=token)
     server = waitress.create_server(flask_app, host=host, port=port, threads=8, channel_timeout=30)
     thread = threading.Thread(target=server.run, name="editor-http", daemon=True)

@@ -84,3 +84,11 @@ def test_run_keeps_valid_instances_running_beside_broken_ones_and_stops_on_sigte
     assert "probes.good: running" in output
     assert "probes.failing: error (probe refused to start (failOnStart is set))" in output
     assert server.wait_until(lambda: server.open_connections() == [], timeout=1)
+
+
+def test_serve_refuses_to_bind_beyond_this_machine_without_a_token_before_starting_anything(app_dir):
+    env = {k: v for k, v in os.environ.items() if k != "ELEMENT_STUDIO_TOKEN"}
+    result = subprocess.run([CLI, "serve", "--host", "0.0.0.0", "--app", str(app_dir)], capture_output=True, text=True, timeout=30, env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "refusing to bind 0.0.0.0: set --token or ELEMENT_STUDIO_TOKEN" in result.stderr
