@@ -200,9 +200,14 @@ def digest_of(html: str) -> str:
 
 
 def poller(context: LiveContext, html: str | None = None, oob: bool = False) -> Markup:
-    """The hidden element that polls for changes, knowing what the page shows now."""
-    html = render_updates(context) if html is None else html
-    return Markup(render_template("runtime/_poller.html", context=context, digest=digest_of(html), oob=oob,
+    """The hidden element that polls for changes, knowing what the page shows now (`html`).
+
+    A full page renders its chips from other snapshots than this one (a robot may connect in
+    between), so without `html` the digest is empty: the first poll always brings the page up
+    to date, and from then on the digest is of exactly what was swapped in.
+    """
+    digest = digest_of(html) if html is not None else ""
+    return Markup(render_template("runtime/_poller.html", context=context, digest=digest, oob=oob,
                                   every=POLL_EVERY_MS))
 
 
