@@ -25,13 +25,17 @@ class ConnectionCheckUnsupported(Exception):
     """The Type offers no connection test."""
 
 
+def _hook(app: App, type_name: str):
+    return getattr(load_type_module(app.element(type_name)), "check_connection", None)
+
+
 def supports_connection_check(app: App, type_name: str) -> bool:
-    return callable(getattr(load_type_module(app.element(type_name)), "check_connection", None))
+    return callable(_hook(app, type_name))
 
 
 async def check_connection(app: App, type_name: str, config: dict[str, Any]) -> ConnectionCheck:
     """Run the Type's check; raises ConnectionCheckUnsupported for Types without one."""
-    check = getattr(load_type_module(app.element(type_name)), "check_connection", None)
+    check = _hook(app, type_name)
     if not callable(check):
         raise ConnectionCheckUnsupported(f"{type_name} offers no connection test")
     return await check(config)

@@ -52,7 +52,11 @@ def diagnostics(app: App, supervisor: Supervisor | None, full_name: str) -> str:
         bundle["config"] = masked_config(app, full_name)
     except ElementError as exc:
         bundle["config"] = {"error": str(exc)}
-    bundle["problems"] = [str(p) for p in app.check() if p.full_name in (full_name, element.type)]
+    bundle["problems"] = [str(p) for p in app.problems if p.full_name in (full_name, element.type)]
+    try:
+        app.check_instance(full_name)
+    except ElementError as exc:
+        bundle["problems"].append(str(exc))
     if supervisor is not None:
         try:
             bundle["status"] = supervisor.status(full_name).as_dict()
