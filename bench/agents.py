@@ -27,7 +27,7 @@ import jieba  # noqa: E402
 
 jieba.setLogLevel(20)  # INFO chatter off: the table is the output
 
-from runtime.app import App  # noqa: E402
+from element_studio.runtime.app import App  # noqa: E402
 
 ENGLISH_FILLERS = "the a to of and in is for how do i can what my with on".split()
 CHINESE_FILLERS = "的 了 吗 怎么 如何 我 在 是 可以 什么".split()

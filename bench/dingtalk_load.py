@@ -66,7 +66,7 @@ def sim_main(conn, robots: int) -> None:
 
     from aiohttp import web
 
-    from simulator.thread import SimulatorThread
+    from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
     # aiohttp listens with a backlog of 128: 200 robots opening connections at the same moment
     # would lose SYNs and wait a 1 s retransmit. Real DingTalk has no such limit; raise it here.
@@ -110,7 +110,7 @@ def sim_main(conn, robots: int) -> None:
 
 def _finals(sim) -> dict[str, float]:
     """conversationId -> when its card got its final version (the one with buttons)."""
-    from simulator.frames import iter_buttons
+    from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
 
     finals: dict[str, float] = {}
     for card in sim.cards():  # one copy of every card per call: the recorder returns copies
@@ -206,8 +206,8 @@ def ours_main(conn, base_url: str, robots: int, chunks: int, seconds: float, que
     for cid in client_ids(robots):
         write(f"imRobots.{cid}", {"title": cid, "type": "imRobots.dingTalkStreamType", "backendBundleEntry": ".", "backendLoadTime": "afterAppInit"},
               {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions)})
-    from runtime.app import App
-    from runtime.supervisor import Supervisor
+    from element_studio.runtime.app import App
+    from element_studio.runtime.supervisor import Supervisor
 
     supervisor = Supervisor(App(app_dir))
     supervisor.start_at_boot()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runtime.app import App  # noqa: E402
+from element_studio.runtime.app import App  # noqa: E402
 
 SCHEMA = {
     "type": "object",

@@ -7,12 +7,12 @@ element folders through the App and asks the Supervisor what runs; nothing else.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask, get_flashed_messages, request
 
-from runtime.supervisor import Supervisor
+from element_studio.runtime.supervisor import Supervisor
 
 from . import (auth, connection_test_view, diagnostics_view, feedback_view, form_views, home, instances, live_status,
                logs_view, playground, runtime_control, security)
@@ -38,11 +38,12 @@ HTMX_CONFIG = {
 
 
 def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages: Iterable[Page] | None = None,
-               **overrides: Any) -> Flask:
+               simulators: Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
     """The editor over one running supervisor.
 
     `access_token`: when set, every page asks for it first (needed to bind beyond 127.0.0.1).
-    `pages`: the pages to mount (default PAGES). `overrides`: Flask config keys, e.g.
+    `pages`: the pages to mount (default PAGES). `simulators`: the running offline simulators
+    by Type fullName (the playground talks to them). `overrides`: Flask config keys, e.g.
     TESTING=True or SECRET_GUARD="raise" (fail on a leaked secret instead of masking it).
     """
     flask_app = Flask(__name__)
@@ -59,7 +60,7 @@ def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages
         SECRET_GUARD="mask",
     )
     flask_app.config.update(overrides)
-    flask_app.extensions["element_studio"] = Studio(supervisor)
+    flask_app.extensions["element_studio"] = Studio(supervisor, {} if simulators is None else simulators)
     security.init_app(flask_app)
     register_pages(flask_app, list(PAGES if pages is None else pages))
 

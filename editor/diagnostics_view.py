@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from runtime.diagnostics import diagnostics
+from element_studio.runtime.diagnostics import diagnostics
 
 from .pages import Page
 from .studio import studio

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.elements import Element
-from runtime.errors import ElementError
-from runtime.instances import file_fingerprint
-from runtime.json_files import read_json
-from runtime.redaction import redactor
+from element_studio.runtime.elements import Element
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.instances import file_fingerprint
+from element_studio.runtime.json_files import read_json
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.service import InstanceState
 
 from .schema_form import (
     FileChange,
@@ -199,7 +200,7 @@ def marker_base(name: str) -> tuple[str, str]:
     return name, ""
 
 
-RESTART_STATES = ("running", "starting", "error")  # error: it was meant to run (it may be retrying)
+RESTART_STATES = (InstanceState.RUNNING, InstanceState.STARTING, InstanceState.ERROR)  # error: it was meant to run (it may be retrying)
 
 
 def restarts_on_save(full_name: str) -> bool:
@@ -217,8 +218,8 @@ def restart_if_running(full_name: str) -> tuple[str, str] | None:
     if not restarts_on_save(full_name):
         return None
     after = studio().supervisor.restart(full_name)
-    if after.state == "needs_setup":
-        return f"Saved and stopped: it needs setup before it runs again ({redactor.redact(after.message)}).", "success"
-    if after.state == "error":
+    if after.state == InstanceState.NEEDS_SETUP:
+        return f"Saved and stopped: it needs setup before it runs again (fill in {', '.join(after.missing)}).", "success"
+    if after.state == InstanceState.ERROR:
         return f"Saved and restarted, but it did not start: {redactor.redact(after.message)}", "error"
     return "Saved and restarted: it runs with the new settings.", "success"

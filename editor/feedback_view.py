@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template
 
-from runtime.feedback_report import RATINGS, counts_by_day, feedback_csv, rated_answers, totals
+from element_studio.runtime.feedback_report import RATINGS, counts_by_day, feedback_csv, rated_answers, totals
 
 from .card_render import render_markdown
 from .instances import header_context

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
-from runtime.errors import ElementError
-from runtime.instances import create_instance, propose_name
-from runtime.names import is_full_name
-from runtime.redaction import redactor
-from runtime.resolution import TYPE
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.instances import create_instance, propose_name
+from element_studio.runtime.names import is_full_name
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.resolution import TYPE
 
 from .pages import NavLink, Page
 from .studio import families, studio

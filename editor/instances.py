@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 
-from runtime.errors import ConcurrentEditError, ElementError
-from runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
-from runtime.redaction import redactor
+from element_studio.runtime.errors import ConcurrentEditError, ElementError
+from element_studio.runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
+from element_studio.runtime.redaction import redactor
 
 from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
                       restart_if_running, summary)

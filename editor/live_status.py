@@ -24,19 +24,18 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, make_response, render_template, request
 from markupsafe import Markup
 
-from runtime.errors import ElementError
-from runtime.redaction import redactor
-from runtime.service import InstanceStatus
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.service import FieldKind, InstanceStatus, Link, StatusField
 
 from .editing import restarts_on_save
 from .pages import Page
-from .status import CONNECTION_CHIPS, Chip
+from .status import LINK_CHIPS, Chip, ChipState
 from .studio import studio
 
 HOME = "home"
 INSTANCE = "instance"
 POLL_EVERY_MS = 1500
-COUNTERS = (("reconnects", "Reconnects"), ("answersInFlight", "Answers in flight"), ("messagesHandled", "Messages handled"))
 
 bp = Blueprint("live", __name__)
 
@@ -89,46 +88,45 @@ class ServiceView:
         return Moment(self.chip.retry_at) if self.chip.retry_at else None
 
 
-def is_alive(status: InstanceStatus) -> bool:
-    """Whether the service object exists: running, starting, or in error while it keeps retrying
-    (a refused login: the robot reports detail and tries again)."""
-    return status.alive
-
-
-def service_view(status: InstanceStatus, chip: Chip) -> ServiceView:
+def service_view(status: InstanceStatus, chip: Chip, fields: list[StatusField]) -> ServiceView:
     """The chip, the buttons that make sense now and the health rows of one service."""
-    alive = is_alive(status)
+    alive = status.alive
     why = ""
-    if chip.state == "needs_setup":
-        why = f"Needs setup: fill in {chip.message.removeprefix('fill in: ')} in Settings before it can start."
-    elif chip.state == "broken":
+    if chip.state == ChipState.NEEDS_SETUP:
+        why = f"Needs setup: fill in {', '.join(chip.missing)} in Settings before it can start."
+    elif chip.state == ChipState.BROKEN:
         why = "Its files cannot be read: fix them before it can start."
-    can_start = chip.state in ("stopped", "error") and not alive
-    can_stop = alive or chip.state == "error"
+    can_start = chip.state in (ChipState.STOPPED, ChipState.ERROR) and not alive
+    can_stop = alive or chip.state == ChipState.ERROR
     return ServiceView(status.full_name, status.title, chip, can_start, can_stop, alive, why,
-                       health_rows(status, chip) if alive else [])
+                       health_rows(status, chip, fields) if alive else [])
 
 
-def health_rows(status: InstanceStatus, chip: Chip) -> list[HealthRow]:
-    """Connection, connected since, last frame, counters and the last error, from the detail a
-    running service reports (a Type reports what it has; unknown keys are not shown)."""
+def health_rows(status: InstanceStatus, chip: Chip, fields: list[StatusField]) -> list[HealthRow]:
+    """The detail a running service reports, in the order and the way its Type declares
+    (`status_fields`); keys the Type did not declare follow as plain text."""
     detail = status.detail
     rows: list[HealthRow] = []
-    if "connection" in detail:
-        connection = str(detail["connection"])
-        rows.append(HealthRow("Connection", CONNECTION_CHIPS.get(connection, ("", connection.replace("_", " ").capitalize()))[1]))
-    for key, label in (("connectedSince", "Connected since"), ("lastFrameAt", "Last frame")):
-        if key in detail:
-            at = detail[key]
-            rows.append(HealthRow(label, Moment(at)) if isinstance(at, (int, float)) else HealthRow(label, "not connected", "muted"))
-    if chip.retry_at:
-        rows.append(HealthRow("Next try", Moment(chip.retry_at)))
-    for key, label in COUNTERS:
-        if key in detail:
-            rows.append(HealthRow(label, detail[key]))
-    if "lastError" in detail:
-        error = redactor.redact(str(detail["lastError"] or ""))
-        rows.append(HealthRow("Last error", error or "none", "error" if error else "muted", wide=True))
+    declared = {f.key for f in fields}
+    for item in fields:
+        if item.key not in detail:
+            continue
+        value = detail[item.key]
+        if item.kind == FieldKind.LINK:
+            link_chip = LINK_CHIPS.get(value) if value in set(Link) else None
+            rows.append(HealthRow(item.label, link_chip[1] if link_chip else str(value).replace("_", " ").capitalize()))
+        elif item.kind == FieldKind.MOMENT:
+            rows.append(HealthRow(item.label, Moment(value)) if isinstance(value, (int, float)) else HealthRow(item.label, "not yet", "muted"))
+        elif item.kind == FieldKind.RETRY_AT:
+            if chip.retry_at:
+                rows.append(HealthRow(item.label, Moment(chip.retry_at)))
+        elif item.kind == FieldKind.ERROR:
+            error = redactor.redact(str(value or ""))
+            rows.append(HealthRow(item.label, error or "none", "error" if error else "muted", wide=True))
+        else:
+            rows.append(HealthRow(item.label, value if item.kind == FieldKind.COUNT else redactor.redact(str(value))))
+    for key in sorted(set(detail) - declared):
+        rows.append(HealthRow(key, redactor.redact(str(detail[key]))))
     return rows
 
 
@@ -138,7 +136,7 @@ def service_views(names: list[str] | None = None) -> dict[str, ServiceView]:
     views = {}
     for status in st.supervisor.statuses():
         if names is None or status.full_name in names:
-            views[status.full_name] = service_view(status, st.service_chip(status))
+            views[status.full_name] = service_view(status, st.service_chip(status), st.status_fields(status.type))
     return views
 
 
@@ -151,7 +149,7 @@ def service_view_of(name: str) -> ServiceView | None:
         status = st.supervisor.status(name)
     except (ElementError, KeyError):
         return None
-    return service_view(status, st.service_chip(status))
+    return service_view(status, st.service_chip(status), st.status_fields(status.type))
 
 
 # what a page refreshes -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, make_response, render_template, request
 
-from runtime.logs import RING_SIZE, LogEntry
+from element_studio.runtime.logs import RING_SIZE, LogEntry
 
 from .instances import header_context
 from .pages import Page, Tab

@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, make_response, render_template, request, session
 
-from runtime.errors import ElementError
-from runtime.redaction import redactor
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.redaction import redactor
 
 from .instances import header_context
 from .pages import Page, Tab
@@ -50,7 +50,7 @@ class Readiness:
 
 def simulator() -> Any:
     """The running simulator.SimulatorThread, or None when robots use real DingTalk."""
-    return getattr(studio().supervisor, "embedded", None)
+    return studio().simulators.get(ROBOT_TYPE)
 
 
 def _config(name: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.storage import Storage
+from element_studio.runtime.storage import Storage
 
 from .card_render import Card, ReplyMessage, read_card, read_reply
 

@@ -10,11 +10,11 @@ from collections import Counter
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 
-from runtime.errors import ElementError
-from runtime.redaction import redactor
-from runtime.service import InstanceStatus
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.service import InstanceState, InstanceStatus
 
-from .live_status import LiveContext, is_alive, updates_response
+from .live_status import LiveContext, updates_response
 from .pages import Page
 from .studio import studio
 
@@ -35,9 +35,9 @@ def _service(name: str) -> InstanceStatus:
 
 def outcome_note(status: InstanceStatus, action: str) -> str:
     """What to tell the person when the action did not end where they wanted ("" when it did)."""
-    if status.state == "needs_setup":
-        return f"{status.title} was not started: it needs setup ({redactor.redact(status.message)})."
-    if status.state == "error" and action != "stop":
+    if status.state == InstanceState.NEEDS_SETUP:
+        return f"{status.title} was not started: it needs setup (fill in {', '.join(status.missing)})."
+    if status.state == InstanceState.ERROR and action != "stop":
         return f"{status.title} did not start: {redactor.redact(status.message)}"
     return ""
 
@@ -56,7 +56,7 @@ def start(name: str) -> Response:
     """Start one service (a service in error that is still retrying is restarted instead)."""
     before = _service(name)
     supervisor = studio().supervisor
-    status = supervisor.restart(name) if before.state == "error" and is_alive(before) else supervisor.start(name)
+    status = supervisor.restart(name) if before.state == InstanceState.ERROR and before.alive else supervisor.start(name)
     return _answer(name, status, "start")
 
 
@@ -81,26 +81,19 @@ def summary(statuses: list[InstanceStatus], action: str) -> str:
     counts = Counter(s.state for s in statuses)
     if action == "stop":
         return f"Stopped {len(statuses)} service{'s' if len(statuses) != 1 else ''}."
-    running = counts["running"] + counts["starting"]
+    running = counts[InstanceState.RUNNING] + counts[InstanceState.STARTING]
     parts = [f"{running} of {len(statuses)} running"]
-    if counts["needs_setup"]:
-        parts.append(f"{counts['needs_setup']} need{'s' if counts['needs_setup'] == 1 else ''} setup")
-    if counts["error"]:
-        parts.append(f"{counts['error']} failed")
+    needs_setup = counts[InstanceState.NEEDS_SETUP]
+    if needs_setup:
+        parts.append(f"{needs_setup} need{'s' if needs_setup == 1 else ''} setup")
+    if counts[InstanceState.ERROR]:
+        parts.append(f"{counts[InstanceState.ERROR]} failed")
     return "Started all: " + ", ".join(parts) + "."
 
 
-def start_startable() -> list[InstanceStatus]:
-    """Start each service that is stopped (or failed), one after the other; leave the rest.
-    Not Supervisor.start_all: it would start a second copy of a service in error that is still
-    retrying (a refused login) and lose the first."""
-    supervisor = studio().supervisor
-    return [supervisor.start(s.full_name) if s.state in ("stopped", "error") and not is_alive(s) else s
-            for s in supervisor.statuses()]
-
-
 def _all(action: str) -> Response:
-    statuses = start_startable() if action == "start" else studio().supervisor.stop_all()
+    supervisor = studio().supervisor
+    statuses = supervisor.start_all() if action == "start" else supervisor.stop_all()
     note = summary(statuses, action)
     if request.headers.get("HX-Request"):
         return updates_response(LiveContext.from_request(), note=note, kind="success")

@@ -12,7 +12,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from runtime.redaction import MASK, redactor
+from element_studio.runtime.redaction import MASK, redactor
 
 from .studio import studio
 

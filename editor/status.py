@@ -1,32 +1,51 @@
-"""Status chips: one small vocabulary of states for every instance, shown the same everywhere.
+"""Status chips and health rows: one vocabulary of states for every instance, shown the same
+everywhere, and each Type's status detail shown the way the Type declares it.
 
-Services take their state from the supervisor, refined by the connection a running service
-reports in its detail (`connection`: connecting, connected, backing_off); components loaded on
-demand (agents) are "ready" or "needs setup". Part 2's runtime controls refresh chips through `_status_chip.html`
-and the `instances.chip` endpoint (`/instances/<name>/chip`).
+Services take their state from the supervisor, refined by the `Link` a running service reports
+in a detail field of kind LINK (connecting, connected, backing off); components loaded on demand
+(agents) are "ready" or "needs setup". A Type lists its detail keys (`status_fields`, through
+the contract); keys it did not declare are shown as plain text under their own name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from runtime.redaction import redactor
-from runtime.service import InstanceStatus
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.service import FieldKind, InstanceState, InstanceStatus, Link, StatusField
+
+
+class ChipState(StrEnum):
+    """A chip's state (its colour): the instance states, plus what the editor adds."""
+
+    RUNNING = "running"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    ERROR = "error"
+    NEEDS_SETUP = "needs_setup"
+    READY = "ready"
+    BROKEN = "broken"
+    BACKING_OFF = "backing_off"
+
 
 LABELS = {
-    "running": "Running",
-    "starting": "Starting",
-    "stopping": "Stopping",
-    "stopped": "Stopped",
-    "error": "Error",
-    "needs_setup": "Needs setup",
-    "ready": "Ready",
-    "broken": "Broken",
+    ChipState.RUNNING: "Running",
+    ChipState.STARTING: "Starting",
+    ChipState.STOPPING: "Stopping",
+    ChipState.STOPPED: "Stopped",
+    ChipState.ERROR: "Error",
+    ChipState.NEEDS_SETUP: "Needs setup",
+    ChipState.READY: "Ready",
+    ChipState.BROKEN: "Broken",
+    ChipState.BACKING_OFF: "Backing off",
 }
-# A running service that reports its connection: (chip state, label). "running" keeps its colour.
-CONNECTION_CHIPS = {
-    "connecting": ("starting", "Connecting"),
-    "connected": ("running", "Connected"),
-    "backing_off": ("backing_off", "Backing off"),
+# A running service that reports its link: the chip it shows ("running" keeps its colour).
+LINK_CHIPS = {
+    Link.CONNECTING: (ChipState.STARTING, "Connecting"),
+    Link.CONNECTED: (ChipState.RUNNING, "Connected"),
+    Link.BACKING_OFF: (ChipState.BACKING_OFF, "Backing off"),
 }
 
 
@@ -34,31 +53,45 @@ CONNECTION_CHIPS = {
 class Chip:
     """What a chip shows: a state (its colour), a label and an optional explanation."""
 
-    state: str
+    state: ChipState
     label: str
     message: str = ""
     retry_at: float | None = None  # epoch seconds of the next connection attempt (backing off)
+    missing: tuple[str, ...] = ()  # required fields still empty (needs setup)
 
 
-def chip_for_status(status: InstanceStatus) -> Chip:
+def _field_of_kind(fields: list[StatusField], kind: FieldKind) -> StatusField | None:
+    return next((f for f in fields if f.kind == kind), None)
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def chip_for_status(status: InstanceStatus, fields: list[StatusField]) -> Chip:
     """A service's chip from the supervisor's snapshot (messages redacted: they may quote errors)."""
     message = redactor.redact(status.message)
-    connection = status.detail.get("connection")
-    retry_at = status.detail.get("nextRetryAt") if connection == "backing_off" else None
-    retry_at = retry_at if isinstance(retry_at, (int, float)) else None
-    if status.state == "running" and connection in CONNECTION_CHIPS:
-        state, label = CONNECTION_CHIPS[connection]
-        if connection == "backing_off":
-            message = redactor.redact(str(status.detail.get("lastError") or "")) or message
-        return Chip(state, label, message, retry_at)
-    return Chip(status.state, LABELS.get(status.state, status.state.replace("_", " ").capitalize()), message,
-                retry_at if status.state == "error" else None)
+    if status.state == InstanceState.NEEDS_SETUP:
+        return config_chip(list(status.missing))
+    link_field = _field_of_kind(fields, FieldKind.LINK)
+    retry_field = _field_of_kind(fields, FieldKind.RETRY_AT)
+    link = status.detail.get(link_field.key) if link_field else None
+    retry_at = _number(status.detail.get(retry_field.key)) if retry_field else None
+    if status.state == InstanceState.RUNNING and link in set(Link):
+        state, label = LINK_CHIPS[Link(link)]
+        if link == Link.BACKING_OFF:
+            error_field = _field_of_kind(fields, FieldKind.ERROR)
+            error = str(status.detail.get(error_field.key) or "") if error_field else ""
+            return Chip(state, label, redactor.redact(error) or message, retry_at)
+        return Chip(state, label, message)
+    state = ChipState(status.state.value)
+    return Chip(state, LABELS[state], message, retry_at if state == ChipState.ERROR else None)
 
 
 def config_chip(missing: list[str], broken: str = "") -> Chip:
-    """The chip of an instance that is not a service: broken, needs setup, or ready."""
+    """The chip of an instance that is not running: broken, needs setup, or ready."""
     if broken:
-        return Chip("broken", LABELS["broken"], broken)
+        return Chip(ChipState.BROKEN, LABELS[ChipState.BROKEN], broken)
     if missing:
-        return Chip("needs_setup", LABELS["needs_setup"], f"fill in: {', '.join(missing)}")
-    return Chip("ready", LABELS["ready"], "loaded on demand")
+        return Chip(ChipState.NEEDS_SETUP, LABELS[ChipState.NEEDS_SETUP], f"fill in: {', '.join(missing)}", missing=tuple(missing))
+    return Chip(ChipState.READY, LABELS[ChipState.READY], "loaded on demand")

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app
 
-from runtime.app import App
-from runtime.errors import ElementError
-from runtime.names import is_full_name
-from runtime.redaction import redactor
-from runtime.resolution import INSTANCE
-from runtime.service import NEEDS_SETUP
-from runtime.supervisor import Supervisor
-from runtime.templating import PLACEHOLDER
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.names import is_full_name
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.resolution import INSTANCE
+from element_studio.runtime.service import InstanceState, StatusField
+from element_studio.runtime.supervisor import Supervisor
+from element_studio.runtime.templating import PLACEHOLDER
+from element_studio.runtime.type_loading import type_hook
 
 from .schema_form.secrets import reference_values
 from .status import Chip, chip_for_status, config_chip
@@ -31,8 +33,9 @@ GUARD_MIN_LENGTH = 8  # masking a shorter value could hit ordinary words in the 
 class Studio:
     """The editor's handle on one running app."""
 
-    def __init__(self, supervisor: Supervisor) -> None:
+    def __init__(self, supervisor: Supervisor, simulators: Mapping[str, Any]) -> None:
         self.supervisor = supervisor
+        self.simulators = simulators
         self.fingerprint_key = secrets.token_bytes(32)
         self._secrets: set[str] = set()
         self._secrets_lock = threading.Lock()
@@ -76,6 +79,14 @@ class Studio:
             abort(404)
         return self.app.elements[full_name]
 
+    def status_fields(self, type_name: str) -> list[StatusField]:
+        """How a Type's status detail is shown (`status_fields`); [] for a Type without them."""
+        try:
+            fields = type_hook(self.app.element(type_name), "status_fields")
+        except ElementError:
+            return []
+        return [f for f in fields or [] if isinstance(f, StatusField)]
+
     def chips(self) -> dict[str, Chip]:
         """A status chip for every instance: the supervisor's state for services, setup state otherwise."""
         statuses = {s.full_name: s for s in self.supervisor.statuses()}
@@ -100,11 +111,11 @@ class Studio:
     def service_chip(self, status: Any) -> Chip:
         """A service's chip from its status: the supervisor's state, unless a stopped service's
         files cannot even be read."""
-        if status.state in ("stopped", NEEDS_SETUP):
+        if status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
             broken = self._broken(status.full_name)
             if broken:
                 return config_chip([], broken)
-        return chip_for_status(status)
+        return chip_for_status(status, self.status_fields(status.type))
 
     def _missing(self, full_name: str) -> list[str]:
         try:

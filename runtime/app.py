@@ -1,6 +1,7 @@
 """The App object: an app directory's elements, its environment, its storage and loaded instances."""
 from __future__ import annotations
 
+import importlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,8 @@ from .storage import Storage
 from .templating import render_config
 from .type_loading import app_package_name, load_loader
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_ELEMENTS = PACKAGE_ROOT / "elements"
-SAMPLE_APP = PACKAGE_ROOT / "sample_app"
+SHIPPED_PACKAGE = "element_studio.elements"
+SHIPPED_ELEMENTS = Path(importlib.import_module(SHIPPED_PACKAGE).__path__[0]).resolve()
 
 
 class App:
@@ -31,7 +31,7 @@ class App:
     def __init__(self, app_dir: Path, shipped_dir: Path = SHIPPED_ELEMENTS) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.roots = [
-            ElementRoot(Path(shipped_dir).resolve(), "shipped", "elements"),
+            ElementRoot(Path(shipped_dir).resolve(), "shipped", SHIPPED_PACKAGE),
             ElementRoot(self.app_dir, "app", app_package_name(self.app_dir)),
         ]
         self._storage: Storage | None = None

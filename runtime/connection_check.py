@@ -1,7 +1,8 @@
 """"Test connection": a Type may check entered credentials before anything is saved or started.
 
-A Type package opts in by exporting `async def check_connection(config: dict) -> ConnectionCheck`;
-the editor calls it on the supervisor's loop with the form's config (stored secrets filled in).
+A Type package opts in by exporting `async def check_connection(config, offline_endpoint) -> ConnectionCheck`;
+the editor calls it on the supervisor's loop with the form's config (stored secrets filled in)
+and, when the app runs offline, the base URL of the Type's simulator.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .app import App
-from .type_loading import load_type_module
+from .type_loading import type_hook
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,16 @@ class ConnectionCheckUnsupported(Exception):
 
 
 def _hook(app: App, type_name: str):
-    return getattr(load_type_module(app.element(type_name)), "check_connection", None)
+    return type_hook(app.element(type_name), "check_connection")
 
 
 def supports_connection_check(app: App, type_name: str) -> bool:
     return callable(_hook(app, type_name))
 
 
-async def check_connection(app: App, type_name: str, config: dict[str, Any]) -> ConnectionCheck:
+async def check_connection(app: App, type_name: str, config: dict[str, Any], offline_endpoint: str | None = None) -> ConnectionCheck:
     """Run the Type's check; raises ConnectionCheckUnsupported for Types without one."""
     check = _hook(app, type_name)
     if not callable(check):
         raise ConnectionCheckUnsupported(f"{type_name} offers no connection test")
-    return await check(config)
+    return await check(config, offline_endpoint)

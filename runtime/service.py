@@ -10,19 +10,52 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .app import App
     from .storage import Storage
 
-STOPPED = "stopped"
-STARTING = "starting"
-RUNNING = "running"
-STOPPING = "stopping"
-ERROR = "error"
-NEEDS_SETUP = "needs_setup"
-STATES = (STOPPED, STARTING, RUNNING, STOPPING, ERROR, NEEDS_SETUP)
+
+
+class InstanceState(StrEnum):
+    """Where a service instance is in its life; the editor's chips and the CLI show these."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    ERROR = "error"
+    NEEDS_SETUP = "needs_setup"  # a required config field is empty: never started until filled in
+
+
+class Link(StrEnum):
+    """A networked service's connection, reported as a detail: it refines a running chip."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    BACKING_OFF = "backing_off"  # waiting before the next try (see a RETRY_AT field)
+
+
+class FieldKind(StrEnum):
+    """How the editor shows one status detail value."""
+
+    TEXT = "text"
+    COUNT = "count"
+    MOMENT = "moment"  # epoch seconds, shown as "12 s ago"; None reads "not yet"
+    ERROR = "error"  # the last error ("" when none), redacted
+    LINK = "link"  # a Link value: refines the chip (Connecting, Connected, Backing off)
+    RETRY_AT = "retry_at"  # epoch seconds of the next try while backing off
+
+
+@dataclass(frozen=True)
+class StatusField:
+    """One detail key a Type reports through `context.update`, and how the editor shows it."""
+
+    key: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
 
 
 @runtime_checkable
@@ -43,9 +76,10 @@ class InstanceStatus:
     full_name: str
     title: str
     type: str
-    state: str
+    state: InstanceState
     message: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # the required config fields still empty (state needs_setup)
     changed_at: float = 0.0
     alive: bool = False  # it holds or is getting resources: starting, running, stopping, or in error while it retries
 
@@ -54,8 +88,9 @@ class InstanceStatus:
             "fullName": self.full_name,
             "title": self.title,
             "type": self.type,
-            "state": self.state,
+            "state": self.state.value,
             "message": self.message,
+            "missing": list(self.missing),
             "detail": dict(self.detail),
             "changedAt": self.changed_at,
             "alive": self.alive,
@@ -63,26 +98,31 @@ class InstanceStatus:
 
 
 class ServiceContext:
-    """Handed to `Service.start`: the instance's logger, app, storage and a status reporter."""
+    """Handed to `Service.start`: the instance's logger, app, storage, a status reporter and,
+    when the app runs offline, the base URL of its Type's simulator."""
 
     def __init__(
         self,
         full_name: str,
         app: App,
         logger: logging.Logger,
-        report: Callable[[str | None, str | None, dict[str, Any]], None],
+        report: Callable[[InstanceState | None, str | None, dict[str, Any]], None],
+        offline_endpoint: str | None = None,
     ) -> None:
         self.full_name = full_name
         self.app = app
         self.logger = logger
+        self.offline_endpoint = offline_endpoint
         self._report = report
 
     @property
     def storage(self) -> Storage:
         return self.app.storage
 
-    def update(self, *, state: str | None = None, message: str | None = None, **detail: Any) -> None:
+    def update(self, *, state: InstanceState | None = None, message: str | None = None, **detail: Any) -> None:
         """Merge `detail` into the status; `state` may move between running and error while up."""
-        if state is not None and state not in (RUNNING, ERROR):
+        if state is not None:
+            state = InstanceState(state)
+        if state is not None and state not in (InstanceState.RUNNING, InstanceState.ERROR):
             raise ValueError(f"a running service can report running or error, not {state!r}")
         self._report(state, message, detail)

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,17 +18,10 @@ from typing import Any, TypeVar
 from .app import App
 from .errors import ElementError
 from .logs import LogEntry, instance_logger, ring_buffer
-from .service import (
-    ERROR,
-    NEEDS_SETUP,
-    RUNNING,
-    STARTING,
-    STOPPED,
-    STOPPING,
-    InstanceStatus,
-    Service,
-    ServiceContext,
-)
+from .service import InstanceState, InstanceStatus, Service, ServiceContext
+
+ERROR, NEEDS_SETUP, RUNNING = InstanceState.ERROR, InstanceState.NEEDS_SETUP, InstanceState.RUNNING
+STARTING, STOPPED, STOPPING = InstanceState.STARTING, InstanceState.STOPPED, InstanceState.STOPPING
 
 T = TypeVar("T")
 log = logging.getLogger("element_studio.supervisor")
@@ -48,10 +41,11 @@ class UnknownInstanceError(KeyError):
 @dataclass
 class _Entry:
     full_name: str
-    state: str = STOPPED
+    state: InstanceState = STOPPED
     message: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
     service: Service | None = None
+    missing: tuple[str, ...] = ()
     changed_at: float = field(default_factory=time.time)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -59,8 +53,10 @@ class _Entry:
 class Supervisor:
     """Starts, stops and watches the service instances of one App."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, offline_endpoints: Mapping[str, str] | None = None) -> None:
+        """`offline_endpoints`: Type fullName -> base URL of its running offline simulator."""
         self.app = app
+        self.offline_endpoints = dict(offline_endpoints or {})
         self.loop = asyncio.new_event_loop()
         self.loop.set_default_executor(ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="element-studio-worker"))
         self._entries: dict[str, _Entry] = {}
@@ -171,7 +167,7 @@ class Supervisor:
         if entry.state == STOPPED:
             missing = self._missing_setup(full_name)
             if missing:
-                return self._snapshot(entry, NEEDS_SETUP, f"fill in: {', '.join(missing)}")
+                return self._snapshot(entry, NEEDS_SETUP, "", tuple(missing))
         return self._snapshot(entry)
 
     def _missing_setup(self, full_name: str) -> list[str]:
@@ -180,7 +176,8 @@ class Supervisor:
         except ElementError:
             return []
 
-    def _snapshot(self, entry: _Entry, state: str | None = None, message: str | None = None) -> InstanceStatus:
+    def _snapshot(self, entry: _Entry, state: InstanceState | None = None, message: str | None = None,
+                  missing: tuple[str, ...] = ()) -> InstanceStatus:
         element = self.app.elements.get(entry.full_name)
         return InstanceStatus(
             full_name=entry.full_name,
@@ -190,12 +187,15 @@ class Supervisor:
             message=entry.message if message is None else message,
             detail=dict(entry.detail),
             changed_at=entry.changed_at,
+            missing=missing or entry.missing,
             alive=entry.service is not None or entry.state in (STARTING, STOPPING),
         )
 
-    def _set(self, entry: _Entry, state: str, message: str = "", detail: dict[str, Any] | None = None) -> None:
+    def _set(self, entry: _Entry, state: InstanceState, message: str = "", detail: dict[str, Any] | None = None,
+             missing: tuple[str, ...] = ()) -> None:
         entry.state = state
         entry.message = message
+        entry.missing = missing
         if detail is not None:
             entry.detail = detail
         entry.changed_at = time.time()
@@ -210,8 +210,8 @@ class Supervisor:
             except Exception:  # a broken listener must not break the supervisor
                 log.exception("status listener failed")
 
-    def _reporter(self, entry: _Entry, service: Service) -> Callable[[str | None, str | None, dict[str, Any]], None]:
-        def report(state: str | None, message: str | None, detail: dict[str, Any]) -> None:
+    def _reporter(self, entry: _Entry, service: Service) -> Callable[[InstanceState | None, str | None, dict[str, Any]], None]:
+        def report(state: InstanceState | None, message: str | None, detail: dict[str, Any]) -> None:
             if entry.service is not service and entry.state != STARTING:
                 return
             entry.detail.update(detail)
@@ -242,7 +242,7 @@ class Supervisor:
                 return self._snapshot(entry)
             missing = self._missing_setup(full_name)
             if missing:
-                self._set(entry, NEEDS_SETUP, f"fill in: {', '.join(missing)}", {})
+                self._set(entry, NEEDS_SETUP, "", {}, tuple(missing))
                 logger.warning("not started: needs setup (%s)", ", ".join(missing))
                 return self._snapshot(entry)
             self._set(entry, STARTING, "", {})
@@ -252,7 +252,9 @@ class Supervisor:
                 if not isinstance(service, Service):
                     raise TypeError(f"{full_name}: the Type's Loader.load() returned {type(service).__name__}, not a service with start() and stop()")
                 entry.service = service
-                context = ServiceContext(full_name, self.app, logger, self._reporter(entry, service))
+                type_name = self.app.chain(full_name)[1].full_name
+                context = ServiceContext(full_name, self.app, logger, self._reporter(entry, service),
+                                         self.offline_endpoints.get(type_name))
                 await asyncio.wait_for(service.start(context), START_TIMEOUT)
             except Exception as exc:
                 message = str(exc) or type(exc).__name__

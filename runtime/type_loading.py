@@ -12,6 +12,7 @@ import sys
 import threading
 import types
 from pathlib import Path
+from typing import Any
 
 from .elements import Element, ElementRoot
 from .errors import MissingLoaderError
@@ -33,9 +34,16 @@ def load_loader(element: Element) -> type:
     return loader
 
 
+def type_hook(element: Element, name: str) -> Any:
+    """An optional hook a Type (or a family's Meta) package exports, or None."""
+    return getattr(load_type_module(element), name, None)
+
+
 def load_type_module(element: Element) -> types.ModuleType:
     """A Type element's imported package (its `Loader`, and optional hooks like `check_connection`)."""
     entry = element.descriptor.get("backendBundleEntry", ".")
+    if element.is_meta and not (element.folder / "__init__.py").is_file():
+        return types.ModuleType(element.full_name)
     if entry != ".":
         raise MissingLoaderError(element.full_name, "e.json field backendBundleEntry", f"only \".\" is supported, not {entry!r}")
     if not (element.folder / "__init__.py").is_file():

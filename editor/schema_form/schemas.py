@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from runtime.config_schema import deref, is_secret
+from element_studio.runtime.config_schema import deref, is_secret
 
 from .paths import MISSING
 

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from runtime.config_schema import is_secret
+from element_studio.runtime.config_schema import is_secret
 
 from .paths import Path
 from .schemas import known_properties, resolve

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from runtime.templating import PLACEHOLDER
+from element_studio.runtime.templating import PLACEHOLDER
 
 from .paths import Path, name_of
 

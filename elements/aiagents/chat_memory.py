@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from runtime.storage import Storage
+from element_studio.runtime.storage import Storage
 
 CLEANUP_EVERY_SECONDS = 600.0
 

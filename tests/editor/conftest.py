@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import waitress
 
-from editor import create_app
-from runtime.app import App
-from runtime.supervisor import Supervisor
-from simulator.thread import SimulatorThread
+from element_studio.editor import create_app
+from element_studio.runtime.app import App
+from element_studio.runtime.supervisor import Supervisor
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 from tests.support.elements import write_element
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,9 +47,15 @@ def supervisor(app_dir: Path) -> Iterator[Supervisor]:
 
 
 @pytest.fixture
-def flask_app(supervisor: Supervisor):
+def simulators() -> dict:
+    """The offline simulators the editor knows, by Type fullName (a test puts its own in)."""
+    return {}
+
+
+@pytest.fixture
+def flask_app(supervisor: Supervisor, simulators: dict):
     """The editor in test mode: a leaked secret raises instead of being masked."""
-    return create_app(supervisor, TESTING=True, SECRET_GUARD="raise")
+    return create_app(supervisor, TESTING=True, SECRET_GUARD="raise", simulators=simulators)
 
 
 @pytest.fixture
@@ -79,9 +85,9 @@ def session(client) -> Session:
 
 
 @contextmanager
-def serving(supervisor: Supervisor) -> Iterator[str]:
+def serving(supervisor: Supervisor, simulators: dict | None = None) -> Iterator[str]:
     """The editor served by waitress on 127.0.0.1 (a free port), as `serve` runs it; yields its URL."""
-    flask_app = create_app(supervisor, SECRET_GUARD="raise")
+    flask_app = create_app(supervisor, SECRET_GUARD="raise", simulators=simulators)
     server = waitress.create_server(flask_app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -93,8 +99,8 @@ def serving(supervisor: Supervisor) -> Iterator[str]:
 
 
 @pytest.fixture
-def live_server(supervisor: Supervisor) -> Iterator[str]:
-    with serving(supervisor) as url:
+def live_server(supervisor: Supervisor, simulators: dict) -> Iterator[str]:
+    with serving(supervisor, simulators) as url:
         yield url
 
 

@@ -1,7 +1,7 @@
 """What a browser would post for a FormField tree (the templates render exactly these inputs)."""
 from __future__ import annotations
 
-from editor.schema_form import FormField, marker
+from element_studio.editor.schema_form import FormField, marker
 
 
 def submitted(tree: FormField) -> dict[str, list[str]]:

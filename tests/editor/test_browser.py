@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from runtime.app import App
-from runtime.supervisor import Supervisor
+from element_studio.runtime.app import App
+from element_studio.runtime.supervisor import Supervisor
 from tests.editor.conftest import DINGTALK_SCHEMA, serving, write_type
 from tests.support.elements import write_element
+from tests.support.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 SECRET = "dt-secret-4b8e2f91"
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 ROBOT_BUTTON = "New DingTalk Robot"

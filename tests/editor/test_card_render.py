@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from editor.card_render import read_card, read_reply, render_markdown, render_text
-from elements.imRobots.dingTalkStreamType import cards
-from elements.imRobots.dingTalkStreamType.settings import FeedbackButton
+from element_studio.editor.card_render import read_card, read_reply, render_markdown, render_text
+from element_studio.elements.imRobots.dingTalkStreamType import cards
+from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton
 
 HOSTILE = """Answer with **bold**, `code` and a [guide](https://example.com/guide).
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.redaction import MASK
+from element_studio.runtime.redaction import MASK
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 
@@ -23,14 +23,14 @@ def sim_apps():
 
 
 @pytest.fixture
-def robot(sim, app_dir, supervisor):
+def robot(simulators, sim, app_dir, supervisor):
     """A running robot whose secret is written into config.json itself (the worst case), after one answer."""
     copy_fixture("scripted_agent", app_dir)
     write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {"chunks": ["Fine", " thanks"]})
     write_element(app_dir, ROBOT, instance("imRobots.dingTalkStreamType", title="Diagnosed robot"),
                   {"agent": "aiagents.scripted", "clientId": "ding-diag", "clientSecret": SECRET, "advanced": FAST})
     supervisor.app.refresh()
-    supervisor.embedded = sim
+    simulators["imRobots.dingTalkStreamType"] = sim
     supervisor.start(ROBOT)
     sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
     sim.wait_for_card(sim.send_message("ding-diag", "How are you?"), versions=2)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, render_template_string
 
-from editor import PAGES, create_app
-from editor.instances import header_context
-from editor.pages import NavLink, Page, Tab
+from element_studio.editor import PAGES, create_app
+from element_studio.editor.instances import header_context
+from element_studio.editor.pages import NavLink, Page, Tab
 from tests.editor.conftest import Session
 from tests.support.elements import copy_fixture, instance, write_element
 

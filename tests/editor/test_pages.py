@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from editor import create_app
+from element_studio.editor import create_app
 from tests.editor.conftest import Session, write_type
 from tests.editor.html_checks import Page
 from tests.support.elements import copy_fixture, write_element

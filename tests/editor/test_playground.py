@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 
 from tests.elements.imRobots.world import FAST
 from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.screenshots import screenshot_dir
 
-pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 ROBOT = "imRobots.helpBot"
 QUESTION = "How do I add a robot?"
 ANSWER = [
@@ -34,7 +34,7 @@ PAST_RATINGS = [  # (days ago, rating, question): earlier presses, so the chart 
 ]
 
 
-pytestmark = pytest.mark.usefixtures("sim")
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("sim")]
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def app_dir():
 
 
 @pytest.fixture
-def robot(sim, app_dir, supervisor):
+def robot(simulators, sim, app_dir, supervisor):
     """A running robot answering with the scripted agent, which streams its chunks slowly."""
     copy_fixture("scripted_agent", app_dir)
     write_element(app_dir, "aiagents.helpdesk", instance("aiagents.scriptedType", title="Helpdesk", at_start=False),
@@ -59,7 +59,7 @@ def robot(sim, app_dir, supervisor):
                    "updateIntervalSeconds": 0, "updateEveryChunks": 1, "advanced": FAST})
     (app_dir / ".env").write_text("DINGTALK_CLIENT_SECRET=demo-secret\n")
     supervisor.app.refresh()
-    supervisor.embedded = sim
+    simulators["imRobots.dingTalkStreamType"] = sim
     supervisor.start(ROBOT)
     sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
     return ROBOT

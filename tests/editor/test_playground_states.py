@@ -20,14 +20,14 @@ pytestmark = pytest.mark.usefixtures("sim")
 
 
 @pytest.fixture
-def made_up_robot(app_dir, supervisor, sim):
+def made_up_robot(simulators, app_dir, supervisor, sim):
     """A new robot with credentials the simulator has never seen."""
     copy_fixture("scripted_agent", app_dir)
     write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {"chunks": ["Hi"]})
     write_element(app_dir, ROBOT, instance("imRobots.dingTalkStreamType", title="Made-up robot", at_start=False),
                   {"agent": "aiagents.scripted", "clientId": "ding-made-up", "clientSecret": MADE_UP_SECRET, "advanced": FAST})
     supervisor.app.refresh()
-    supervisor.embedded = sim
+    simulators["imRobots.dingTalkStreamType"] = sim
     return ROBOT
 
 
@@ -41,8 +41,8 @@ def wait_connected(supervisor, name: str, sim) -> None:
     sim.wait_for(lambda: supervisor.status(name).detail.get("connection") == "connected", timeout=5)
 
 
-def test_without_the_simulator_the_tab_says_how_to_get_it(session, made_up_robot, supervisor):
-    supervisor.embedded = None
+def test_without_the_simulator_the_tab_says_how_to_get_it(simulators, session, made_up_robot, supervisor):
+    simulators.clear()
     notice = composer(session, ROBOT)
     assert "Robots here connect to real DingTalk" in notice and "--dingtalk simulator" in notice
     assert "hx-trigger" not in notice and "<textarea" not in notice
@@ -101,11 +101,11 @@ def poll_turn(session, name: str, msg_id: str, until: str, timeout: float = 10.0
         time.sleep(0.1)
 
 
-def test_the_sample_app_answers_in_the_playground_with_no_credentials(session, app_dir, supervisor, sim):
+def test_the_sample_app_answers_in_the_playground_with_no_credentials(simulators, session, app_dir, supervisor, sim):
     """The README's run command: the sample robot, its helpdesk agent and the demo credentials in .env."""
     shutil.copytree(SAMPLE_APP, app_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".element-studio", "__pycache__"))
     supervisor.app.refresh()
-    supervisor.embedded = sim
+    simulators["imRobots.dingTalkStreamType"] = sim
     robot = "imRobots.dingTalkDemo"
     wait_connected(supervisor, robot, sim)
     turn = session.post(f"/instances/{robot}/playground/messages", {"text": "How do I add a robot?", "mode": "single", "nick": "Ann"})
@@ -122,14 +122,14 @@ def test_the_sample_app_answers_in_the_playground_with_no_credentials(session, a
     assert rows == [("veryHelpful", "How do I add a robot?")]
 
 
-def test_a_markdown_mode_robot_answers_with_a_rendered_webhook_reply(session, app_dir, supervisor, sim):
+def test_a_markdown_mode_robot_answers_with_a_rendered_webhook_reply(simulators, session, app_dir, supervisor, sim):
     copy_fixture("scripted_agent", app_dir)
     write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False),
                   {"chunks": ["**Bold** answer", " <img src=x onerror=alert(1)>"]})
     write_element(app_dir, "imRobots.mdBot", instance("imRobots.dingTalkStreamType", title="Markdown robot", at_start=False),
                   {"agent": "aiagents.scripted", "clientId": "dingdemo", "clientSecret": "demo-secret", "replyMode": "markdown", "advanced": FAST})
     supervisor.app.refresh()
-    supervisor.embedded = sim
+    simulators["imRobots.dingTalkStreamType"] = sim
     wait_connected(supervisor, "imRobots.mdBot", sim)
     turn = session.post("/instances/imRobots.mdBot/playground/messages", {"text": "Markdown please"}).get_data(as_text=True)
     msg_id = re.search(r'data-msg-id="([^"]+)"', turn).group(1)

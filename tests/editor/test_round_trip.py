@@ -6,7 +6,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editor.schema_form import FormContext, build_form, parse_form, validate_config
+from element_studio.editor.schema_form import FormContext, build_form, parse_form, validate_config
 from tests.editor.submit import submitted
 
 NAMES = st.from_regex(r"[a-z][a-zA-Z0-9_]{0,8}", fullmatch=True)

@@ -7,15 +7,16 @@ import socket
 
 import pytest
 
-from editor.connection_test_view import outcome_of
-from editor.live_status import health_rows, service_view
-from editor.logs_view import at_least
-from editor.runtime_control import summary
-from editor.status import chip_for_status
-from runtime.connection_check import ConnectionCheck
-from runtime.logs import LogEntry
-from runtime.redaction import redactor
-from runtime.service import InstanceStatus
+from element_studio.editor.connection_test_view import outcome_of
+from element_studio.editor.live_status import health_rows, service_view
+from element_studio.editor.logs_view import at_least
+from element_studio.editor.runtime_control import summary
+from element_studio.editor.status import chip_for_status
+from element_studio.runtime.connection_check import ConnectionCheck
+from element_studio.runtime.logs import LogEntry
+from element_studio.runtime.redaction import redactor
+from element_studio.elements.imRobots.dingTalkStreamType.status import status_fields as FIELDS
+from element_studio.runtime.service import InstanceState, InstanceStatus
 from tests.support.elements import copy_fixture, instance, write_element
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
@@ -25,23 +26,23 @@ def status(state: str, message: str = "", alive: bool | None = None, **detail) -
     """A snapshot as the supervisor makes it: a robot reporting detail still holds its service."""
     if alive is None:
         alive = state in ("running", "starting") or (state == "error" and bool(detail))
-    return InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, state, message, detail, alive=alive)
+    return InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, InstanceState(state), message, detail, alive=alive)
 
 
 def view(state: str, message: str = "", **detail):
     s = status(state, message, **detail)
-    return service_view(s, chip_for_status(s))
+    return service_view(s, chip_for_status(s, FIELDS), FIELDS)
 
 
 def test_chips_follow_the_connection_a_running_robot_reports():
-    assert chip_for_status(status("running", connection="connected")).label == "Connected"
-    assert chip_for_status(status("running", connection="connected")).state == "running"
-    assert chip_for_status(status("running", connection="connecting")).label == "Connecting"
-    backing = chip_for_status(status("running", "reconnecting: timed out", connection="backing_off", lastError="open connection: timed out", nextRetryAt=123.0))
+    assert chip_for_status(status("running", connection="connected"), FIELDS).label == "Connected"
+    assert chip_for_status(status("running", connection="connected"), FIELDS).state == "running"
+    assert chip_for_status(status("running", connection="connecting"), FIELDS).label == "Connecting"
+    backing = chip_for_status(status("running", "reconnecting: timed out", connection="backing_off", lastError="open connection: timed out", nextRetryAt=123.0), FIELDS)
     assert (backing.state, backing.label, backing.message, backing.retry_at) == ("backing_off", "Backing off", "open connection: timed out", 123.0)
-    refused = chip_for_status(status("error", "credentials refused (HTTP 401)", connection="backing_off", nextRetryAt=99.0))
+    refused = chip_for_status(status("error", "credentials refused (HTTP 401)", connection="backing_off", nextRetryAt=99.0), FIELDS)
     assert (refused.label, refused.message, refused.retry_at) == ("Error", "credentials refused (HTTP 401)", 99.0)
-    assert chip_for_status(status("running")).label == "Running"  # a service that reports no connection
+    assert chip_for_status(status("running"), FIELDS).label == "Running"  # a service that reports no connection
 
 
 def test_buttons_make_sense_for_each_state():
@@ -52,7 +53,8 @@ def test_buttons_make_sense_for_each_state():
     assert buttons(view("running", connection="connected")) == (False, True, True)
     assert buttons(view("error", "failed to load")) == (True, True, False)  # start again, or clear it
     assert buttons(view("error", "credentials refused", connection="backing_off")) == (False, True, True)  # still retrying
-    needs = view("needs_setup", "fill in: clientSecret")
+    needs = service_view(InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, InstanceState.NEEDS_SETUP, missing=("clientSecret",)),
+                         chip_for_status(InstanceStatus("imRobots.bot", "Bot", ROBOT_TYPE, InstanceState.NEEDS_SETUP, missing=("clientSecret",)), FIELDS), FIELDS)
     assert buttons(needs) == (False, False, False)
     assert needs.why == "Needs setup: fill in clientSecret in Settings before it can start."
 
@@ -61,9 +63,10 @@ def test_health_rows_show_what_the_robot_reports_and_mask_secrets():
     redactor.add("tok-4c1d9e7f2a")
     s = status("running", connection="connected", connectedSince=100.0, lastFrameAt=None, reconnects=2, answersInFlight=1,
                messagesHandled=7, lastError="token tok-4c1d9e7f2a expired", nextRetryAt=None, somethingElse=1)
-    rows = {r.label: r for r in health_rows(s, chip_for_status(s))}
-    assert list(rows) == ["Connection", "Connected since", "Last frame", "Reconnects", "Answers in flight", "Messages handled", "Last error"]
-    assert rows["Connected since"].value.epoch == 100.0 and rows["Last frame"].value == "not connected"
+    rows = {r.label: r for r in health_rows(s, chip_for_status(s, FIELDS), FIELDS)}
+    assert list(rows) == ["Connection", "Connected since", "Last frame", "Reconnects", "Answers in flight", "Messages handled", "Last error",
+                          "somethingElse"]  # a key the Type did not declare is shown as it is
+    assert rows["Connected since"].value.epoch == 100.0 and rows["Last frame"].value == "not yet"
     assert (rows["Reconnects"].value, rows["Messages handled"].value) == (2, 7)
     assert rows["Last error"].value == "token *** expired" and rows["Last error"].kind == "error"
     assert view("stopped").health == []
@@ -162,7 +165,7 @@ def test_the_log_tail_is_empty_until_there_is_something_new(session, probe, supe
 
 def test_start_all_leaves_a_robot_that_is_retrying_a_refused_login_alone(session, app_dir, supervisor, monkeypatch):
     """Supervisor.start would load a second copy of a service in error that still runs; the page does not ask it to."""
-    from simulator.thread import SimulatorThread
+    from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
     with SimulatorThread(apps={"dingdemo": "the-right-secret"}) as sim:
         monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", sim.base_url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from editor.schema_form import (
+from element_studio.editor.schema_form import (
     MISSING_MESSAGE,
     FormContext,
     UiState,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.app import App
-from runtime.errors import ConfigInvalidError, MissingLoaderError, UnresolvedVariableError
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ConfigInvalidError, MissingLoaderError, UnresolvedVariableError
 from tests.support.elements import copy_fixture, instance, write_element
 
 PROBE = "probes.tcpProbeType"
@@ -100,7 +100,7 @@ def test_app_type_code_uses_relative_imports(app_dir):
 
 
 def test_defaults_spell_out_nested_objects_even_when_their_own_default_is_empty():
-    from runtime.config_schema import defaults_of
+    from element_studio.runtime.config_schema import defaults_of
 
     schema = {
         "type": "object",
@@ -122,7 +122,7 @@ def test_check_runs_a_loaders_optional_check_without_loading(app_dir):
         {"title": "Files", "type": "shop.Meta"},
         files={
             "__init__.py": (
-                "from runtime.errors import ElementError\n"
+                "from element_studio.contract import ElementError\n"
                 "class Loader:\n"
                 "    def __init__(self, nodes):\n        self.nodes = nodes\n"
                 "    def load(self):\n        raise AssertionError('check must not load')\n"

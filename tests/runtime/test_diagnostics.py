@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 
-from runtime.app import App
-from runtime.diagnostics import diagnostics
-from runtime.logs import instance_logger
-from runtime.redaction import redactor
-from runtime.supervisor import Supervisor
+from element_studio.runtime.app import App
+from element_studio.runtime.diagnostics import diagnostics
+from element_studio.runtime.logs import instance_logger
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.supervisor import Supervisor
 from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.tcp_server import RecordingTcpServer
 

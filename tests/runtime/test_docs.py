@@ -5,8 +5,8 @@ import inspect
 import json
 from pathlib import Path
 
-from runtime import service
-from runtime.elements import SCHEMAS_DIR
+from element_studio.runtime import service
+from element_studio.runtime.elements import SCHEMAS_DIR
 
 GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "adding-a-type.md").read_text()
 
@@ -24,5 +24,5 @@ def test_the_service_protocol_and_context_are_documented():
     public += ["logger", "app"]
     for name in public:
         assert f"context.{name}" in GUIDE, name
-    for state in service.STATES:
+    for state in service.InstanceState:
         assert f"`{state}`" in GUIDE, state

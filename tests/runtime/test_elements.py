@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from runtime.app import App
-from runtime.errors import (
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import (
     InvalidJsonError,
     InvalidNameError,
     NotAMetaError,
@@ -15,7 +15,7 @@ from runtime.errors import (
     TypeCycleError,
     UnknownTypeError,
 )
-from runtime.json_files import write_json_atomic
+from element_studio.runtime.json_files import write_json_atomic
 from tests.support.elements import instance, write_element
 
 META = {"title": "Family", "type": "", "backendBundleEntry": "."}

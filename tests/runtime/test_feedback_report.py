@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 
-from runtime.app import App
-from runtime.feedback_report import counts_by_day, feedback_csv, rated_answers, totals
+from element_studio.runtime.app import App
+from element_studio.runtime.feedback_report import counts_by_day, feedback_csv, rated_answers, totals
 
 NOW = 1_800_000_000.0
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from runtime.app import App
-from runtime.errors import ConcurrentEditError, ElementError, InvalidNameError
-from runtime.instances import (
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ConcurrentEditError, ElementError, InvalidNameError
+from element_studio.runtime.instances import (
     create_instance,
     delete_instance,
     duplicate_instance,

@@ -1,7 +1,7 @@
 """One redactor masks every secret we know and every secret-shaped field we do not."""
 from __future__ import annotations
 
-from runtime.redaction import Redactor
+from element_studio.runtime.redaction import Redactor
 
 
 def test_registered_values_and_secret_shaped_fields_are_masked():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-from runtime import storage as storage_module
-from runtime.app import App
+from element_studio.runtime import storage as storage_module
+from element_studio.runtime.app import App
 
 
 def test_database_lives_in_a_git_ignored_state_folder_in_wal_mode(app_dir):

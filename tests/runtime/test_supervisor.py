@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from runtime.app import App
-from runtime.supervisor import Supervisor
+from element_studio.runtime.app import App
+from element_studio.runtime.supervisor import Supervisor
 from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.tcp_server import RecordingTcpServer
 
@@ -80,7 +80,7 @@ def test_needs_setup_instances_are_listed_but_not_started(probe_app, server, mak
     add_probe(probe_app, "fresh", server.port, token="")
     supervisor = make_supervisor(probe_app)
     [status] = supervisor.start_all()
-    assert (status.state, status.message) == ("needs_setup", "fill in: token")
+    assert (status.state, status.missing) == ("needs_setup", ("token",))
     assert supervisor.statuses()[0].state == "needs_setup"
     assert server.connections == []
 

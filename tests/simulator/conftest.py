@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 import websockets
 
-from simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DingTalkSimulator
-from simulator.frames import TOPIC_CARD_CALLBACK, TOPIC_ROBOT_MESSAGE
+from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DingTalkSimulator
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import TOPIC_CARD_CALLBACK, TOPIC_ROBOT_MESSAGE
 
 ALL_TOPICS = [{"type": "CALLBACK", "topic": TOPIC_ROBOT_MESSAGE},
               {"type": "CALLBACK", "topic": TOPIC_CARD_CALLBACK}]

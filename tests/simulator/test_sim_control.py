@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from simulator import DEMO_CLIENT_ID, cli
+from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID, cli
 
 CONTROL_JSON = {"Content-Type": "application/json"}
 
@@ -121,7 +121,7 @@ def test_cli_help_lists_the_send_command(capsys):
 
 def test_foreground_simulator_prints_how_to_use_it_and_stops_on_ctrl_c():
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "--port", "0"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "element_studio", "sim", "--port", "0"], env=env,
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         lines = [proc.stdout.readline() for _ in range(9)]

@@ -10,8 +10,8 @@ import dingtalk_stream
 import pytest
 import websockets
 
-from simulator import DEMO_CLIENT_ID
-from simulator.frames import TOPIC_ROBOT_MESSAGE
+from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import TOPIC_ROBOT_MESSAGE
 
 OPEN = "/v1.0/gateway/connections/open"
 

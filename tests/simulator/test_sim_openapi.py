@@ -7,8 +7,8 @@ import json
 import dingtalk_stream
 import pytest
 
-from simulator import DEMO_CLIENT_ID, DingTalkSimulator
-from simulator.frames import TOPIC_CARD_CALLBACK
+from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID, DingTalkSimulator
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import TOPIC_CARD_CALLBACK
 
 from .conftest import get_token, standard_card
 

@@ -18,8 +18,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimulatorThread
-from simulator.frames import TOPIC_CARD_CALLBACK, TOPIC_ROBOT_MESSAGE
+from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimulatorThread
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import TOPIC_CARD_CALLBACK, TOPIC_ROBOT_MESSAGE
 
 ROBOT = Path(__file__).with_name("sdk_robot.py")
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",

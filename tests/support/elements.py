@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SAMPLE_APP = Path(__file__).resolve().parents[2] / "sample_app"  # the repository's copy: tests copy it, never write into it
 
 
 def write_element(

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from runtime.storage import Storage
+from element_studio.runtime.storage import Storage
 
 from . import cards, records
 from .card_reply import CardReply

@@ -8,21 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from .handler import ROBOT_TOPICS
-from .http import ApiError, make_session, openapi_base
+from element_studio.contract import ConnectionCheck
+
+from .http import ApiError, make_session
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 
 
-async def check_connection(config: dict[str, Any]):
+async def check_connection(config: dict[str, Any], offline_endpoint: str | None = None) -> ConnectionCheck:
     """A ConnectionCheck: ok, or the step that failed ("settings", "network", "credentials", ...)."""
-    from runtime.connection_check import ConnectionCheck
-
     client_id, secret = config.get("clientId") or "", config.get("clientSecret") or ""
     if not client_id or not secret:
         return ConnectionCheck(False, "settings", "fill in the Client ID and the Client Secret first")
     timeout = float((config.get("advanced") or {}).get("httpTimeoutSeconds", 10))
     async with make_session(config.get("proxy") or "", timeout) as session:
-        api = DingTalkApi(session, client_id, secret, timeout)
+        api = DingTalkApi(session, client_id, secret, timeout, offline_endpoint)
         for step, call in (("stream connection", lambda: api.open_stream(ROBOT_TOPICS, local_ip())), ("access token", api.token.get)):
             try:
                 await call()
@@ -30,4 +30,4 @@ async def check_connection(config: dict[str, Any]):
                 return ConnectionCheck(False, "credentials", str(exc))
             except ApiError as exc:
                 return ConnectionCheck(False, "network" if exc.status == 0 else step, str(exc))
-    return ConnectionCheck(True, "connected", f"DingTalk at {openapi_base()} accepted clientId {client_id}: the robot can connect and send cards")
+    return ConnectionCheck(True, "connected", f"DingTalk at {api.base} accepted clientId {client_id}: the robot can connect and send cards")

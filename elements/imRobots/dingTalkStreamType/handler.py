@@ -12,7 +12,7 @@ from typing import Any
 from dingtalk_stream import CallbackMessage, ChatbotMessage
 from dingtalk_stream.card_callback import Card_Callback_Router_Topic
 
-from runtime.storage import Storage
+from element_studio.runtime.storage import Storage
 
 from . import cards, records
 from .answering import Answerer

@@ -26,9 +26,10 @@ def _proxy_errors() -> tuple[type[BaseException], ...]:
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, *_proxy_errors())
 
 
-def openapi_base() -> str:
-    """DingTalk's OpenAPI base URL, read at call time (the simulator and tests point it elsewhere)."""
-    return (os.environ.get("DINGTALK_OPENAPI_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+def openapi_base(offline_endpoint: str | None = None) -> str:
+    """DingTalk's OpenAPI base URL: the offline simulator's when the app runs offline, else the
+    SDK's own `DINGTALK_OPENAPI_ENDPOINT` setting (an emulator of your own), else DingTalk."""
+    return (offline_endpoint or os.environ.get("DINGTALK_OPENAPI_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
 class ApiError(Exception):

@@ -14,7 +14,7 @@ import aiohttp
 from dingtalk_stream import Credential
 from dingtalk_stream.version import VERSION_STRING
 
-from runtime.redaction import redactor
+from element_studio.runtime.redaction import redactor
 
 from .access_token import AccessToken
 from .http import ApiError, call_json, openapi_base
@@ -42,8 +42,10 @@ class WebhookError(Exception):
 class DingTalkApi:
     """One robot's calls to DingTalk over its own aiohttp session."""
 
-    def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0) -> None:
+    def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0,
+                 offline_endpoint: str | None = None) -> None:
         self.session = session
+        self.base = openapi_base(offline_endpoint)
         self.timeout = timeout
         self._credential = Credential(client_id, client_secret)
         self.client_id = client_id
@@ -69,7 +71,7 @@ class DingTalkApi:
     async def _post_credentials(self, operation: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST the app's credentials; a 401/403 becomes CredentialsRefused (status: error)."""
         try:
-            return await call_json(self.session, operation, "POST", openapi_base() + path, body, self.timeout)
+            return await call_json(self.session, operation, "POST", self.base + path, body, self.timeout)
         except ApiError as exc:
             if exc.status in (401, 403):
                 raise CredentialsRefused(exc.operation, exc.status, exc.code, exc.message) from None
@@ -90,7 +92,7 @@ class DingTalkApi:
         for attempt in (1, 2):
             token = await self.token.get()
             try:
-                return await call_json(self.session, operation, method, openapi_base() + path, body, self.timeout, {TOKEN_HEADER: token})
+                return await call_json(self.session, operation, method, self.base + path, body, self.timeout, {TOKEN_HEADER: token})
             except ApiError as exc:
                 if exc.status != 401 or attempt == 2:
                     raise

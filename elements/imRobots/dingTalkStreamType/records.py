@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from runtime.storage import Storage
+from element_studio.runtime.storage import Storage
 
 from .messages import Incoming
 

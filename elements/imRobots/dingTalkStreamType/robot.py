@@ -11,9 +11,9 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from runtime.logs import instance_logger
-from runtime.redaction import redactor
-from runtime.service import ServiceContext
+from element_studio.runtime.logs import instance_logger
+from element_studio.runtime.redaction import redactor
+from element_studio.runtime.service import ServiceContext
 
 from .answering import Answerer
 from .connection import StreamConnection
@@ -48,7 +48,7 @@ class DingTalkRobot:
         self.log = context.logger
         self.status = RobotStatus(context.update)
         self._session = make_session(settings.proxy, settings.http_timeout)
-        api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout)
+        api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint)
         answerer = Answerer(self.full_name, settings, api, context.storage, self._agent, self.log, self.status.error)
         self.handler = RobotHandler(self.full_name, settings, api, context.storage, answerer, self.status, self.log)
         self.api = api

@@ -11,9 +11,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-CONNECTING = "connecting"
-CONNECTED = "connected"
-BACKING_OFF = "backing_off"
+from element_studio.contract import FieldKind, Link, StatusField
+
+# How the editor shows this Type's detail keys (the `status_fields` hook), in this order.
+status_fields = [
+    StatusField("connection", "Connection", FieldKind.LINK),
+    StatusField("connectedSince", "Connected since", FieldKind.MOMENT),
+    StatusField("lastFrameAt", "Last frame", FieldKind.MOMENT),
+    StatusField("nextRetryAt", "Next try", FieldKind.RETRY_AT),
+    StatusField("reconnects", "Reconnects", FieldKind.COUNT),
+    StatusField("answersInFlight", "Answers in flight", FieldKind.COUNT),
+    StatusField("messagesHandled", "Messages handled", FieldKind.COUNT),
+    StatusField("lastError", "Last error", FieldKind.ERROR),
+]
+
+CONNECTING, CONNECTED, BACKING_OFF = Link.CONNECTING, Link.CONNECTED, Link.BACKING_OFF
 FRAME_REPORT_EVERY = 1.0  # seconds: lastFrameAt is reported at most this often
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from runtime.app import SAMPLE_APP
-from runtime.logs import ring_buffer
+from tests.support.elements import SAMPLE_APP
+from element_studio.runtime.logs import ring_buffer
 from tests.support.elements import instance, write_element
 
 from .chat_server import ChatServer

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from elements.aiagents.agent_api import Agent, AgentError
-from runtime.app import SAMPLE_APP, App
-from runtime.config_schema import defaults_of
+from element_studio.elements.aiagents.agent_api import Agent, AgentError
+from element_studio.runtime.app import App
+from tests.support.elements import SAMPLE_APP
+from element_studio.runtime.config_schema import defaults_of
 
 from tests.support.elements import instance, write_element
 
@@ -38,8 +39,8 @@ def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean():
 
 
 SHOUTING_TYPE = '''
-from elements.aiagents.agent_api import Agent
-from elements.aiagents.chat_memory import ChatMemory
+from element_studio.elements.aiagents.agent_api import Agent
+from element_studio.elements.aiagents.chat_memory import ChatMemory
 
 
 class ShoutingAgent(Agent):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from runtime.app import App
+from element_studio.runtime.app import App
 
 from .conftest import ask, write_knowledge_base, write_llm_agent
 

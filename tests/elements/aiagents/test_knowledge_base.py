@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from elements.aiagents.agent_api import Agent
-from runtime.app import App
-from runtime.errors import ElementError
+from element_studio.elements.aiagents.agent_api import Agent
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ElementError
 
 from .conftest import LogWatch, ask, copy_helpdesk, write_knowledge_base
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from elements.aiagents.agent_api import (
+from element_studio.elements.aiagents.agent_api import (
     AgentError,
     AgentTimeoutError,
     CredentialsRefusedError,
@@ -17,8 +17,8 @@ from elements.aiagents.agent_api import (
     ServerError,
     ServerUnreachableError,
 )
-from runtime.app import App
-from runtime.errors import ElementError
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ElementError
 
 from .chat_server import Reply
 from .conftest import API_KEY, LogWatch, ask, copy_helpdesk, write_llm_agent

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from simulator.frames import iter_buttons
-from simulator.thread import SimulatorThread
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 from tests.elements.imRobots.world import RobotWorld
 
 from .conftest import copy_helpdesk, write_llm_agent

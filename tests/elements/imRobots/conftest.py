@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.thread import SimulatorThread
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
 from .world import RobotWorld
 

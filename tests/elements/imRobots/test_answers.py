@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from elements.imRobots.dingTalkStreamType.cards import card_ids
-from simulator.frames import iter_buttons
+from element_studio.elements.imRobots.dingTalkStreamType.cards import card_ids
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
 
 
 def final_of(sim, card_biz_id, timeout=5.0):

@@ -6,8 +6,8 @@ import asyncio
 import statistics
 import time
 
-from elements.imRobots.dingTalkStreamType import check_connection
-from simulator.openapi import CARD_SEND_PATH, TOKEN_PATH
+from element_studio.elements.imRobots.dingTalkStreamType import check_connection
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.openapi import CARD_SEND_PATH, TOKEN_PATH
 
 from .connect_proxy import ConnectProxy
 from .test_answers import final_of

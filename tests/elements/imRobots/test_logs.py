@@ -1,8 +1,8 @@
 """Logs: per robot, with connect and answer timings, and never a secret, ticket or access token."""
 from __future__ import annotations
 
-from elements.imRobots.dingTalkStreamType.openapi import DingTalkApi
-from runtime.logs import ring_buffer
+from element_studio.elements.imRobots.dingTalkStreamType.openapi import DingTalkApi
+from element_studio.runtime.logs import ring_buffer
 
 from .test_answers import final_of
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from elements.imRobots.dingTalkStreamType import cards
-from elements.imRobots.dingTalkStreamType.backoff import Backoff
-from elements.imRobots.dingTalkStreamType.dedup import SeenMessages
-from elements.imRobots.dingTalkStreamType.messages import EMPTY, NOT_TEXT, TEXT, parse_incoming
-from elements.imRobots.dingTalkStreamType.settings import FeedbackButton, RobotSettings
-from elements.imRobots.dingTalkStreamType.throttle import CardUpdateThrottle
-from runtime.config_schema import apply_defaults, is_secret, validate_config
-from runtime.errors import ConfigInvalidError
+from element_studio.elements.imRobots.dingTalkStreamType import cards
+from element_studio.elements.imRobots.dingTalkStreamType.backoff import Backoff
+from element_studio.elements.imRobots.dingTalkStreamType.dedup import SeenMessages
+from element_studio.elements.imRobots.dingTalkStreamType.messages import EMPTY, NOT_TEXT, TEXT, parse_incoming
+from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton, RobotSettings
+from element_studio.elements.imRobots.dingTalkStreamType.throttle import CardUpdateThrottle
+from element_studio.runtime.config_schema import apply_defaults, is_secret, validate_config
+from element_studio.runtime.errors import ConfigInvalidError
 
 TYPE_DIR = Path(__file__).resolve().parents[3] / "elements" / "imRobots" / "dingTalkStreamType"
 SCHEMA = json.loads((TYPE_DIR / "config.schema.json").read_text())
@@ -146,7 +146,7 @@ def test_message_kinds_text_group_rich_text_and_others():
 async def test_the_access_token_is_fetched_once_for_concurrent_callers_and_refreshed_before_expiry():
     import asyncio
 
-    from elements.imRobots.dingTalkStreamType.access_token import AccessToken
+    from element_studio.elements.imRobots.dingTalkStreamType.access_token import AccessToken
 
     now = [0.0]
     issued = []

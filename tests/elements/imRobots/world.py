@@ -6,11 +6,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from runtime.app import App
-from runtime.logs import ring_buffer
-from runtime.service import InstanceStatus
-from runtime.supervisor import Supervisor
-from simulator.thread import SimulatorThread
+from element_studio.runtime.app import App
+from element_studio.runtime.logs import ring_buffer
+from element_studio.runtime.service import InstanceStatus
+from element_studio.runtime.supervisor import Supervisor
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 from tests.support.elements import copy_fixture, instance, write_element
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"

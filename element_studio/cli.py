@@ -8,26 +8,31 @@ import sys
 import threading
 from pathlib import Path
 
-from .app import SAMPLE_APP, App
-from .errors import ElementError
-from .instances import create_instance, parse_assignment
-from .logs import log_to_stdout
+from .app_folder import AppFolderMissing, choose_app_folder, is_sample_copy
+from .runtime.app import App
+from .runtime.errors import ElementError
+from .runtime.instances import create_instance, parse_assignment
+from .runtime.logs import log_to_stdout, ring_buffer
+from .runtime.supervisor import Supervisor
 
 log = logging.getLogger("element_studio.cli")
+SIMULATORS_HELP = ("where services connect: the Types' built-in simulators (on) or the real platforms (off); "
+                   "default: on for the sample app, off for any other app")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="element-studio", description="Run and edit element families: DingTalk robots answering with AI agents.")
+    parser = argparse.ArgumentParser(prog="element-studio", description="Run and edit element families: IM robots answering with AI agents.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_app(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--app", type=Path, default=SAMPLE_APP, help="app directory (default: the shipped sample app)")
+        sub.add_argument("--app", type=Path, default=None,
+                         help="app folder (default: the current folder if it holds elements, else your copy of the sample app)")
         return sub
 
     with_app(commands.add_parser("check", help="validate every element and instance config", description="Validate every element and instance config; exit 1 with one line per problem."))
     for name, text in (("run", "the headless runtime: start every afterAppInit instance, log to stdout"), ("serve", "the editor and the runtime in one process")):
         sub = with_app(commands.add_parser(name, help=text, description=text))
-        sub.add_argument("--dingtalk", choices=("simulator", "real"), default=None, help="where robots connect: the built-in DingTalk simulator or real DingTalk (default: simulator for the sample app, real otherwise)")
+        sub.add_argument("--simulators", choices=("on", "off"), default=None, help=SIMULATORS_HELP)
         if name == "serve":
             sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else needs --token)")
             sub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -37,17 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("name", metavar="NAME", help="the instance name (myBot) or fullName (imRobots.myBot)")
     new.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE", help="a config value (JSON or text); repeatable")
     new.add_argument("--title", default=None, help="the instance title")
-    commands.add_parser("sim", help="the built-in DingTalk simulator (see `element-studio sim --help`)", add_help=False)
+    commands.add_parser("sim", help="a Type's built-in platform simulator (see `element-studio sim --help`)", add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:
-        from simulator.cli import main as sim_main
+        from .sim_command import sim_main
 
         return sim_main(argv[1:])
     args = build_parser().parse_args(argv)
+    try:
+        args.app = choose_app_folder(args.app)
+    except AppFolderMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return {"check": cmd_check, "run": cmd_run, "serve": cmd_serve, "new": cmd_new}[args.command](args)
 
 
@@ -80,7 +90,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     log_to_stdout()
-    with runtime_session(args) as supervisor:
+    with RuntimeSession(args.app, args.simulators):
         _wait_for_signal()
         log.info("stopping")
     return 0
@@ -89,36 +99,40 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import access_token_for, serve
 
-    access_token_for(args.host, args.token)
+    token = access_token_for(args.host, args.token)
     log_to_stdout()
-    with runtime_session(args) as supervisor:
-        return serve(supervisor, args.host, args.port, args.token, _wait_for_signal)
+    with RuntimeSession(args.app, args.simulators) as session:
+        return serve(session.supervisor, session.simulators, args.host, args.port, token, _wait_for_signal)
 
 
-class runtime_session:
-    """App + supervisor (+ the embedded simulator), started and cleanly shut down."""
+class RuntimeSession:
+    """App + supervisor (+ the Types' offline simulators), started and cleanly shut down."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
+    def __init__(self, app_dir: Path, simulators: str | None = None) -> None:
+        self.app_dir = app_dir
+        self.offline = simulators == "on" if simulators else is_sample_copy(app_dir)
 
-    def __enter__(self):
-        from .embedded import start_embedded_dingtalk
-        from .supervisor import Supervisor
+    def __enter__(self) -> RuntimeSession:
+        from .offline import start_offline_simulators
 
-        self.embedded = start_embedded_dingtalk(self.args.app, self.args.dingtalk)
-        app = App(self.args.app)
+        ring_buffer()  # the runtime's log handlers and level, so the lines below are kept and printed
+        app = App(self.app_dir)
         for problem in app.check():
             log.warning("%s", problem)
-        self.supervisor = Supervisor(app)
-        self.supervisor.embedded = self.embedded
+        self.simulators = start_offline_simulators(app) if self.offline else {}
+        if not self.offline:
+            log.info("services connect to the real platforms (start with --simulators on to use the built-in simulators)")
+        endpoints = {type_name: sim.base_url for type_name, sim in self.simulators.items()}
+        self.supervisor = Supervisor(app, offline_endpoints=endpoints)
         for status in self.supervisor.start_at_boot():
-            log.info("%s: %s%s", status.full_name, status.state, f" ({status.message})" if status.message else "")
-        return self.supervisor
+            log.info("%s: %s%s", status.full_name, status.state.value, f" ({status.message})" if status.message else "")
+        return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
+        from .offline import stop_offline_simulators
+
         self.supervisor.shutdown(timeout=5.0)
-        if self.embedded is not None:
-            self.embedded.stop()
+        stop_offline_simulators(self.simulators)
 
 
 def _wait_for_signal() -> None:

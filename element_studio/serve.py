@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import waitress
 
-from .supervisor import Supervisor
+from .contract import RunningSimulator
+from .runtime.supervisor import Supervisor
 
 log = logging.getLogger("element_studio.serve")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -26,12 +27,13 @@ def access_token_for(host: str, token: str | None) -> str | None:
     return token
 
 
-def serve(supervisor: Supervisor, host: str, port: int, token: str | None, wait: Callable[[], None]) -> int:
+def serve(supervisor: Supervisor, simulators: Mapping[str, RunningSimulator], host: str, port: int, token: str | None,
+          wait: Callable[[], None]) -> int:
     """Serve the editor until `wait` returns (a signal); returns the exit code."""
-    from editor import create_app
+    from .editor import create_app
 
     token = access_token_for(host, token)
-    flask_app = create_app(supervisor, access_token=token)
+    flask_app = create_app(supervisor, access_token=token, simulators=simulators)
     server = waitress.create_server(flask_app, host=host, port=port, threads=8, channel_timeout=30)
     thread = threading.Thread(target=server.run, name="editor-http", daemon=True)
     thread.start()
