@@ -12,16 +12,16 @@ from typing import Any
 
 from flask import Flask, get_flashed_messages, request
 
+from element_studio.contract import EDITOR_HOST_KEY
 from element_studio.runtime.supervisor import Supervisor
 
-from . import (auth, connection_test_view, diagnostics_view, feedback_view, form_views, home, instances, live_status,
-               logs_view, playground, runtime_control, security)
-from .pages import Page, register_pages, registry_of
+from . import (auth, connection_test_view, diagnostics_view, form_views, home, instances, live_status, logs_view,
+               runtime_control, security)
+from .pages import Page, register_element_pages, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
-PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page, runtime_control.page,
-                     playground.page, feedback_view.page, diagnostics_view.page,
+PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page, runtime_control.page, diagnostics_view.page,
                      live_status.page, logs_view.page, connection_test_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
@@ -60,9 +60,10 @@ def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages
         SECRET_GUARD="mask",
     )
     flask_app.config.update(overrides)
-    flask_app.extensions["element_studio"] = Studio(supervisor, {} if simulators is None else simulators)
+    flask_app.extensions[EDITOR_HOST_KEY] = Studio(supervisor, {} if simulators is None else simulators)
     security.init_app(flask_app)
     register_pages(flask_app, list(PAGES if pages is None else pages))
+    register_element_pages(flask_app, supervisor.app)
 
     @flask_app.context_processor
     def globals_for_templates() -> dict[str, Any]:

@@ -47,6 +47,7 @@ def header_context(name: str) -> dict:
     family = st.app.elements.get(type_element.type) if type_element else None
     return {
         "name": name, "element": element, "chip": st.chip(name), "is_service": st.app.is_service(name),
+        "chain": [element.full_name, element.type, type_element.type if type_element else ""],
         "type_title": type_element.title if type_element else element.type,
         "family_title": family.title if family else "",
     }

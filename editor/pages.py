@@ -28,6 +28,11 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
+from element_studio.contract import EditorPage
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ElementError
+from element_studio.runtime.type_loading import type_hook
+
 PAGES_KEY = "element_studio_pages"
 
 
@@ -46,6 +51,11 @@ class Tab:
     label: str
     endpoint: str
     services_only: bool = False
+    owner: str = ""  # a family's or Type's fullName: only its instances show the tab ("" = every instance)
+
+    def shown_on(self, chain: list[str], is_service: bool) -> bool:
+        """Whether an instance (its chain of fullNames, instance -> Type -> Meta) shows this tab."""
+        return (not self.services_only or is_service) and (not self.owner or self.owner in chain)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,10 @@ class Registry:
     tabs: list[Tab] = field(default_factory=list)
     panels: list[str] = field(default_factory=list)
 
+    def tabs_for(self, chain: list[str], is_service: bool) -> list[Tab]:
+        """The tabs an instance shows (its chain: instance -> Type -> Meta fullNames)."""
+        return [tab for tab in self.tabs if tab.shown_on(chain, is_service)]
+
 
 def register_pages(flask_app: Flask, pages: list[Page]) -> None:
     """Register each page's blueprint, links and tabs (in the order given)."""
@@ -86,6 +100,22 @@ def register_pages(flask_app: Flask, pages: list[Page]) -> None:
             registry.panels.append(page.instance_panel)
         if page.setup:
             page.setup(flask_app)
+
+
+def register_element_pages(flask_app: Flask, app: App) -> None:
+    """Mount the pages families and Types provide (hook `editor_pages`), each linked only from
+    the owner's instances. A Type that cannot be imported provides none (`check` reports it)."""
+    for element in app.metas() + app.types():
+        try:
+            provided = type_hook(element, "editor_pages") or []
+        except ElementError:
+            continue
+        for item in provided:
+            if not isinstance(item, EditorPage):
+                continue
+            tab = Tab(item.tab, item.tab_endpoint, item.services_only, element.full_name) if item.tab else None
+            nav = NavLink(item.nav, item.nav_endpoint) if item.nav else None
+            register_pages(flask_app, [Page(item.blueprint, nav=nav, instance_tab=tab)])
 
 
 def registry_of(flask_app: Any) -> Registry:

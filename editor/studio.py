@@ -18,7 +18,7 @@ from element_studio.runtime.errors import ElementError
 from element_studio.runtime.names import is_full_name
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import INSTANCE
-from element_studio.runtime.service import InstanceState, StatusField
+from element_studio.runtime.service import InstanceState, InstanceStatus, StatusField
 from element_studio.runtime.supervisor import Supervisor
 from element_studio.runtime.templating import PLACEHOLDER
 from element_studio.runtime.type_loading import type_hook
@@ -78,6 +78,18 @@ class Studio:
         except ElementError:
             abort(404)
         return self.app.elements[full_name]
+
+    def tab_context(self, full_name: str) -> dict[str, Any]:
+        """What a tab template extending `instances/_tab_page.html` needs."""
+        from .instances import header_context
+
+        return header_context(full_name)
+
+    def status(self, full_name: str) -> InstanceStatus:
+        return self.supervisor.status(full_name)
+
+    def simulator(self, type_name: str) -> Any | None:
+        return self.simulators.get(type_name)
 
     def status_fields(self, type_name: str) -> list[StatusField]:
         """How a Type's status detail is shown (`status_fields`); [] for a Type without them."""

@@ -5,14 +5,19 @@ does; `docs/adding-a-type.md` documents every name below and a test keeps the tw
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+from flask import Blueprint, current_app
+
+from .runtime.app import App
 from .runtime.connection_check import ConnectionCheck
 from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
+from .runtime.storage import Migrations, Storage
+from .runtime.type_loading import type_hook
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
 
 
@@ -36,18 +41,73 @@ class OfflineSimulator:
     hint: str = ""  # a line logged once it runs; `{base_url}` is filled in
 
 
+@dataclass(frozen=True)
+class EditorPage:
+    """A family's or Type's own page in the editor (hook `editor_pages`): a Flask blueprint with
+    its templates, shown as a tab on the owner's instances only and/or as a top-bar link."""
+
+    blueprint: Blueprint
+    tab: str = ""  # the tab's label; its endpoint takes the instance's fullName as `name`
+    tab_endpoint: str = ""
+    services_only: bool = False  # the tab only on instances that run as services
+    nav: str = ""  # a top-bar link's label
+    nav_endpoint: str = ""
+
+
+class EditorHost(Protocol):
+    """What a family's or Type's editor page may ask of the editor (`editor_host()`)."""
+
+    app: App
+
+    def instance(self, full_name: str) -> Any:
+        """The instance element named in a URL, or a 404 response."""
+
+    def tab_context(self, full_name: str) -> dict[str, Any]:
+        """What a tab template extending `instances/_tab_page.html` needs (header, tabs, side panel)."""
+
+    def status(self, full_name: str) -> Any:
+        """A service instance's InstanceStatus (state, detail, message)."""
+
+    def simulator(self, type_name: str) -> Any | None:
+        """The Type's running offline simulator, or None when the app talks to the real platform."""
+
+    def learn_secrets(self, values: Iterable[str]) -> None:
+        """Secrets a page read: the response guard and the log redactor mask them from now on."""
+
+
+EDITOR_HOST_KEY = "element_studio"
+
+
+def editor_host() -> EditorHost:
+    """The editor serving the current request (inside a page's view function)."""
+    return current_app.extensions[EDITOR_HOST_KEY]
+
+
+def hook_of(app: App, full_name: str, name: str) -> Any:
+    """A hook the package of a Type or Meta (by fullName) exports, or None (e.g. a family's
+    page asking the instance's Type for its platform specifics)."""
+    return type_hook(app.element(full_name), name)
+
+
 __all__ = [
     "ConfigInvalidError",
     "ConnectionCheck",
+    "EDITOR_HOST_KEY",
+    "EditorHost",
+    "EditorPage",
     "ElementError",
     "FieldKind",
     "InstanceState",
     "Link",
+    "Migrations",
     "OfflineSimulator",
     "RunningSimulator",
     "Service",
     "ServiceContext",
     "StatusField",
+    "editor_host",
+    "hook_of",
+    "Storage",
     "instance_logger",
     "redactor",
 ]

@@ -17,9 +17,9 @@ from .json_files import read_json
 from .nodes import ElementNode
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
-from .storage import Storage
+from .storage import Migrations, Storage
 from .templating import render_config
-from .type_loading import app_package_name, load_loader
+from .type_loading import app_package_name, load_loader, type_hook
 
 SHIPPED_PACKAGE = "element_studio.elements"
 SHIPPED_ELEMENTS = Path(importlib.import_module(SHIPPED_PACKAGE).__path__[0]).resolve()
@@ -106,8 +106,21 @@ class App:
     def storage(self) -> Storage:
         with self._lock:
             if self._storage is None:
-                self._storage = Storage.for_app(self.app_dir)
+                self._storage = Storage.for_app(self.app_dir, self._migrations())
             return self._storage
+
+    def _migrations(self) -> dict[str, Migrations]:
+        """The tables every family and Type declares (`migrations`), by owner fullName; a Type
+        that cannot be imported declares none (`check` reports it)."""
+        found = {}
+        for element in self.metas() + self.types():
+            try:
+                hook = type_hook(element, "migrations")
+            except ElementError:
+                continue
+            if isinstance(hook, Migrations):
+                found[element.full_name] = hook
+        return found
 
     # configs ----------------------------------------------------------------------------
     def type_schema(self, type_name: str) -> dict[str, Any] | None:

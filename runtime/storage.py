@@ -1,61 +1,31 @@
-"""The app's SQLite database: chat memory, feedback, message log.
+"""The app's SQLite database, whose tables belong to the families and Types that declare them.
 
-One file per app in its state folder, WAL mode so the editor can read while robots write,
-and numbered migrations tracked in `PRAGMA user_version` so old databases upgrade in place.
+One file per app in its state folder, WAL mode so the editor can read while robots write.
+A family (Meta) or Type declares its own tables as numbered migrations (the contract's
+`migrations` hook); each owner's steps are applied once, in order, and its version is kept in
+`schema_versions`, so old databases upgrade in place and owners never collide.
 """
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-
-MIGRATIONS: list[str] = [
-    # 1: what the robots and agents keep
-    """
-    CREATE TABLE chat_memory (
-        id INTEGER PRIMARY KEY,
-        agent TEXT NOT NULL,
-        chat_id TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
-        content TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX chat_memory_by_chat ON chat_memory (agent, chat_id, id);
-
-    CREATE TABLE feedback (
-        id INTEGER PRIMARY KEY,
-        robot TEXT NOT NULL,
-        conversation_id TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        message_id TEXT NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        rating TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        UNIQUE (robot, message_id, user_id, rating)
-    );
-    CREATE INDEX feedback_by_robot ON feedback (robot, created_at);
-
-    CREATE TABLE message_log (
-        id INTEGER PRIMARY KEY,
-        robot TEXT NOT NULL,
-        msg_id TEXT NOT NULL,
-        conversation_id TEXT NOT NULL,
-        sender TEXT NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT,
-        outcome TEXT NOT NULL,
-        received_at REAL NOT NULL,
-        answered_at REAL,
-        UNIQUE (robot, msg_id)
-    );
-    """,
-]
 
 STATE_DIR_NAME = ".element-studio"
 DATABASE_NAME = "app.sqlite3"
+VERSIONS_TABLE = "CREATE TABLE IF NOT EXISTS schema_versions (owner TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+
+
+@dataclass(frozen=True)
+class Migrations:
+    """A family's or Type's own tables: SQL scripts applied once each, in order (never edit a
+    released step: add the next one). Write them with IF NOT EXISTS so a database that already
+    has the tables adopts them."""
+
+    steps: tuple[str, ...]
 
 
 def state_dir(app_dir: Path) -> Path:
@@ -69,16 +39,17 @@ def state_dir(app_dir: Path) -> Path:
 
 
 class Storage:
-    """Opens connections to the app's database; migrations run once, on first use."""
+    """Opens connections to the app's database; every owner's migrations run once, on first use."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: Mapping[str, Migrations] | None = None) -> None:
         self.path = path
+        self.migrations = dict(migrations or {})
         self._migrated = False
         self._lock = threading.Lock()
 
     @classmethod
-    def for_app(cls, app_dir: Path) -> Storage:
-        return cls(state_dir(app_dir) / DATABASE_NAME)
+    def for_app(cls, app_dir: Path, migrations: Mapping[str, Migrations] | None = None) -> Storage:
+        return cls(state_dir(app_dir) / DATABASE_NAME, migrations)
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -88,26 +59,34 @@ class Storage:
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
-    def migrate(self) -> int:
-        """Bring the database to the newest version; returns that version."""
+    def migrate(self) -> dict[str, int]:
+        """Bring every owner's tables to its newest version; returns the versions by owner."""
         with self._lock:
             conn = self._open()
             try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for statement in filter(str.strip, script.split(";")):
-                            conn.execute(statement)
-                        conn.execute(f"PRAGMA user_version = {number}")
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        conn.execute("ROLLBACK")
-                        raise
+                conn.execute(VERSIONS_TABLE)
+                versions = {row["owner"]: row["version"] for row in conn.execute("SELECT owner, version FROM schema_versions")}
+                for owner, migrations in sorted(self.migrations.items()):
+                    versions[owner] = self._migrate_owner(conn, owner, migrations.steps, versions.get(owner, 0))
                 self._migrated = True
-                return len(MIGRATIONS)
+                return versions
             finally:
                 conn.close()
+
+    @staticmethod
+    def _migrate_owner(conn: sqlite3.Connection, owner: str, steps: Sequence[str], version: int) -> int:
+        for number, script in enumerate(steps[version:], start=version + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_versions (owner, version) VALUES (?, ?)"
+                             " ON CONFLICT (owner) DO UPDATE SET version = excluded.version", (owner, number))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return max(version, len(steps))
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:

@@ -11,9 +11,20 @@ import threading
 import time
 from collections.abc import Callable
 
-from element_studio.runtime.storage import Storage
+from element_studio.contract import Storage
 
 CLEANUP_EVERY_SECONDS = 600.0
+TABLE = """
+CREATE TABLE IF NOT EXISTS chat_memory (
+    id INTEGER PRIMARY KEY,
+    agent TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chat_memory_by_chat ON chat_memory (agent, chat_id, id)
+"""
 
 
 class ChatMemory:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from element_studio.editor.card_render import read_card, read_reply, render_markdown, render_text
+from element_studio.elements.imRobots.Meta.pages.card_model import render_markdown, render_text
+from element_studio.elements.imRobots.dingTalkStreamType.card_view import read_card, read_reply
 from element_studio.elements.imRobots.dingTalkStreamType import cards
 from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from element_studio.editor.feedback_view import bar_chart
-from element_studio.elements.imRobots.dingTalkStreamType.records import Feedback, store_feedback
+from element_studio.elements.imRobots.Meta.pages.feedback import bar_chart
+from element_studio.elements.imRobots.Meta.feedback_store import Feedback, store_feedback
 from tests.support.elements import instance, write_element
 
 ROBOT = "imRobots.deskBot"

@@ -1,0 +1,9 @@
+"""aiagents.Meta: the agent family; its shared interface is `aiagents.agent_api`, its table
+(per-chat memory) is declared here for every agent Type."""
+from element_studio.contract import Migrations
+
+from .. import chat_memory
+
+migrations = Migrations((chat_memory.TABLE,))
+
+__all__ = ["migrations"]

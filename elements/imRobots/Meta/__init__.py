@@ -1,0 +1,13 @@
+"""imRobots.Meta: the IM robot family's shared code, the same for every IM Type.
+
+The message log, the feedback store and the ratings live here once; the family's editor
+pages (playground, feedback) plug into the editor through the contract's `editor_pages`.
+"""
+from element_studio.contract import Migrations
+
+from . import feedback_store, message_log
+from .pages import editor_pages
+
+migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE,))
+
+__all__ = ["editor_pages", "migrations"]

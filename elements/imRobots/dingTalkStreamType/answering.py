@@ -13,7 +13,8 @@ from typing import Any
 
 from element_studio.runtime.storage import Storage
 
-from . import cards, records
+from ..Meta import feedback_store, message_log as records
+from . import cards
 from .card_reply import CardReply
 from .http import ApiError
 from .messages import Incoming

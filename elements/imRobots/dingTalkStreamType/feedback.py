@@ -6,9 +6,9 @@ from typing import Any
 
 from dingtalk_stream import CardCallbackMessage
 
+from ..Meta.feedback_store import Feedback
+from ..Meta.ratings import RATINGS
 from .cards import FEEDBACK_ACTION
-from .records import Feedback
-from .settings import RATINGS
 
 
 def parse_feedback(robot: str, data: dict[str, Any]) -> Feedback | None:

@@ -14,7 +14,8 @@ from dingtalk_stream.card_callback import Card_Callback_Router_Topic
 
 from element_studio.runtime.storage import Storage
 
-from . import cards, records
+from ..Meta import feedback_store, message_log as records
+from . import cards
 from .answering import Answerer
 from .dedup import SeenMessages
 from .feedback import parse_feedback
@@ -113,9 +114,9 @@ class RobotHandler:
             return
         self._spawn(self._store_feedback(feedback), f"feedback {feedback.msg_id}")
 
-    async def _store_feedback(self, feedback: records.Feedback) -> None:
+    async def _store_feedback(self, feedback: feedback_store.Feedback) -> None:
         try:
-            counted = await asyncio.to_thread(records.store_feedback, self.storage, feedback)
+            counted = await asyncio.to_thread(feedback_store.store_feedback, self.storage, feedback)
         except Exception as exc:
             self.log.error("could not store feedback on msgId %s: %s", feedback.msg_id, exc)
             return

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-RATINGS = ("veryHelpful", "helpful", "somewhatHelpful", "notHelpful")
+from ..Meta.ratings import RATINGS
 
 
 @dataclass(frozen=True)

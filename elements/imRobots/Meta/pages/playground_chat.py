@@ -12,12 +12,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from element_studio.runtime.storage import Storage
+from element_studio.contract import Storage
 
-from .card_render import Card, ReplyMessage, read_card, read_reply
-
-ANSWERING = "answering"
-ENDED_BADLY = ("failed", "timeout", "stopped")
+from ..chat_platform import ChatPlatform
+from ..feedback_store import ratings_of
+from ..message_log import ANSWERING, ENDED_BADLY, outcomes
+from .card_model import Card, ReplyMessage
 PRESS_WAIT = 10.0  # seconds a press may take to reach the feedback table before we stop waiting
 GIVE_UP_AFTER = 15.0  # seconds past the robot's answer timeout before a silent answer stops being polled
 GROUP_TITLE = "Playground"
@@ -108,7 +108,7 @@ class Turn:
         return "answering" if self.answering else self.outcome
 
 
-def turns(sim: Any, storage: Storage, chat: Chat, answer_timeout: float, msg_id: str | None = None,
+def turns(sim: Any, storage: Storage, platform: ChatPlatform, chat: Chat, answer_timeout: float, msg_id: str | None = None,
           now: float | None = None) -> list[Turn]:
     """The chat's questions oldest first (or just `msg_id`), each with its answer so far."""
     now = time.time() if now is None else now
@@ -116,40 +116,27 @@ def turns(sim: Any, storage: Storage, chat: Chat, answer_timeout: float, msg_id:
     if not messages:
         return []
     ids = [m.msg_id for m in messages]
-    outcomes, ratings = _stored(storage, chat.robot, ids)
+    ended, ratings = outcomes(storage, chat.robot, ids), ratings_of(storage, chat.robot, ids)
     presses = sim.button_presses()
     found = []
     for message in messages:
         cards = sim.cards(client_id=chat.client_id, msg_id=message.msg_id)
-        replies = [_card_reply(card, outcomes.get(message.msg_id, "")) for card in cards]
-        replies += [Reply(message=read_reply(r.body)) for r in sim.webhook_replies(client_id=chat.client_id, msg_id=message.msg_id)]
+        replies = [_card_reply(platform, card, ended.get(message.msg_id, "")) for card in cards]
+        replies += [Reply(message=platform.read_reply(r.body)) for r in sim.webhook_replies(client_id=chat.client_id, msg_id=message.msg_id)]
         rated = ratings.get(message.msg_id, [])
         card_ids = {card.card_biz_id for card in cards}
         pending = any(p.card_biz_id in card_ids and p.params.get("rating") not in rated and now - p.at < PRESS_WAIT for p in presses)
-        outcome = outcomes.get(message.msg_id, "")
+        outcome = ended.get(message.msg_id, "")
         gave_up = outcome in ("", ANSWERING) and now - message.at > answer_timeout + GIVE_UP_AFTER
         found.append(Turn(message.msg_id, message.text, message.sender_nick, message.conversation_type == "2", message.at,
                           replies, outcome, rated, pending, gave_up))
     return found
 
 
-def _card_reply(card: Any, outcome: str) -> Reply:
+def _card_reply(platform: ChatPlatform, card: Any, outcome: str) -> Reply:
     versions = len(card.versions)
     if outcome and outcome != ANSWERING:
         state = "ended" if outcome in ENDED_BADLY else "final"
     else:
         state = "thinking" if versions <= 1 else "streaming"
-    return Reply(card=read_card(card.latest), card_biz_id=card.card_biz_id, versions=versions, state=state)
-
-
-def _stored(storage: Storage, robot: str, msg_ids: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Each message's outcome (message log) and recorded ratings (feedback table)."""
-    marks = ",".join("?" * len(msg_ids))
-    with storage.connect() as conn:
-        outcomes = {row["msg_id"]: row["outcome"] for row in conn.execute(
-            f"SELECT msg_id, outcome FROM message_log WHERE robot = ? AND msg_id IN ({marks})", (robot, *msg_ids))}
-        ratings: dict[str, list[str]] = {}
-        for row in conn.execute(f"SELECT message_id, rating FROM feedback WHERE robot = ? AND message_id IN ({marks}) ORDER BY created_at",
-                                (robot, *msg_ids)):
-            ratings.setdefault(row["message_id"], []).append(row["rating"])
-    return outcomes, ratings
+    return Reply(card=platform.read_card(card.latest), card_biz_id=card.card_biz_id, versions=versions, state=state)

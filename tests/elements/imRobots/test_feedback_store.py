@@ -5,7 +5,7 @@ import csv
 import io
 
 from element_studio.runtime.app import App
-from element_studio.runtime.feedback_report import counts_by_day, feedback_csv, rated_answers, totals
+from element_studio.elements.imRobots.Meta.feedback_store import counts_by_day, feedback_csv, rated_answers, totals
 
 NOW = 1_800_000_000.0
 

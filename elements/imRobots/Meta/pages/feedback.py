@@ -1,9 +1,9 @@
 """The Feedback pages: what people thought of each robot's answers, from its card buttons.
 
-`/feedback` lists every DingTalk robot with its totals; each robot's Feedback tab shows the
+`/feedback` lists every IM robot with its totals; each robot's Feedback tab shows the
 last 14 days as a stacked bar chart (SVG drawn here, no chart library), the totals, the
 recent rated answers ("not helpful" first: those are the ones to fix) and a CSV download.
-The numbers come from `runtime.feedback_report`; `bar_chart` is pure.
+The numbers come from the family's feedback store; `bar_chart` is pure.
 """
 from __future__ import annotations
 
@@ -12,20 +12,17 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template
 
-from element_studio.runtime.feedback_report import RATINGS, counts_by_day, feedback_csv, rated_answers, totals
+from element_studio.contract import EditorPage, editor_host
 
-from .card_render import render_markdown
-from .instances import header_context
-from .pages import NavLink, Page, Tab
-from .playground import ROBOT_TYPE
-from .studio import studio
-
-RATING_LABELS = {"veryHelpful": "Very helpful", "helpful": "Helpful", "somewhatHelpful": "Somewhat helpful", "notHelpful": "Not helpful"}
+from ..feedback_store import counts_by_day, feedback_csv, rated_answers, totals
+from ..ratings import RATING_LABELS, RATINGS
+from .card_model import render_markdown
 DAYS = 14
 CHART_HEIGHT = 120  # px of the tallest bar
 BAR_WIDTH, BAR_GAP = 28, 14
 
-bp = Blueprint("feedback", __name__)
+bp = Blueprint("feedback", __name__, template_folder="templates")
+FAMILY = "imRobots.Meta"
 
 
 @dataclass(frozen=True)
@@ -73,40 +70,39 @@ def bar_chart(rows: list[tuple[str, dict[str, int]]], bar_height: int = CHART_HE
 
 
 def robots() -> list:
-    """The DingTalk robot instances of the app."""
-    return [e for e in studio().app.instances() if e.type == ROBOT_TYPE]
+    """The app's IM robots: instances of every Type of the family."""
+    return editor_host().app.instances_of_family(FAMILY)
 
 
 @bp.get("/feedback")
 def overview() -> str:
     """Every robot with its feedback totals, linking to its Feedback tab."""
-    st = studio()
-    st.app.refresh()
-    rows = [(robot, totals(st.app.storage, robot.full_name)) for robot in robots()]
-    return render_template("feedback/overview.html", rows=rows, labels=RATING_LABELS)
+    app = editor_host().app
+    app.refresh()
+    rows = [(robot, totals(app.storage, robot.full_name)) for robot in robots()]
+    return render_template("im_feedback/overview.html", rows=rows, labels=RATING_LABELS)
 
 
 @bp.get("/instances/<name>/feedback")
 def index(name: str) -> str:
     """One robot's feedback: the chart, totals, rated answers and the CSV export."""
-    st = studio()
-    context = header_context(name)
-    storage = st.app.storage
+    context = editor_host().tab_context(name)
+    storage = editor_host().app.storage
     rows = counts_by_day(storage, name, days=DAYS)
     answers = [(answer, render_markdown(answer.answer)) for answer in rated_answers(storage, name, limit=50)]
     return render_template(
-        "feedback/index.html", chart=bar_chart(rows), rows=rows, totals=totals(storage, name), labels=RATING_LABELS,
+        "im_feedback/index.html", chart=bar_chart(rows), rows=rows, totals=totals(storage, name), labels=RATING_LABELS,
         answers=answers, when=lambda t: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t)),
-        is_robot=context["element"].type == ROBOT_TYPE, **context,
+        **context,
     )
 
 
 @bp.get("/instances/<name>/feedback.csv")
 def export(name: str) -> Response:
     """Every rating of the robot as a CSV download (oldest first)."""
-    studio().instance(name)
-    return Response(feedback_csv(studio().app.storage, name), mimetype="text/csv",
+    editor_host().instance(name)
+    return Response(feedback_csv(editor_host().app.storage, name), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-feedback.csv"'})
 
 
-page = Page(bp, nav=NavLink("Feedback", "feedback.overview"), instance_tab=Tab("Feedback", "feedback.index", services_only=True))
+page = EditorPage(bp, tab="Feedback", tab_endpoint="feedback.index", services_only=True, nav="Feedback", nav_endpoint="feedback.overview")

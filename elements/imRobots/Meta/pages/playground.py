@@ -1,10 +1,11 @@
-"""The Playground tab: talk to a robot through the built-in DingTalk simulator, in the browser.
+"""The Playground tab of every IM robot: talk to it through its Type's built-in simulator.
 
-A question goes to the simulator as a DingTalk user's message (a group @mention or a single
-chat); the robot answers exactly as in DingTalk, and the page polls the cards and replies
+A question goes to the simulator as a platform user's message (a group @mention or a single
+chat); the robot answers exactly as on the platform, and the page polls the cards and replies
 the simulator recorded until the answer ends. Feedback buttons call the simulator's
 `press_button`, so the robot receives a real card callback and stores the rating itself.
-The robot's clientSecret stays on the server: registering it with the simulator is a POST.
+The Type's `chat_platform` hook says which config fields are the robot's app id and secret;
+the secret stays on the server: registering it with the simulator is a POST.
 """
 from __future__ import annotations
 
@@ -14,20 +15,15 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, make_response, render_template, request, session
 
-from element_studio.runtime.errors import ElementError
-from element_studio.runtime.redaction import redactor
+from element_studio.contract import EditorPage, ElementError, FieldKind, InstanceState, Link, editor_host, hook_of, redactor
 
-from .instances import header_context
-from .pages import Page, Tab
+from ..chat_platform import ChatPlatform
 from .playground_chat import Chat, turns
-from .studio import studio
-
-ROBOT_TYPE = "imRobots.dingTalkStreamType"
 MAX_QUESTION = 2000
 MAX_NICK = 40
 DEFAULT_NICK = "Playground user"
 
-bp = Blueprint("playground", __name__, url_prefix="/instances/<name>/playground")
+bp = Blueprint("playground", __name__, url_prefix="/instances/<name>/playground", template_folder="templates")
 
 
 @dataclass(frozen=True)
@@ -48,34 +44,52 @@ class Readiness:
         return self.state in ("stopped", "connecting", "error")
 
 
-def simulator() -> Any:
-    """The running simulator.SimulatorThread, or None when robots use real DingTalk."""
-    return studio().simulators.get(ROBOT_TYPE)
+def platform(name: str) -> ChatPlatform | None:
+    """The instance's Type's chat specifics, or None for a Type that offers no chat."""
+    try:
+        found = hook_of(editor_host().app, editor_host().instance(name).type, "chat_platform")
+    except ElementError:
+        return None
+    return found if isinstance(found, ChatPlatform) else None
+
+
+def simulator(name: str) -> Any:
+    """The robot's Type's running simulator, or None when robots use the real platform."""
+    return editor_host().simulator(editor_host().instance(name).type)
 
 
 def _config(name: str) -> dict[str, Any]:
     """The robot's rendered config, once per request (the response guard learns its secret)."""
     cache = g.setdefault("playground_configs", {})
     if name not in cache:
-        config = studio().app.config(name)
-        studio().learn_secrets([str(config.get("clientSecret", ""))])
+        config = editor_host().app.config(name)
+        chat = platform(name)
+        if chat is not None:
+            editor_host().learn_secrets([chat.credentials(config)[1]])
         cache[name] = config
     return cache[name]
 
 
 def _credentials(name: str) -> tuple[str, str]:
-    """The robot's rendered clientId and clientSecret (the secret never leaves the server)."""
-    config = _config(name)
-    return str(config.get("clientId", "")), str(config.get("clientSecret", ""))
+    """The robot's rendered app id and secret (the secret never leaves the server)."""
+    chat = platform(name)
+    return chat.credentials(_config(name)) if chat else ("", "")
+
+
+def _connected(name: str, status: Any) -> bool:
+    """Whether the robot reports its link as connected (the Type's LINK status field)."""
+    fields = hook_of(editor_host().app, status.type, "status_fields") or []
+    link = next((f.key for f in fields if f.kind == FieldKind.LINK), None)
+    return link is not None and status.detail.get(link) == Link.CONNECTED
 
 
 def readiness(name: str) -> Readiness:
     """Can the playground talk to this robot right now?"""
-    st = studio()
-    element = st.instance(name)
-    if element.type != ROBOT_TYPE:
+    host = editor_host()
+    element = host.instance(name)
+    if platform(name) is None:
         return Readiness("not_robot", element.type)
-    sim = simulator()
+    sim = simulator(name)
     if sim is None:
         return Readiness("no_simulator")
     try:
@@ -87,18 +101,18 @@ def readiness(name: str) -> Readiness:
         return Readiness("unregistered", client_id=client_id)
     if known.client_secret != secret:
         return Readiness("other_secret", client_id=client_id)
-    status = st.supervisor.status(name)
-    if status.state == "running" and status.detail.get("connection") == "connected":
+    status = host.status(name)
+    if status.state == InstanceState.RUNNING and _connected(name, status):
         return Readiness("ready", client_id=client_id)
-    if status.state in ("running", "starting"):
+    if status.state in (InstanceState.RUNNING, InstanceState.STARTING):
         return Readiness("connecting", client_id=client_id)
-    if status.state == "error":
+    if status.state == InstanceState.ERROR:
         return Readiness("error", redactor.redact(status.message), client_id)
-    return Readiness("stopped", status.state, client_id)
+    return Readiness("stopped", status.state.value, client_id)
 
 
 def _chat(name: str, client_id: str) -> Chat:
-    """This browser session's conversation with the robot (its own DingTalk user)."""
+    """This browser session's conversation with the robot (its own platform user)."""
     key = session.get("playground_key")
     if not key:
         key = session["playground_key"] = secrets.token_hex(6)
@@ -114,26 +128,27 @@ def _answer_timeout(name: str) -> float:
 
 def _composer_context(name: str, ready: Readiness) -> dict[str, Any]:
     return {"name": name, "ready": ready, "nick": session.get("playground_nick", DEFAULT_NICK),
-            "group": session.get("playground_group", True), "robot_title": studio().instance(name).title}
+            "group": session.get("playground_group", True), "robot_title": editor_host().instance(name).title}
 
 
 @bp.get("")
 def index(name: str) -> str:
     """The chat: this session's questions and answers, and the box to ask the next one."""
-    studio().app.refresh()
-    context = header_context(name)
+    host = editor_host()
+    host.app.refresh()
+    context = host.tab_context(name)
     ready = readiness(name)
     history = []
-    sim = simulator()
+    sim = simulator(name)
     if ready.client_id and sim is not None:
-        history = turns(sim, studio().app.storage, _chat(name, ready.client_id), _answer_timeout(name))
-    return render_template("playground/index.html", turns=history, **{**context, **_composer_context(name, ready)})
+        history = turns(sim, host.app.storage, platform(name), _chat(name, ready.client_id), _answer_timeout(name))
+    return render_template("im_playground/index.html", turns=history, **{**context, **_composer_context(name, ready)})
 
 
 @bp.get("/composer")
 def composer(name: str) -> str:
     """The box to ask in, or the notice saying what stops it (polled while that may change)."""
-    return render_template("playground/_composer.html", **_composer_context(name, readiness(name)))
+    return render_template("im_playground/_composer.html", **_composer_context(name, readiness(name)))
 
 
 def _composer_instead(name: str, ready: Readiness) -> Response:
@@ -157,14 +172,16 @@ def send(name: str) -> Response | str:
     group = request.form.get("mode", "group") != "single"
     session["playground_nick"], session["playground_group"] = nick, group
     chat = _chat(name, ready.client_id)
-    msg_id = chat.send(simulator(), text[:MAX_QUESTION], group=group, nick=nick)
-    found = turns(simulator(), studio().app.storage, chat, _answer_timeout(name), msg_id=msg_id)
-    return render_template("playground/_turn.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+    sim = simulator(name)
+    msg_id = chat.send(sim, text[:MAX_QUESTION], group=group, nick=nick)
+    found = turns(sim, editor_host().app.storage, platform(name), chat, _answer_timeout(name), msg_id=msg_id)
+    return render_template("im_playground/_turn.html", turn=found[0], name=name, robot_title=editor_host().instance(name).title)
 
 
 def _chat_of_request(name: str) -> tuple[Any, Chat]:
-    sim = simulator()
-    if sim is None:
+    editor_host().instance(name)
+    sim = simulator(name)
+    if sim is None or platform(name) is None:
         abort(404)
     try:
         client_id, _ = _credentials(name)
@@ -176,18 +193,16 @@ def _chat_of_request(name: str) -> tuple[Any, Chat]:
 @bp.get("/turn")
 def turn(name: str) -> str:
     """One question's answer as it stands (the page polls this until the answer ends)."""
-    studio().instance(name)
     sim, chat = _chat_of_request(name)
-    found = turns(sim, studio().app.storage, chat, _answer_timeout(name), msg_id=request.args.get("msg", ""))
+    found = turns(sim, editor_host().app.storage, platform(name), chat, _answer_timeout(name), msg_id=request.args.get("msg", ""))
     if not found:
         abort(404)
-    return render_template("playground/_reply.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+    return render_template("im_playground/_reply.html", turn=found[0], name=name, robot_title=editor_host().instance(name).title)
 
 
 @bp.post("/press")
 def press(name: str) -> str:
     """Press a card button in the simulator: the robot gets DingTalk's card callback."""
-    studio().instance(name)
     sim, chat = _chat_of_request(name)
     card_biz_id, button_id = request.form.get("card", ""), request.form.get("button", "")
     card = sim.card(card_biz_id)
@@ -197,22 +212,22 @@ def press(name: str) -> str:
         sim.press_button(card_biz_id, button_id=button_id)
     except (KeyError, ValueError):  # a stale or link button: no callback; the card stays as it is
         pass
-    found = turns(sim, studio().app.storage, chat, _answer_timeout(name), msg_id=card.reply_to_msg_id)
-    return render_template("playground/_reply.html", turn=found[0], name=name, robot_title=studio().instance(name).title)
+    found = turns(sim, editor_host().app.storage, platform(name), chat, _answer_timeout(name), msg_id=card.reply_to_msg_id)
+    return render_template("im_playground/_reply.html", turn=found[0], name=name, robot_title=editor_host().instance(name).title)
 
 
 @bp.post("/register")
 def register(name: str) -> str:
-    """Register the robot's own clientId and clientSecret with the simulator (server-side)."""
-    sim = simulator()
-    if sim is None or studio().instance(name).type != ROBOT_TYPE:
+    """Register the robot's own app id and secret with the simulator (server-side)."""
+    sim = simulator(name)
+    if sim is None or platform(name) is None:
         abort(404)
     try:
         client_id, secret = _credentials(name)
     except ElementError as exc:
         abort(422, description=redactor.redact(exc.message))
-    sim.register_app(client_id, secret, robot_name=studio().instance(name).title)
+    sim.register_app(client_id, secret, robot_name=editor_host().instance(name).title)
     return composer(name)
 
 
-page = Page(bp, instance_tab=Tab("Playground", "playground.index", services_only=True))
+page = EditorPage(bp, tab="Playground", tab_endpoint="playground.index", services_only=True)
