@@ -27,9 +27,6 @@ from .studio import studio
 
 bp = Blueprint("connection_test", __name__, url_prefix="/instances/<name>/connection-test")
 CHECK_TIMEOUT = 30.0  # seconds; a Type's own HTTP timeouts end its check sooner
-# How a Type's check is worded: the service it reaches, and the config field that says who we are.
-# (A Type without an entry reads "cannot reach the service" / "ok: connected".)
-WORDING = {"imRobots.dingTalkStreamType": ("DingTalk", "clientId")}
 
 
 @dataclass(frozen=True)
@@ -41,14 +38,13 @@ class Outcome:
     detail: str = ""
 
 
-def outcome_of(check: ConnectionCheck, type_name: str, config: dict[str, Any]) -> Outcome:
-    """A ConnectionCheck in the person's words: "credentials refused", "cannot reach DingTalk",
-    "ok: connected as <robot>"."""
-    service, identity_field = WORDING.get(type_name, ("the service", ""))
+def outcome_of(check: ConnectionCheck) -> Outcome:
+    """A ConnectionCheck in the person's words: "credentials refused", "cannot reach <the
+    service the Type names>", "ok: connected as <the identity the Type names>"."""
+    service = check.service or "the service"
     detail = redactor.redact(check.message)
     if check.ok:
-        who = str(config.get(identity_field) or "") if identity_field else ""
-        return Outcome(True, f"ok: connected as {who}" if who else "ok: connected", detail)
+        return Outcome(True, f"ok: connected as {check.identity}" if check.identity else "ok: connected", detail)
     headline = {"credentials": "credentials refused", "network": f"cannot reach {service}",
                 "settings": "not tested"}.get(check.step, f"{check.step} failed")
     if detail.lower().startswith(headline):  # "credentials refused (HTTP 401 ...)": say it once
@@ -82,11 +78,10 @@ def run_check(name: str, raw_config: dict[str, Any], schema: dict[str, Any]) -> 
         check = future.result(CHECK_TIMEOUT)
     except FutureTimeout:
         future.cancel()
-        service = WORDING.get(type_name, ("the service",))[0]
-        return Outcome(False, f"cannot reach {service}", f"no answer within {CHECK_TIMEOUT:.0f} s")
+        return Outcome(False, "cannot reach the service", f"no answer within {CHECK_TIMEOUT:.0f} s")
     except Exception as exc:  # a Type's check that raises is a failed test, not a broken page
         return Outcome(False, "test failed", redactor.redact(f"{type(exc).__name__}: {exc}"))
-    return outcome_of(check, type_name, config)
+    return outcome_of(check)
 
 
 def _result(outcome: Outcome) -> str:

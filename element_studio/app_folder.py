@@ -24,7 +24,7 @@ class AppFolderMissing(Exception):
 def sample_app_copy() -> Path:
     """The user's writable copy of the sample app, made on first use."""
     target = platformdirs.user_data_path("element-studio") / SAMPLE_COPY_NAME
-    if not (target / "imRobots").is_dir():
+    if not holds_elements(target):
         with as_file(files("element_studio.sample_app")) as source:
             shutil.copytree(source, target, ignore=COPY_IGNORED, dirs_exist_ok=True)
     return target

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import time
 from importlib import metadata
 from typing import Any
@@ -17,13 +18,23 @@ from .errors import ElementError
 from .redaction import MASK, redactor
 from .supervisor import Supervisor
 
-PACKAGES = ("element-studio", "dingtalk-stream", "websockets", "aiohttp", "aiohttp-socks", "requests", "flask", "jsonschema", "openai", "jieba")
+DISTRIBUTION = "element-studio"
+
+
+def _requirements() -> list[str]:
+    """Element Studio and the packages it requires (what every Type's behaviour rests on)."""
+    try:
+        required = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return [DISTRIBUTION]
+    names = [re.split(r"[\s;\[<>=!~]", line, maxsplit=1)[0] for line in required if "extra ==" not in line]
+    return [DISTRIBUTION, *names]
 
 
 def versions() -> dict[str, str]:
-    """Python, the platform and the packages a robot's behaviour depends on."""
+    """Python, the platform and the installed packages Element Studio requires."""
     found = {"python": platform.python_version(), "platform": platform.platform()}
-    for name in PACKAGES:
+    for name in _requirements():
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -30,7 +30,7 @@ _WRITE_LOCK = threading.Lock()
 
 
 def instance_full_name(type_name: str, name: str) -> str:
-    """`myBot` beside `imRobots.dingTalkStreamType` becomes `imRobots.myBot`; a dotted name stays."""
+    """`opsHook` beside `notify.webhookType` becomes `notify.opsHook`; a dotted name stays."""
     full_name = name if "." in name else f"{family_of(type_name)}.{name}"
     if not is_full_name(full_name):
         bad = next((p for p in full_name.split(".") if not is_identifier(p)), full_name)
@@ -39,7 +39,7 @@ def instance_full_name(type_name: str, name: str) -> str:
 
 
 def propose_name(app: App, type_name: str, stem: str | None = None) -> str:
-    """A free fullName for a new instance of `type_name`, e.g. `imRobots.dingTalkStream2`."""
+    """A free fullName for a new instance of `type_name`, e.g. `notify.webhook2`."""
     base = stem or type_name.rsplit(".", 1)[-1].removesuffix("Type") or "instance"
     family = family_of(type_name)
     for number in range(1, 10_000):

@@ -14,7 +14,7 @@ def is_identifier(segment: str) -> bool:
 
 
 def is_full_name(name: str) -> bool:
-    """True for a dotted fullName such as `imRobots.dingTalkDemo`."""
+    """True for a dotted fullName such as `notify.opsHook`."""
     return bool(FULL_NAME.match(name))
 
 
@@ -26,10 +26,10 @@ def full_name_of(root: Path, folder: Path) -> str:
 def folder_of(root: Path, full_name: str) -> Path:
     """The folder of `full_name` under `root`; raises ValueError for anything but a fullName."""
     if not is_full_name(full_name):
-        raise ValueError(f"{full_name!r} is not a valid fullName (dotted identifiers like imRobots.myRobot)")
+        raise ValueError(f"{full_name!r} is not a valid fullName (dotted identifiers like notify.opsHook)")
     return root.joinpath(*full_name.split("."))
 
 
 def family_of(full_name: str) -> str:
-    """The first segment: `imRobots.dingTalkDemo` belongs to the family `imRobots`."""
+    """The first segment: `notify.opsHook` belongs to the family `notify`."""
     return full_name.split(".", 1)[0]

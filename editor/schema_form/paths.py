@@ -92,6 +92,6 @@ def _index(step: str | int) -> int | None:
 
 
 def humanize(key: str | int) -> str:
-    """A label for a property without a title: `clientId` -> "Client id", `reply_mode` -> "Reply mode"."""
+    """A label for a property without a title: `apiKey` -> "Api key", `reply_mode` -> "Reply mode"."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(key)).replace("_", " ").strip()
     return text[:1].upper() + text[1:].lower() if text else str(key)

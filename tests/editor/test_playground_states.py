@@ -44,7 +44,7 @@ def wait_connected(supervisor, name: str, sim) -> None:
 def test_without_the_simulator_the_tab_says_how_to_get_it(simulators, session, made_up_robot, supervisor):
     simulators.clear()
     notice = composer(session, ROBOT)
-    assert "Robots here connect to real DingTalk" in notice and "--dingtalk simulator" in notice
+    assert "Robots here connect to the real platform" in notice and "--simulators on" in notice
     assert "hx-trigger" not in notice and "<textarea" not in notice
 
 
@@ -75,11 +75,14 @@ def test_a_question_to_a_stopped_robot_gets_the_notice_instead(session, made_up_
     assert sim.messages("ding-made-up") == []
 
 
-def test_a_service_that_is_not_a_dingtalk_robot_is_explained(session, supervisor, app_dir):
+def test_a_service_of_another_family_has_no_playground_or_feedback(session, supervisor, app_dir):
     copy_fixture("probe", app_dir)
     write_element(app_dir, "probes.one", instance("probes.tcpProbeType", at_start=False), {"host": "127.0.0.1", "port": 1})
     supervisor.app.refresh()
-    assert "The playground talks to DingTalk robots" in composer(session, "probes.one")
+    page = session.get("/instances/probes.one").get_data(as_text=True)
+    assert ">Logs<" in page and ">Playground<" not in page and ">Feedback</a>" not in page.split('class="tabs"')[1].split("</nav>")[0]
+    assert session.get("/instances/probes.one/playground").status_code == 404
+    assert session.get("/instances/probes.one/feedback").status_code == 404
 
 
 def test_presses_and_turns_of_other_conversations_are_refused(session, made_up_robot, sim, supervisor):

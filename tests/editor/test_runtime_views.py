@@ -73,14 +73,13 @@ def test_health_rows_show_what_the_robot_reports_and_mask_secrets():
 
 
 def test_connection_test_outcomes_in_the_persons_words():
-    config = {"clientId": "dingdemo"}
-    ok = outcome_of(ConnectionCheck(True, "connected", "DingTalk accepted clientId dingdemo"), ROBOT_TYPE, config)
+    ok = outcome_of(ConnectionCheck(True, "connected", "DingTalk accepted clientId dingdemo", "DingTalk", "dingdemo"))
     assert ok.ok and ok.headline == "ok: connected as dingdemo"
-    refused = outcome_of(ConnectionCheck(False, "credentials", "credentials refused (HTTP 401 InvalidAuthentication)"), ROBOT_TYPE, config)
+    refused = outcome_of(ConnectionCheck(False, "credentials", "credentials refused (HTTP 401 InvalidAuthentication)", "DingTalk"))
     assert (refused.headline, refused.detail) == ("credentials refused", "HTTP 401 InvalidAuthentication")
-    assert outcome_of(ConnectionCheck(False, "network", "open connection: timed out"), ROBOT_TYPE, config).headline == "cannot reach DingTalk"
-    assert outcome_of(ConnectionCheck(False, "network", "x"), "probes.tcpProbeType", {}).headline == "cannot reach the service"
-    assert outcome_of(ConnectionCheck(False, "access token", "HTTP 500"), ROBOT_TYPE, config).headline == "access token failed"
+    assert outcome_of(ConnectionCheck(False, "network", "open connection: timed out", "DingTalk")).headline == "cannot reach DingTalk"
+    assert outcome_of(ConnectionCheck(False, "network", "x")).headline == "cannot reach the service"  # a Type that names no service
+    assert outcome_of(ConnectionCheck(False, "access token", "HTTP 500", "DingTalk")).headline == "access token failed"
 
 
 def test_log_levels_are_a_minimum():

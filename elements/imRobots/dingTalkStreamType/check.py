@@ -14,12 +14,14 @@ from .http import ApiError, make_session
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 
+SERVICE = "DingTalk"
+
 
 async def check_connection(config: dict[str, Any], offline_endpoint: str | None = None) -> ConnectionCheck:
     """A ConnectionCheck: ok, or the step that failed ("settings", "network", "credentials", ...)."""
     client_id, secret = config.get("clientId") or "", config.get("clientSecret") or ""
     if not client_id or not secret:
-        return ConnectionCheck(False, "settings", "fill in the Client ID and the Client Secret first")
+        return ConnectionCheck(False, "settings", "fill in the Client ID and the Client Secret first", SERVICE)
     timeout = float((config.get("advanced") or {}).get("httpTimeoutSeconds", 10))
     async with make_session(config.get("proxy") or "", timeout) as session:
         api = DingTalkApi(session, client_id, secret, timeout, offline_endpoint)
@@ -27,7 +29,8 @@ async def check_connection(config: dict[str, Any], offline_endpoint: str | None 
             try:
                 await call()
             except CredentialsRefused as exc:
-                return ConnectionCheck(False, "credentials", str(exc))
+                return ConnectionCheck(False, "credentials", str(exc), SERVICE, client_id)
             except ApiError as exc:
-                return ConnectionCheck(False, "network" if exc.status == 0 else step, str(exc))
-    return ConnectionCheck(True, "connected", f"DingTalk at {api.base} accepted clientId {client_id}: the robot can connect and send cards")
+                return ConnectionCheck(False, "network" if exc.status == 0 else step, str(exc), SERVICE, client_id)
+    return ConnectionCheck(True, "connected", f"DingTalk at {api.base} accepted clientId {client_id}: the robot can connect and send cards",
+                           SERVICE, client_id)

@@ -17,12 +17,12 @@ from element_studio.contract import EditorPage, editor_host
 from ..feedback_store import counts_by_day, feedback_csv, rated_answers, totals
 from ..ratings import RATING_LABELS, RATINGS
 from .card_model import render_markdown
+from .playground import FAMILY, robot
 DAYS = 14
 CHART_HEIGHT = 120  # px of the tallest bar
 BAR_WIDTH, BAR_GAP = 28, 14
 
 bp = Blueprint("feedback", __name__, template_folder="templates")
-FAMILY = "imRobots.Meta"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def overview() -> str:
 @bp.get("/instances/<name>/feedback")
 def index(name: str) -> str:
     """One robot's feedback: the chart, totals, rated answers and the CSV export."""
+    robot(name)
     context = editor_host().tab_context(name)
     storage = editor_host().app.storage
     rows = counts_by_day(storage, name, days=DAYS)
@@ -100,7 +101,7 @@ def index(name: str) -> str:
 @bp.get("/instances/<name>/feedback.csv")
 def export(name: str) -> Response:
     """Every rating of the robot as a CSV download (oldest first)."""
-    editor_host().instance(name)
+    robot(name)
     return Response(feedback_csv(editor_host().app.storage, name), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-feedback.csv"'})
 

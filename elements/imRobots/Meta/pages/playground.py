@@ -23,6 +23,7 @@ MAX_QUESTION = 2000
 MAX_NICK = 40
 DEFAULT_NICK = "Playground user"
 
+FAMILY = "imRobots.Meta"
 bp = Blueprint("playground", __name__, url_prefix="/instances/<name>/playground", template_folder="templates")
 
 
@@ -42,6 +43,15 @@ class Readiness:
     def may_change(self) -> bool:
         """States that end by themselves or from another page: the notice polls for them."""
         return self.state in ("stopped", "connecting", "error")
+
+
+def robot(name: str) -> Any:
+    """The IM robot named in the URL; 404 for an instance of another family."""
+    host = editor_host()
+    element = host.instance(name)
+    if FAMILY not in host.tab_context(name)["chain"]:
+        abort(404)
+    return element
 
 
 def platform(name: str) -> ChatPlatform | None:
@@ -86,7 +96,7 @@ def _connected(name: str, status: Any) -> bool:
 def readiness(name: str) -> Readiness:
     """Can the playground talk to this robot right now?"""
     host = editor_host()
-    element = host.instance(name)
+    element = robot(name)
     if platform(name) is None:
         return Readiness("not_robot", element.type)
     sim = simulator(name)
@@ -179,7 +189,7 @@ def send(name: str) -> Response | str:
 
 
 def _chat_of_request(name: str) -> tuple[Any, Chat]:
-    editor_host().instance(name)
+    robot(name)
     sim = simulator(name)
     if sim is None or platform(name) is None:
         abort(404)
@@ -202,7 +212,7 @@ def turn(name: str) -> str:
 
 @bp.post("/press")
 def press(name: str) -> str:
-    """Press a card button in the simulator: the robot gets DingTalk's card callback."""
+    """Press a card button in the simulator: the robot gets the platform's card callback."""
     sim, chat = _chat_of_request(name)
     card_biz_id, button_id = request.form.get("card", ""), request.form.get("button", "")
     card = sim.card(card_biz_id)

@@ -29,7 +29,7 @@ class Chat:
 
     robot: str  # the instance fullName (the robot's rows in the message log and feedback)
     client_id: str
-    staff_id: str  # the session's own DingTalk user
+    staff_id: str  # the session's own platform user
 
     @property
     def group_conversation_id(self) -> str:
@@ -37,7 +37,7 @@ class Chat:
         return f"cidPlayground{self.staff_id.rsplit('-', 1)[-1]}"
 
     def send(self, sim: Any, text: str, *, group: bool, nick: str) -> str:
-        """Push the question to the robot as DingTalk would; returns its msgId."""
+        """Push the question to the robot as the platform would; returns its msgId."""
         options: dict[str, Any] = {"conversation_type": "2" if group else "1", "sender_nick": nick, "sender_staff_id": self.staff_id}
         if group:
             options.update(conversation_id=self.group_conversation_id, conversation_title=GROUP_TITLE)
