@@ -43,3 +43,30 @@ def test_a_page_adds_a_nav_link_an_instance_tab_and_a_side_panel(session):
     assert settings.count('data-chip="probes.one"') == 3  # header, side panel facts, and the added panel
     tab = session.get("/instances/probes.one/logs").get_data(as_text=True)
     assert "Logs of probes.one" in tab and 'aria-current="page">Logs</a>' in tab
+
+
+def test_a_type_from_outside_the_product_adds_its_table_status_and_tab_through_the_contract(supervisor, app_dir):
+    """tests/fixtures/probe uses only element_studio.contract: its table is migrated, its status
+    detail is shown the way it declares, and its tab appears on its instances only."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    copy_fixture("probe", app_dir)
+    copy_fixture("scripted_agent", app_dir)
+    port = listener.getsockname()[1]
+    write_element(app_dir, "probes.one", instance("probes.tcpProbeType", at_start=False), {"host": "127.0.0.1", "port": port, "token": "tok-123456"})
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {})
+    supervisor.app.refresh()
+    session = Session(create_app(supervisor, TESTING=True).test_client())
+    try:
+        assert supervisor.start("probes.one").state == "running"
+        page = session.get("/instances/probes.one").get_data(as_text=True)
+        assert ">Probe events</a>" in page and "Greetings sent" in page and ">Connected<" in page
+        events = session.get("/instances/probes.one/probe-events").get_data(as_text=True)
+        assert f"<li>connected to port {port}</li>" in events
+        assert ">Probe events</a>" not in session.get("/instances/aiagents.scripted").get_data(as_text=True)
+    finally:
+        supervisor.stop("probes.one")
+        listener.close()
