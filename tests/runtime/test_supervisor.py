@@ -51,7 +51,7 @@ def test_start_connects_and_stop_closes_the_connection_within_a_second(probe_app
     status = supervisor.start("probes.one")
     assert status.state == "running"
     assert supervisor.app.getElement("probes.one") is supervisor.app.getElement("probes.one")
-    assert status.detail == {"connection": "connected"}
+    assert status.detail == {"connection": "connected", "greetingsSent": 1}
     assert server.wait_until(lambda: len(server.open_connections()) == 1)
     assert server.wait_until(lambda: server.connections[0].first_line == "hello probe-secret-token")
 
