@@ -249,7 +249,7 @@ def _alternatives(node: dict[str, Any]) -> list[Any]:
 
 
 # defaults ----------------------------------------------------------------------------------
-def default_for(root: Schema, node: Any = MISSING, _refs: frozenset[str] = frozenset()) -> Any:
+def default_for(root: Schema, node: Any = MISSING, _path: frozenset[int | str] = frozenset()) -> Any:
     """The value a schema node starts with, MISSING when it has none.
 
     One answer for a new instance's config.json (`default_for(schema)`), a new form field, a new
@@ -258,29 +258,31 @@ def default_for(root: Schema, node: Any = MISSING, _refs: frozenset[str] = froze
     effect), required and `const` properties included, the first variant of a choice.
     """
     node = root if node is MISSING else node
-    refs = _enter(node, _refs)
-    if refs is None:
+    path = _enter(node, _path)
+    if path is None:
         return MISSING
     resolved = resolve(root, node)
     own = resolved.get("default", MISSING)
     if own is MISSING and "const" in resolved:
         return copy.deepcopy(resolved["const"])
     if own is MISSING and has_variants(resolved):
-        return default_for(root, variant_schema(root, resolved, 0), refs)
+        keyword, _ = variants_of(root, resolved)
+        inner = _enter(resolved[keyword][0], path)
+        return MISSING if inner is None else default_for(root, variant_schema(root, resolved, 0), inner)
     if not is_object(resolved) or (own is not MISSING and not isinstance(own, dict)):
         return copy.deepcopy(own)
-    base = _property_defaults(root, without(resolved, "if", "then", "else"), refs)
+    base = _property_defaults(root, without(resolved, "if", "then", "else"), path)
     effective = effective_object(root, resolved, branch_of(root, resolved, {**base, **(own or {})}))
-    result = _property_defaults(root, effective, refs)
+    result = _property_defaults(root, effective, path)
     return {**result, **copy.deepcopy(own)} if own is not MISSING else result
 
 
-def _property_defaults(root: Schema, node: dict[str, Any], refs: frozenset[str]) -> dict[str, Any]:
+def _property_defaults(root: Schema, node: dict[str, Any], path: frozenset[int | str]) -> dict[str, Any]:
     """Defaults of an object's properties: those with a default, a const, or required ones."""
     required = node.get("required", [])
     result = {}
     for name, prop in _properties(node).items():
-        value = default_for(root, prop, refs)
+        value = default_for(root, prop, path)
         if value is MISSING:
             continue
         sub = resolve(root, prop)
@@ -290,12 +292,12 @@ def _property_defaults(root: Schema, node: dict[str, Any], refs: frozenset[str])
     return result
 
 
-def _enter(node: Any, refs: frozenset[str]) -> frozenset[str] | None:
-    """The references being expanded on this path, or None when `node` would repeat one."""
+def _enter(node: Any, path: frozenset[int | str]) -> frozenset[int | str] | None:
+    """The schema nodes (by identity) and references being expanded on this path, or None
+    when `node` would repeat one: the recursion guard for schemas that refer to themselves."""
     ref = node.get("$ref") if isinstance(node, dict) else None
-    if not isinstance(ref, str):
-        return refs
-    return None if ref in refs else refs | {ref}
+    keys = {id(node), ref} if isinstance(ref, str) else {id(node)}
+    return None if keys & path else path | keys
 
 
 def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:
