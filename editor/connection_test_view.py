@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, render_template, request
 
-from element_studio.runtime.config_schema import apply_defaults, secret_values
 from element_studio.runtime.connection_check import ConnectionCheck, check_connection, supports_connection_check
 from element_studio.runtime.errors import ElementError
 from element_studio.runtime.redaction import redactor
+from element_studio.runtime.schema import apply_defaults, secret_values
 from element_studio.runtime.templating import render_config
 
 from .editing import read_posted
@@ -72,7 +72,7 @@ def run_check(name: str, raw_config: dict[str, Any], schema: dict[str, Any]) -> 
         config = apply_defaults(schema, render_config(raw_config, st.app.envVars, name))
     except ElementError as exc:
         return Outcome(False, "not tested", redactor.redact(exc.message))
-    st.learn_secrets([v for v in secret_values(schema, config) if isinstance(v, str)])
+    st.learn_secrets(secret_values(schema, config))
     future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name)))
     try:
         check = future.result(CHECK_TIMEOUT)

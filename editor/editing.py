@@ -11,6 +11,7 @@ from element_studio.runtime.errors import ElementError
 from element_studio.runtime.instances import file_fingerprint
 from element_studio.runtime.json_files import read_json
 from element_studio.runtime.redaction import redactor
+from element_studio.runtime.schema import secret_values
 from element_studio.runtime.service import InstanceState
 
 from .schema_form import (
@@ -26,7 +27,6 @@ from .schema_form import (
     masked,
     order_like,
     parse_form,
-    secret_strings,
     validate_config,
 )
 from .schema_form.paths import html_id
@@ -72,7 +72,7 @@ def open_instance(full_name: str) -> Opened:
     schema = st.app.type_schema(chain[1].full_name) or {"type": "object"}
     config = st.app.raw_config(full_name)
     descriptor = read_json(element.folder / "e.json", full_name)
-    st.learn_secrets(secret_strings(schema, config))
+    st.learn_secrets(secret_values(schema, config))
     fingerprint = file_fingerprint(element.folder, st.fingerprint_key)
     return Opened(element, chain[1], schema, config, descriptor, fingerprint)
 
@@ -87,7 +87,7 @@ def read_posted(opened: Opened, form: Any) -> Posted:
     descriptor = descriptor_from_form(opened.descriptor, ui)
     if not descriptor.get("title"):
         report.add("error", "element/title", "Fill in this field.")
-    studio().learn_secrets(secret_strings(opened.schema, parsed.value))
+    studio().learn_secrets(secret_values(opened.schema, parsed.value))
     render = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False)
     return Posted(parsed.value, descriptor, report, ui, render.value)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
 
+from element_studio.runtime.schema import mask_secrets, secret_paths
+
 from .editing import config_form, element_form, marker_base, read_posted
 from .instances import open_or_explain
 from .pages import Page
@@ -21,12 +23,10 @@ from .schema_form import (
     get_at,
     html_id,
     marker,
-    mask_secrets,
     name_of,
     order_like,
     parse_form,
     path_of,
-    secret_value_paths,
     validate_config,
 )
 from .studio import studio
@@ -180,15 +180,15 @@ def apply_json(name: str) -> Response:
         return _json_error(f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
     if not isinstance(value, dict):
         return _json_error("The config must be a JSON object: { ... }.")
-    typed_secrets = [p for p in secret_value_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]
+    typed_secrets = [p for p in secret_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]
     if typed_secrets:
         fields = ", ".join(".".join(str(s) for s in p) for p in typed_secrets)
         return _json_error(f"Secrets are changed in the form only (so they never show here): {fields}.")
-    for path in secret_value_paths(opened.schema, value):
+    for path in secret_paths(opened.schema, value):
         _drop(value, path)
     modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}
     checked = copy.deepcopy(value)  # what would be saved: the form's secrets as they stand
-    for path in secret_value_paths(opened.schema, opened.config):
+    for path in secret_paths(opened.schema, opened.config):
         mode = (modes.get(marker(name_of("config", path), "secret")) or ["keep"])[0]
         if mode != "clear" and isinstance(get_at(checked, path[:-1]), dict):
             _set(checked, path, copy.deepcopy(get_at(opened.config, path)))

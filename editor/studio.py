@@ -20,10 +20,10 @@ from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import INSTANCE
 from element_studio.runtime.service import InstanceState, InstanceStatus, StatusField
 from element_studio.runtime.supervisor import Supervisor
+from element_studio.runtime.schema import reference_values
 from element_studio.runtime.templating import PLACEHOLDER
 from element_studio.runtime.type_loading import type_hook
 
-from .schema_form.secrets import reference_values
 from .status import Chip, chip_for_status, config_chip
 
 

@@ -6,10 +6,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from .config_schema import SCHEMA_FILE, apply_defaults, missing_required, secret_values, validate_config
 from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
@@ -17,6 +13,7 @@ from .json_files import read_json
 from .nodes import ElementNode
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
+from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
 from .storage import Migrations, Storage
 from .templating import render_config
 from .type_loading import app_package_name, load_loader, type_hook
@@ -217,7 +214,7 @@ class App:
                 load_loader(element)
                 schema = self.type_schema(element.full_name)
                 if schema is not None:
-                    _check_schema(element.full_name, schema)
+                    check_schema(element.full_name, schema)
             except ElementError as exc:
                 problems.append(exc)
         broken_types = {p.full_name for p in problems}
@@ -237,11 +234,4 @@ class App:
         loader = loader_class(self.nodes(full_name))
         if callable(getattr(loader, "check", None)):
             loader.check()
-
-
-def _check_schema(type_name: str, schema: dict[str, Any]) -> None:
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise InvalidJsonError(type_name, SCHEMA_FILE, f"not a valid JSON Schema: {exc.message}") from exc
 

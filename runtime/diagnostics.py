@@ -1,7 +1,8 @@
 """A per-instance diagnostics bundle someone can attach to a bug report without leaking secrets.
 
-Like Home Assistant's diagnostics: secret config fields are masked by schema, and the whole
-document then passes through the one redactor, so runtime secrets (tokens, tickets) go too.
+Like Home Assistant's diagnostics: secret config values are masked by walking the config against
+its schema, and the whole document then passes through the one redactor, so runtime secrets
+(tokens, tickets) go too.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from importlib import metadata
 from typing import Any
 
 from .app import App
-from .config_schema import secret_paths
 from .errors import ElementError
 from .redaction import MASK, redactor
+from .schema import mask_secrets
 from .supervisor import Supervisor
 
 DISTRIBUTION = "element-studio"
@@ -43,15 +44,10 @@ def versions() -> dict[str, str]:
 
 
 def masked_config(app: App, full_name: str) -> dict[str, Any]:
-    """config.json as written, with every secret field that holds a value replaced."""
+    """config.json as written, with every secret that holds a value replaced, wherever the
+    schema puts it (inside variants, `if` branches, array items, additionalProperties)."""
     config = app.raw_config(full_name)
-    for path in secret_paths(app.schema_for_instance(full_name)):
-        parent: Any = config
-        for key in path[:-1]:
-            parent = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(parent, dict) and parent.get(path[-1]) not in (None, ""):
-            parent[path[-1]] = MASK
-    return config
+    return mask_secrets(app.schema_for_instance(full_name), config, lambda path, secret: secret if secret in (None, "") else MASK)
 
 
 def diagnostics(app: App, supervisor: Supervisor | None, full_name: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .app import App
-from .config_schema import defaults_of
+from .schema import default_for
 from .elements import Element, element_validator
 from .errors import (
     ConcurrentEditError,
@@ -65,7 +65,8 @@ def create_instance(
     if full_name in app.elements or folder.exists():
         raise ElementError(full_name, "", "an element with this fullName already exists")
     schema = app.type_schema(type_name) or {}
-    config = {**defaults_of(schema), **(values or {})}
+    defaults = default_for(schema)
+    config = {**(defaults if isinstance(defaults, dict) else {}), **(values or {})}
     descriptor: dict[str, Any] = {
         "title": title or full_name.rsplit(".", 1)[-1],
         "type": type_name,

@@ -14,7 +14,6 @@ from .changes import SECRET_KEPT, SECRET_NEW, FileChange, file_change, masked, o
 from .model import EnvRef, FormField, Option
 from .parse import Parsed, parse_form
 from .paths import MISSING, get_at, html_id, marker, name_of, path_of
-from .secrets import mask_secrets, secret_strings, secret_value_paths
 from .state import UiState, as_lists
 from .validate import MISSING_MESSAGE, Report, validate_config
 
@@ -22,6 +21,6 @@ __all__ = [
     "MISSING", "MISSING_MESSAGE", "SECRET_KEPT", "SECRET_NEW",
     "EnvRef", "FileChange", "FormContext", "FormField", "Option", "Parsed", "Report", "UiState",
     "as_lists", "build_form", "encode_choice", "env_refs", "file_change", "get_at", "html_id",
-    "marker", "mask_secrets", "masked", "name_of", "order_like", "parse_form", "path_of",
-    "secret_strings", "secret_value_paths", "validate_config",
+    "marker", "masked", "name_of", "order_like", "parse_form", "path_of",
+    "validate_config",
 ]

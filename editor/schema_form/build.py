@@ -7,32 +7,30 @@ markers when a section is re-rendered.
 """
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from element_studio.runtime.schema import (
+    Schema,
+    branch_of,
+    default_for,
+    detect_variant,
+    effective_object,
+    known_properties,
+    main_type,
+    resolve,
+    secret_paths,
+    variant_schema,
+    variants_of,
+)
 from element_studio.runtime.templating import PLACEHOLDER
 
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
-from .schemas import (
-    branch_of,
-    choices,
-    controllers,
-    default_for,
-    detect_variant,
-    effective_object,
-    kind_of,
-    known_properties,
-    main_type,
-    ordered_properties,
-    resolve,
-    variant_label,
-    variant_schema,
-    variants_of,
-)
-from .secrets import strip_secrets
+from .schemas import choices, controllers, kind_of, ordered_properties, variant_label
 from .state import UiState
 from .validate import undefined_message
 
@@ -276,6 +274,22 @@ class _Builder:
         item.kind = "json"
         item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
         item.help = (item.help + " " if item.help else "") + "Any JSON value."
+
+
+def strip_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:
+    """A copy of `value` (described by `node`) without any secret in it: what may go into a
+    hidden stash, which travels to the browser and back."""
+    paths = sorted(secret_paths(root, value, node), key=len, reverse=True)
+    if () in paths:
+        return None
+    result = copy.deepcopy(value)
+    for path in paths:
+        parent = get_at(result, path[:-1])
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        elif isinstance(parent, list):
+            parent[path[-1]] = None
+    return result
 
 
 def _discriminators(root: dict[str, Any], variants: list[dict[str, Any]]) -> frozenset[str]:

@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from element_studio.runtime.schema import mask_secrets
+
 from .paths import MISSING, get_at
-from .secrets import mask_secrets
 
 SECRET_KEPT = "•••••• (secret, unchanged)"
 SECRET_NEW = "•••••• (secret, new value)"

@@ -16,16 +16,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from element_studio.runtime.schema import effective_object, resolve, variant_schema
+
 from .build import encode_choice
 from .paths import MISSING, Path, get_at, marker, name_of
-from .schemas import (
-    choices,
-    effective_object,
-    kind_of,
-    ordered_properties,
-    resolve,
-    variant_schema,
-)
+from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
 
 INTEGER = re.compile(r"[+-]?\d+")

@@ -11,28 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-Path = tuple[str | int, ...]
+from element_studio.runtime.schema import MISSING, Path
+
 MARKER = "$"
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_/]")
-
-
-class _Missing:
-    """No value at all (distinct from None, which is JSON null)."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __copy__(self) -> _Missing:
-        return self
-
-    def __deepcopy__(self, memo: dict) -> _Missing:
-        return self  # a copy of "nothing" must still be MISSING (identity checks)
-
-
-MISSING: Any = _Missing()
 
 
 def escape(segment: str | int) -> str:

@@ -10,11 +10,10 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from element_studio.runtime.schema import validator_for
 from element_studio.runtime.templating import PLACEHOLDER
 
 from .paths import Path, name_of
@@ -42,24 +41,6 @@ MISSING_MESSAGE = "Fill in this field."
 def undefined_message(variable: str) -> str:
     """The warning for a `{{VAR}}` whose variable is set nowhere (the same text everywhere)."""
     return f"{variable} is not defined: set it in the environment or the app's .env file."
-
-
-def _format_checker() -> FormatChecker:
-    """jsonschema's 2020-12 checks plus `uri`, which it only checks with an optional package."""
-    checker = FormatChecker()
-    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
-
-    @checker.checks("uri", raises=ValueError)
-    def is_uri(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        parts = urlsplit(value)
-        return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme in ("mailto", "urn", "file"))
-
-    return checker
-
-
-FORMATS = _format_checker()
 
 
 @dataclass
@@ -95,8 +76,7 @@ def validate_config(schema: dict[str, Any], value: Any, *, env: Mapping[str, str
     variant the form shows, so a oneOf error is explained in that variant's terms."""
     report = Report()
     checked, unchecked = _substituted(value, env or {}, prefix, report)
-    document = Draft202012Validator(schema, format_checker=FORMATS)
-    for error in document.iter_errors(checked):
+    for error in validator_for(schema).iter_errors(checked):
         for leaf in _leaves(error, prefix, chosen or {}):
             _report(leaf, prefix, report, unchecked)
     for name, message in (problems or {}).items():

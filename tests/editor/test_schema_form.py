@@ -12,9 +12,9 @@ from element_studio.editor.schema_form import (
     masked,
     order_like,
     parse_form,
-    secret_strings,
     validate_config,
 )
+from element_studio.runtime.schema import secret_values
 from tests.editor.submit import submitted
 
 
@@ -284,7 +284,7 @@ def test_secret_errors_never_quote_the_value():
 def test_secrets_in_diffs_say_only_whether_they_changed():
     before, after = masked(AUTH, {"auth": {"kind": "token", "token": "old-secret"}}, {"auth": {"kind": "token", "token": "new-secret"}})
     assert "secret" in before["auth"]["token"] and "new value" in after["auth"]["token"]
-    assert secret_strings(AUTH, {"auth": {"kind": "basic", "user": "u", "password": "pw-1234"}}) == ["pw-1234"]
+    assert secret_values(AUTH, {"auth": {"kind": "basic", "user": "u", "password": "pw-1234"}}) == ["pw-1234"]
 
 
 def test_element_references_list_the_family_and_flag_a_missing_one():

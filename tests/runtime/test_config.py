@@ -100,7 +100,7 @@ def test_app_type_code_uses_relative_imports(app_dir):
 
 
 def test_defaults_spell_out_nested_objects_even_when_their_own_default_is_empty():
-    from element_studio.runtime.config_schema import defaults_of
+    from element_studio.runtime.schema import default_for
 
     schema = {
         "type": "object",
@@ -111,7 +111,7 @@ def test_defaults_spell_out_nested_objects_even_when_their_own_default_is_empty(
             "name": {"type": "string"},
         },
     }
-    assert defaults_of(schema) == {"buttons": {"enabled": True, "yes": "Yes"}, "tuning": {"retries": 5}}
+    assert default_for(schema) == {"buttons": {"enabled": True, "yes": "Yes"}, "tuning": {"retries": 5}}
 
 
 def test_check_runs_a_loaders_optional_check_without_loading(app_dir):

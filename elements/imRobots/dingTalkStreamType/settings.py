@@ -17,65 +17,65 @@ class FeedbackButton:
 
 @dataclass(frozen=True)
 class RobotSettings:
-    """Everything a robot reads from its config, with the schema's defaults already applied."""
+    """Everything a robot reads from its config.
+
+    The runtime hands the Loader a config with every schema default already applied (and
+    validated), so each value is read as it is: config.schema.json stays the one place a
+    default is written.
+    """
 
     agent: str
     client_id: str
     client_secret: str
-    reply_mode: str = "card"
-    thinking_text: str = "Thinking…"
-    max_card_updates: int = 20
-    update_interval: float = 2.0
-    update_every_chunks: int = 5
-    feedback_buttons: tuple[FeedbackButton, ...] = ()
-    max_concurrent_answers: int = 8
-    answer_timeout: float = 120.0
-    busy_text: str = "I'm answering other questions right now. Please try again in a moment."
-    apology_text: str = "Sorry, I couldn't finish this answer. Please try again later."
-    text_only_text: str = "Sorry, I can only read text messages. Please type your question."
-    proxy: str = ""
-    reconnect_min: float = 1.0
-    reconnect_max: float = 60.0
-    heartbeat: float = 20.0
-    http_timeout: float = 10.0
-    dedup_seconds: float = 900.0
+    reply_mode: str
+    thinking_text: str
+    max_card_updates: int
+    update_interval: float
+    update_every_chunks: int
+    feedback_buttons: tuple[FeedbackButton, ...]
+    max_concurrent_answers: int
+    answer_timeout: float
+    busy_text: str
+    apology_text: str
+    text_only_text: str
+    proxy: str
+    reconnect_min: float
+    reconnect_max: float
+    heartbeat: float
+    http_timeout: float
+    dedup_seconds: float
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RobotSettings:
         """Typed settings from a config the runtime already rendered, defaulted and validated."""
-        buttons_config = config.get("feedbackButtons") or {}
+        buttons_config = config["feedbackButtons"]
         buttons: tuple[FeedbackButton, ...] = ()
-        if buttons_config.get("enabled", True):
+        if buttons_config["enabled"]:
             buttons = tuple(
                 FeedbackButton(rating, buttons_config[rating])
                 for rating in RATINGS
                 if buttons_config.get(rating)
             )
-        advanced = config.get("advanced") or {}
-        defaults = cls.__dataclass_fields__
-
-        def pick(source: dict[str, Any], key: str, field: str) -> Any:
-            return source.get(key, defaults[field].default)
-
+        advanced = config["advanced"]
         return cls(
             agent=config["agent"],
             client_id=config["clientId"],
             client_secret=config["clientSecret"],
-            reply_mode=pick(config, "replyMode", "reply_mode"),
-            thinking_text=pick(config, "thinkingText", "thinking_text"),
-            max_card_updates=int(pick(config, "maxCardUpdates", "max_card_updates")),
-            update_interval=float(pick(config, "updateIntervalSeconds", "update_interval")),
-            update_every_chunks=int(pick(config, "updateEveryChunks", "update_every_chunks")),
+            reply_mode=config["replyMode"],
+            thinking_text=config["thinkingText"],
+            max_card_updates=int(config["maxCardUpdates"]),
+            update_interval=float(config["updateIntervalSeconds"]),
+            update_every_chunks=int(config["updateEveryChunks"]),
             feedback_buttons=buttons,
-            max_concurrent_answers=int(pick(config, "maxConcurrentAnswers", "max_concurrent_answers")),
-            answer_timeout=float(pick(config, "answerTimeoutSeconds", "answer_timeout")),
-            busy_text=pick(config, "busyText", "busy_text"),
-            apology_text=pick(config, "apologyText", "apology_text"),
-            text_only_text=pick(config, "textOnlyText", "text_only_text"),
-            proxy=pick(config, "proxy", "proxy") or "",
-            reconnect_min=float(pick(advanced, "reconnectMinSeconds", "reconnect_min")),
-            reconnect_max=float(pick(advanced, "reconnectMaxSeconds", "reconnect_max")),
-            heartbeat=float(pick(advanced, "heartbeatSeconds", "heartbeat")),
-            http_timeout=float(pick(advanced, "httpTimeoutSeconds", "http_timeout")),
-            dedup_seconds=float(advanced.get("dedupMinutes", 15)) * 60.0,
+            max_concurrent_answers=int(config["maxConcurrentAnswers"]),
+            answer_timeout=float(config["answerTimeoutSeconds"]),
+            busy_text=config["busyText"],
+            apology_text=config["apologyText"],
+            text_only_text=config["textOnlyText"],
+            proxy=config["proxy"],
+            reconnect_min=float(advanced["reconnectMinSeconds"]),
+            reconnect_max=float(advanced["reconnectMaxSeconds"]),
+            heartbeat=float(advanced["heartbeatSeconds"]),
+            http_timeout=float(advanced["httpTimeoutSeconds"]),
+            dedup_seconds=float(advanced["dedupMinutes"]) * 60.0,
         )

@@ -6,7 +6,7 @@ import pytest
 from element_studio.elements.aiagents.agent_api import Agent, AgentError
 from element_studio.runtime.app import App
 from tests.support.elements import SAMPLE_APP
-from element_studio.runtime.config_schema import defaults_of
+from element_studio.runtime.schema import default_for
 
 from tests.support.elements import instance, write_element
 
@@ -29,7 +29,7 @@ def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app_dir
     schema = App(app_dir).type_schema("aiagents.openaiCompatibleType")
     assert schema["properties"]["apiKey"]["writeOnly"] is True
     assert schema["properties"]["knowledgeBase"]["x-element-ref"] == "aiagents.Meta"
-    assert defaults_of(schema)["knowledgeBase"] == ""
+    assert default_for(schema)["knowledgeBase"] == ""
 
 
 def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean():

@@ -13,7 +13,7 @@ from element_studio.elements.imRobots.dingTalkStreamType.dedup import SeenMessag
 from element_studio.elements.imRobots.dingTalkStreamType.messages import EMPTY, NOT_TEXT, TEXT, parse_incoming
 from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton, RobotSettings
 from element_studio.elements.imRobots.dingTalkStreamType.throttle import CardUpdateThrottle
-from element_studio.runtime.config_schema import apply_defaults, is_secret, validate_config
+from element_studio.runtime.schema import apply_defaults, is_secret, validate_config
 from element_studio.runtime.errors import ConfigInvalidError
 
 TYPE_DIR = Path(__file__).resolve().parents[3] / "elements" / "imRobots" / "dingTalkStreamType"

@@ -1,0 +1,504 @@
+"""A Type's config contract (`config.schema.json`), read one way by the runtime, the editor and diagnostics.
+
+Everything that gives a schema meaning lives here: references, variants, defaults, secrets,
+references to other elements, validation. Two readers that disagree on "what is a secret" leak
+it, and two that disagree on a default write files the runtime reads differently, so there is
+no second copy anywhere (the editor's `schema_form` only builds and parses forms on top of this).
+
+Schemas are JSON Schema 2020-12 documents; any subschema may be a boolean (`true` allows
+anything, `false` nothing). References are local (`#`, `#/$defs/...`, any JSON Pointer);
+a reference cycle (`"$ref": "#"`) is followed once per path, never into a RecursionError.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import unquote
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
+
+from .errors import ConfigInvalidError, InvalidJsonError
+
+SCHEMA_FILE = "config.schema.json"
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+"""The one format checker (`uri` included, through rfc3986-validator) for check, load and form."""
+
+Schema = dict[str, Any] | bool
+Path = tuple[str | int, ...]
+_NOTHING: dict[str, Any] = {"not": {}}
+_MERGED_LISTS = ("required", "x-order")
+_OWN_KEYS = ("title", "description")
+_VARIANTS = ("oneOf", "anyOf")
+
+
+class _Missing:
+    """No value at all (distinct from None, which is JSON null): "this schema has no default"."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __copy__(self) -> _Missing:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Missing:
+        return self  # a copy of "nothing" must still be MISSING (identity checks)
+
+
+MISSING: Any = _Missing()
+
+
+# references --------------------------------------------------------------------------------
+def _target(root: Schema, ref: str) -> Schema | None:
+    """The subschema a local reference points at; None when it points nowhere in the document."""
+    if not ref.startswith("#"):
+        return None
+    target: Any = root
+    pointer = unquote(ref[1:])
+    if pointer and not pointer.startswith("/"):
+        return None  # a named anchor: not used by config schemas
+    for part in pointer.split("/")[1:] if pointer else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return None
+    return target if isinstance(target, (dict, bool)) else None
+
+
+def deref(root: Schema, node: Any) -> dict[str, Any]:
+    """`node` with its `$ref` chain followed, sibling keywords merged over each target.
+
+    Booleans become dicts (`true` -> {}, `false` -> {"not": {}}) so callers read one shape. A
+    reference seen twice in one chain, or pointing outside the document, ends the chain.
+    """
+    if node is True or not isinstance(node, (dict, bool)):
+        return {}
+    if node is False:
+        return dict(_NOTHING)
+    seen: set[str] = set()
+    while isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+        seen.add(node["$ref"])
+        target = _target(root, node["$ref"])
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        if target is None:
+            return siblings
+        target = deref(root, target) if isinstance(target, bool) else target
+        node = {**target, **siblings}
+    return {k: v for k, v in node.items() if k != "$ref"} if "$ref" in node else node
+
+
+def resolve(root: Schema, node: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """`node` as one dict: references followed and `allOf` folded in (each member once per path)."""
+    if id(node) in _seen:
+        return {}
+    seen = _seen | {id(node)}
+    resolved = deref(root, node)
+    if isinstance(resolved.get("allOf"), list):
+        merged = {k: v for k, v in resolved.items() if k != "allOf"}
+        for sub in resolved["allOf"]:
+            merged = merge_schemas(merged, resolve(root, sub, seen))
+        resolved = merged
+    return resolved
+
+
+def merge_schemas(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` refined by `extra` (an `allOf` member, a variant, a branch): properties merged one by one.
+
+    The base's own title and description win: a property titled "Auth" stays "Auth" whichever
+    variant is chosen; the variant's title names the variant instead.
+    """
+    result = dict(base)
+    for key, value in extra.items():
+        if key == "properties" and isinstance(value, dict):
+            props = dict(base.get("properties", {}))
+            for name, sub in value.items():
+                both = isinstance(props.get(name), dict) and isinstance(sub, dict)
+                props[name] = merge_schemas(props[name], sub) if both else sub
+            result["properties"] = props
+        elif key in _MERGED_LISTS and isinstance(value, list):
+            result[key] = list(dict.fromkeys([*base.get(key, []), *value]))
+        elif key in _OWN_KEYS and key in base:
+            continue
+        else:
+            result[key] = value
+    return result
+
+
+def without(node: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """A copy of `node` without the given keywords."""
+    return {k: v for k, v in node.items() if k not in keys}
+
+
+# kinds, variants and branches --------------------------------------------------------------
+def main_type(node: dict[str, Any]) -> str | None:
+    """The node's type; for a list like ["string", "null"] the first that is not null."""
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return kind if isinstance(kind, str) else None
+
+
+def is_object(node: dict[str, Any]) -> bool:
+    """Whether a resolved node describes an object (said so, or implied by its keywords)."""
+    kind = main_type(node)
+    return kind == "object" or (kind is None and ("properties" in node or "if" in node))
+
+
+def has_variants(node: dict[str, Any]) -> bool:
+    """Whether a resolved node offers a choice (`oneOf` or `anyOf`)."""
+    return any(isinstance(node.get(keyword), list) and node[keyword] for keyword in _VARIANTS)
+
+
+def variants_of(root: Schema, node: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """("oneOf" or "anyOf", the resolved subschemas)."""
+    keyword = "oneOf" if isinstance(node.get("oneOf"), list) else "anyOf"
+    subs = node.get(keyword)
+    return keyword, [resolve(root, sub) for sub in subs] if isinstance(subs, list) else []
+
+
+def variant_schema(root: Schema, node: dict[str, Any], index: int) -> dict[str, Any]:
+    """The node as it is when variant `index` is chosen (base merged with the variant)."""
+    _, variants = variants_of(root, node)
+    base = without(node, *_VARIANTS)
+    if not variants:
+        return base
+    return merge_schemas(base, variants[min(max(index, 0), len(variants) - 1)])
+
+
+def detect_variant(root: Schema, node: dict[str, Any], value: Any) -> int:
+    """The variant a value belongs to: the first it validates against, else the closest."""
+    _, variants = variants_of(root, node)
+    if value is MISSING or value is None:
+        value = node.get("default", MISSING)
+        if value is MISSING:
+            return 0
+    if not variants:
+        return 0
+    base = without(node, *_VARIANTS)
+    for index, variant in enumerate(variants):
+        if validator_for(root, merge_schemas(base, variant)).is_valid(value):
+            return index
+    scores = [_closeness(root, variant, value) for variant in variants]
+    return scores.index(max(scores))
+
+
+def _closeness(root: Schema, variant: dict[str, Any], value: Any) -> int:
+    """How well a value fits a variant it does not validate against: consts first, then keys."""
+    if main_type(variant) and not validator_for(root, {"type": variant["type"]}).is_valid(value):
+        return -1
+    if not isinstance(value, dict):
+        return 0
+    score = 0
+    for key, prop in variant.get("properties", {}).items():
+        if key in value:
+            score += 100 if resolve(root, prop).get("const", MISSING) == value[key] else 1
+    return score
+
+
+def branch_of(root: Schema, node: dict[str, Any], value: Any) -> str | None:
+    """"then" or "else" for an object with `if`, judged on its value; None without `if`."""
+    if "if" not in node:
+        return None
+    test = value if isinstance(value, dict) else {}
+    return "then" if validator_for(root, resolve(root, node["if"])).is_valid(test) else "else"
+
+
+def effective_object(root: Schema, node: dict[str, Any], branch: str | None) -> dict[str, Any]:
+    """An object node with its `if` branch applied (the properties in effect for that branch)."""
+    base = without(node, "if", "then", "else")
+    if branch in ("then", "else") and isinstance(node.get(branch), (dict, bool)):
+        return merge_schemas(base, resolve(root, node[branch]))
+    return base
+
+
+def known_properties(root: Schema, node: Any, _seen: frozenset[int] = frozenset()) -> dict[str, dict[str, Any]]:
+    """Every property any variant or branch of an object may have, with its (resolved) schema."""
+    if id(node) in _seen:
+        return {}
+    seen = _seen | {id(node)}
+    resolved = resolve(root, node)
+    found = {name: resolve(root, prop) for name, prop in _properties(resolved).items()}
+    for sub in _alternatives(resolved):
+        for name, prop in known_properties(root, sub, seen).items():
+            found.setdefault(name, prop)
+    return found
+
+
+def _properties(node: dict[str, Any]) -> dict[str, Any]:
+    props = node.get("properties")
+    return props if isinstance(props, dict) else {}
+
+
+def _alternatives(node: dict[str, Any]) -> list[Any]:
+    """The raw subschemas a value may (also) be described by: variants and `if` branches."""
+    subs: list[Any] = []
+    for keyword in _VARIANTS:
+        if isinstance(node.get(keyword), list):
+            subs.extend(node[keyword])
+    subs.extend(node[k] for k in ("then", "else") if isinstance(node.get(k), (dict, bool)))
+    return subs
+
+
+# defaults ----------------------------------------------------------------------------------
+def default_for(root: Schema, node: Any = MISSING, _path: frozenset[int | str] = frozenset()) -> Any:
+    """The value a schema node starts with, MISSING when it has none.
+
+    One answer for a new instance's config.json (`default_for(schema)`), a new form field, a new
+    array item and a freshly chosen variant: an object's own `default` over its properties'
+    defaults, nested objects spelled out (so the file a person opens shows every value in
+    effect), required and `const` properties included, the first variant of a choice.
+    """
+    node = root if node is MISSING else node
+    path = _enter(node, _path)
+    if path is None:
+        return MISSING
+    resolved = resolve(root, node)
+    own = resolved.get("default", MISSING)
+    if own is MISSING and "const" in resolved:
+        return copy.deepcopy(resolved["const"])
+    if own is MISSING and has_variants(resolved):
+        keyword, _ = variants_of(root, resolved)
+        inner = _enter(resolved[keyword][0], path)
+        return MISSING if inner is None else default_for(root, variant_schema(root, resolved, 0), inner)
+    if not is_object(resolved) or (own is not MISSING and not isinstance(own, dict)):
+        return copy.deepcopy(own)
+    base = _property_defaults(root, without(resolved, "if", "then", "else"), path)
+    effective = effective_object(root, resolved, branch_of(root, resolved, {**base, **(own or {})}))
+    result = _property_defaults(root, effective, path)
+    return {**result, **copy.deepcopy(own)} if own is not MISSING else result
+
+
+def _property_defaults(root: Schema, node: dict[str, Any], path: frozenset[int | str]) -> dict[str, Any]:
+    """Defaults of an object's properties: those with a default, a const, or required ones."""
+    required = node.get("required", [])
+    result = {}
+    for name, prop in _properties(node).items():
+        value = default_for(root, prop, path)
+        if value is MISSING:
+            continue
+        sub = resolve(root, prop)
+        spelled_out = isinstance(value, dict) and bool(value) and is_object(sub) and not has_variants(sub)
+        if name in required or "default" in sub or "const" in sub or spelled_out:
+            result[name] = value
+    return result
+
+
+def _enter(node: Any, path: frozenset[int | str]) -> frozenset[int | str] | None:
+    """The schema nodes (by identity) and references being expanded on this path, or None
+    when `node` would repeat one: the recursion guard for schemas that refer to themselves."""
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    keys = {id(node), ref} if isinstance(ref, str) else {id(node)}
+    return None if keys & path else path | keys
+
+
+def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:
+    """A copy of `value` with the schema's defaults filled in where a property is missing."""
+    node = resolve(root, root if node is MISSING else node)
+    if value is None and "default" in node:
+        return default_for(root, node)
+    if isinstance(value, dict) and is_object(node):
+        effective = effective_object(root, node, branch_of(root, node, value))
+        result = dict(value)
+        for key, prop in _properties(effective).items():
+            if key in result:
+                result[key] = apply_defaults(root, result[key], prop)
+            elif "default" in resolve(root, prop):
+                result[key] = default_for(root, prop)
+        return result
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [apply_defaults(root, item, node["items"]) for item in value]
+    return value
+
+
+# walking a value against the schema ---------------------------------------------------------
+def walk(root: Schema, value: Any, node: Any = MISSING) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
+    """(path, value, resolved schema) for every value in `value` and each schema describing it.
+
+    A value may be described by several subschemas at once (every variant, every `if` branch,
+    the matching `properties`/`patternProperties`/`additionalProperties`, `prefixItems`/`items`):
+    all of them are visited, so a keyword anywhere along the way (a secret inside the second
+    variant of an array item) is seen whichever variant the value happens to match.
+    """
+    yield from _walk(root, root if node is MISSING else node, value, (), frozenset())
+
+
+def _walk(root: Schema, node: Any, value: Any, path: Path, seen: frozenset[int]) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
+    for resolved in _descriptions(root, node, seen):
+        yield path, value, resolved
+        if isinstance(value, dict):
+            for key, item in value.items():
+                for sub in _property_schemas(resolved, str(key)):
+                    yield from _walk(root, sub, item, (*path, key), frozenset())
+        elif isinstance(value, list):
+            prefix = resolved.get("prefixItems") if isinstance(resolved.get("prefixItems"), list) else []
+            for index, item in enumerate(value):
+                sub = prefix[index] if index < len(prefix) else resolved.get("items", MISSING)
+                if isinstance(sub, (dict, bool)):
+                    yield from _walk(root, sub, item, (*path, index), frozenset())
+
+
+def _descriptions(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dict[str, Any]]:
+    """The resolved node and, recursively, its variants and branches (each raw node once)."""
+    if id(node) in seen:
+        return
+    seen = seen | {id(node)}
+    resolved = resolve(root, node)
+    yield resolved
+    for sub in _alternatives(resolved):
+        yield from _descriptions(root, sub, seen)
+
+
+def _property_schemas(node: dict[str, Any], key: str) -> list[Any]:
+    """The raw subschemas that describe property `key` of an object described by `node`."""
+    if key in _properties(node):
+        return [node["properties"][key]]
+    patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
+    matched = [sub for pattern, sub in patterns.items() if re.search(pattern, key)]
+    if matched:
+        return matched
+    additional = node.get("additionalProperties")
+    return [additional] if isinstance(additional, dict) else []
+
+
+# secrets and references ----------------------------------------------------------------------
+def is_secret(node: dict[str, Any]) -> bool:
+    """Secrets are `writeOnly` or `format: password`: never shown, never logged."""
+    return bool(node.get("writeOnly")) or node.get("format") == "password"
+
+
+def secret_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:
+    """Paths of every value the schema marks secret, found by walking the value (outermost only)."""
+    found: list[Path] = []
+    for path, _, resolved in walk(root, value, node):
+        if is_secret(resolved) and path not in found:
+            found.append(path)
+    return [path for path in found if not any(path[: len(p)] == p and p != path for p in found)]
+
+
+def secret_values(root: Schema, value: Any) -> list[str]:
+    """The secret strings a config holds (every string inside a secret), for the redactor."""
+    return [leaf for leaf in _secret_leaves(root, value) if isinstance(leaf, str)]
+
+
+def _secret_leaves(root: Schema, value: Any) -> list[Any]:
+    """Every non-empty scalar inside the config's secrets (a secret number is still a secret)."""
+    leaves: list[Any] = []
+    for path in secret_paths(root, value):
+        leaves.extend(leaf for leaf in _leaves(_value_at(value, path)) if leaf not in leaves)
+    return leaves
+
+
+def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any]) -> Any:
+    """A copy of `value` with each secret replaced by `mask(path, secret)`."""
+    result = copy.deepcopy(value)
+    for path in secret_paths(root, value):
+        if path:
+            _value_at(result, path[:-1])[path[-1]] = mask(path, _value_at(value, path))
+        else:
+            result = mask(path, value)
+    return result
+
+
+def reference_values(root: Schema, value: Any) -> list[str]:
+    """The element fullNames a config refers to through `x-element-ref` fields."""
+    found: list[str] = []
+    for _, item, resolved in walk(root, value):
+        if "x-element-ref" in resolved and isinstance(item, str) and item not in found:
+            found.append(item)
+    return found
+
+
+def _value_at(value: Any, path: Path) -> Any:
+    """The value at `path` (keys and list indices), which the caller knows exists."""
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif value not in (None, "") and not isinstance(value, bool):
+        yield value
+
+
+# validation ----------------------------------------------------------------------------------
+def validator_for(root: Schema, node: Any = MISSING) -> Draft202012Validator:
+    """A 2020-12 validator with the one format checker, for the root or a subschema of it.
+
+    A subschema's validator still resolves `#...` references against the root document
+    (`evolve` keeps the root's resolver), so a variant that uses `$defs` validates like the whole.
+    """
+    validator = Draft202012Validator(root, format_checker=FORMAT_CHECKER)
+    return validator if node is MISSING else validator.evolve(schema=node)
+
+
+def check_schema(type_name: str, schema: Any) -> None:
+    """Raise InvalidJsonError naming the Type when its schema is not a usable 2020-12 schema."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidJsonError(type_name, SCHEMA_FILE, f"not a valid JSON Schema: {exc.message}") from exc
+    for path, node in _references(schema, ()):
+        if _target(schema, node["$ref"]) is None:
+            where = "/".join(str(p) for p in path) or "the root"
+            raise InvalidJsonError(type_name, SCHEMA_FILE, f"$ref {node['$ref']} at {where} points nowhere in this file")
+
+
+def _references(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield path, node
+        for key, sub in node.items():
+            if key not in ("const", "default", "enum", "examples"):
+                yield from _references(sub, (*path, key))
+    elif isinstance(node, list):
+        for index, sub in enumerate(node):
+            yield from _references(sub, (*path, index))
+
+
+def missing_required(root: Schema, config: dict[str, Any]) -> list[str]:
+    """Top-level required fields with no value ("" counts as none): the instance needs setup."""
+    filled = apply_defaults(root, config)
+    return [key for key in resolve(root, root).get("required", []) if filled.get(key) in (None, "", [])]
+
+
+def validate_config(root: Schema, config: dict[str, Any], full_name: str) -> None:
+    """Raise ConfigInvalidError for the first problem, naming the element and the field.
+
+    jsonschema's messages quote the offending value, and that value may be (or contain) a secret:
+    every secret the config holds is masked out of the message.
+    """
+    try:
+        errors = sorted(validator_for(root).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    except Unresolvable as exc:
+        raise ConfigInvalidError(full_name, SCHEMA_FILE, f"a $ref cannot be resolved: {exc}") from exc
+    if not errors:
+        return
+    error = errors[0]
+    field = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = next((k for k in error.validator_value if k not in error.instance), "")
+        field = f"{field}.{missing}" if field else missing
+        raise ConfigInvalidError(full_name, f"config.json field {field}", "is required")
+    where = f"config.json field {field}" if field else "config.json"
+    raise ConfigInvalidError(full_name, where, _without_secrets(error.message, _secret_leaves(root, config)))
+
+
+def _without_secrets(message: str, secrets: list[Any]) -> str:
+    for secret in sorted(secrets, key=lambda s: len(str(s)), reverse=True):
+        message = message.replace(repr(secret), "***").replace(str(secret), "***")
+    return message

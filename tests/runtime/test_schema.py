@@ -1,0 +1,179 @@
+"""runtime/schema.py: references, booleans, defaults, variants, the secret walker, validation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from element_studio.runtime.app import App
+from element_studio.runtime.errors import ConfigInvalidError, InvalidJsonError
+from element_studio.runtime.schema import (
+    MISSING,
+    apply_defaults,
+    check_schema,
+    default_for,
+    deref,
+    known_properties,
+    mask_secrets,
+    missing_required,
+    reference_values,
+    resolve,
+    secret_paths,
+    secret_values,
+    validate_config,
+    validator_for,
+)
+from tests.support.elements import instance, write_element
+
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "elements").glob("*/*/config.schema.json"))
+TOKEN = {"type": "string", "writeOnly": True}
+VARIANTS_AND_ITEMS = {
+    "type": "object",
+    "$defs": {"token": TOKEN},
+    "properties": {
+        "auth": {"oneOf": [
+            {"type": "object", "properties": {"kind": {"const": "none"}}, "required": ["kind"]},
+            {"type": "object", "properties": {"kind": {"const": "token"}, "token": {"$ref": "#/$defs/token"}}, "required": ["kind"]},
+        ]},
+        "endpoints": {"type": "array", "items": {"type": "object", "properties": {"url": {"type": "string"}, "key": TOKEN}}},
+        "headers": {"type": "object", "additionalProperties": {"type": "string", "format": "password"}},
+        "mode": {"type": "string"},
+        "agent": {"type": "string", "x-element-ref": "aiagents.Meta"},
+    },
+    "if": {"properties": {"mode": {"const": "proxy"}}, "required": ["mode"]},
+    "then": {"properties": {"proxyPassword": TOKEN}},
+}
+CONFIG = {
+    "auth": {"kind": "token", "token": "variant-secret-1"},
+    "endpoints": [{"url": "https://a.example", "key": "item-secret-2"}, {"url": "https://b.example"}],
+    "headers": {"X-Api": "header-secret-3"},
+    "mode": "proxy",
+    "proxyPassword": "branch-secret-4",
+    "agent": "aiagents.helpdesk",
+}
+RECURSIVE = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "default": "root"},
+        "secret": TOKEN,
+        "child": {"$ref": "#", "default": {}},
+        "children": {"type": "array", "items": {"$ref": "#"}},
+        "either": {"anyOf": [{"$ref": "#"}, True]},
+    },
+    "required": ["name"],
+}
+
+
+# references and booleans ---------------------------------------------------------------------
+def test_references_follow_pointers_defs_and_the_root_with_sibling_keywords_on_top():
+    root = {"$defs": {"a": {"$ref": "#/$defs/b", "title": "A"}, "b": {"type": "string", "title": "B"}, "x/y": {"type": "integer"}}}
+    assert deref(root, {"$ref": "#/$defs/a", "description": "d"}) == {"type": "string", "title": "A", "description": "d"}
+    assert deref(root, {"$ref": "#/$defs/x~1y"}) == {"type": "integer"}
+    assert deref(root, {"$ref": "#"})["$defs"] == root["$defs"]
+    assert deref(root, {"$ref": "#/$defs/nowhere", "title": "kept"}) == {"title": "kept"}
+    looping = {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}}
+    assert deref(looping, {"$ref": "#/$defs/a"}) == {}
+
+
+def test_boolean_subschemas_read_as_anything_or_nothing():
+    assert deref({}, True) == {} and deref({}, False) == {"not": {}}
+    assert resolve({}, {"allOf": [True, {"type": "string"}]}) == {"type": "string"}
+    schema = {"type": "object", "properties": {"free": True, "never": False, "items": {"type": "array", "items": True}}}
+    assert default_for(schema) == {} and default_for(True) is MISSING
+    assert secret_paths(schema, {"free": 1, "items": [1, "x"]}) == [] and secret_paths(True, {"a": 1}) == []
+    assert validator_for(schema).is_valid({"free": [1]}) and not validator_for(schema).is_valid({"never": 1})
+    validate_config(True, {"anything": 1}, "x.y")
+
+
+def test_a_reference_to_the_root_never_recurses_forever():
+    defaults = default_for(RECURSIVE)
+    assert defaults["name"] == "root" and defaults["child"]["name"] == "root"
+    config = {"secret": "s-0", "child": {"secret": "s-1", "child": {"secret": "s-2"}}, "children": [{"secret": "s-3"}],
+              "either": {"secret": "s-4"}}
+    assert secret_values(RECURSIVE, config) == ["s-0", "s-1", "s-2", "s-3", "s-4"]
+    filled = apply_defaults(RECURSIVE, config)
+    assert filled["child"]["child"]["name"] == "root" and filled["children"][0]["name"] == "root"
+    validate_config(RECURSIVE, filled, "x.y")
+    assert missing_required(RECURSIVE, {}) == []
+    assert "secret" in known_properties(RECURSIVE, {"anyOf": [{"$ref": "#"}, {"$ref": "#"}]})
+    looped_root = {"$ref": "#", "allOf": [{"$ref": "#"}], "properties": {"a": {"default": 1}}}
+    assert default_for(looped_root) == {"a": 1}
+
+
+# defaults -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.parent.name)
+def test_one_defaults_function_gives_what_the_two_old_ones_gave_on_the_shipped_schemas(path):
+    """The runtime's old `defaults_of` (new instances) spelled nested objects out; the editor's old
+    `default_for` (form fields) gave each leaf its `default`. Both hold for the one function."""
+    schema = json.loads(path.read_text())
+    expected = {}
+    for key, prop in schema["properties"].items():
+        if prop.get("type") == "object":
+            expected[key] = {**{k: p["default"] for k, p in prop["properties"].items() if "default" in p}, **prop["default"]}
+        elif "default" in prop:
+            expected[key] = prop["default"]
+        assert default_for(schema, prop) == expected.get(key, MISSING), key
+    assert default_for(schema) == expected
+    required = {key: "x" for key in schema.get("required", []) if key not in expected}
+    assert apply_defaults(schema, required) == {**expected, **required}
+
+
+def test_defaults_take_the_first_variant_the_if_branch_and_required_consts():
+    schema = {"type": "object", "properties": {
+        "auth": {"oneOf": [{"properties": {"kind": {"const": "basic"}, "user": {"type": "string", "default": "admin"}}},
+                           {"properties": {"kind": {"const": "token"}}}]},
+        "mode": {"type": "string", "default": "a"},
+    }, "required": ["auth"], "if": {"properties": {"mode": {"const": "a"}}}, "then": {"properties": {"aOnly": {"default": 1}}}}
+    assert default_for(schema) == {"auth": {"kind": "basic", "user": "admin"}, "mode": "a", "aOnly": 1}
+
+
+# secrets and references ------------------------------------------------------------------------
+def test_the_walker_finds_secrets_in_variants_items_branches_and_additional_properties():
+    assert secret_paths(VARIANTS_AND_ITEMS, CONFIG) == [
+        ("auth", "token"), ("endpoints", 0, "key"), ("headers", "X-Api"), ("proxyPassword",)]
+    assert secret_values(VARIANTS_AND_ITEMS, CONFIG) == ["variant-secret-1", "item-secret-2", "header-secret-3", "branch-secret-4"]
+    masked = mask_secrets(VARIANTS_AND_ITEMS, CONFIG, lambda path, value: "***")
+    assert masked["auth"] == {"kind": "token", "token": "***"} and masked["endpoints"][0]["key"] == "***"
+    assert masked["endpoints"][1] == {"url": "https://b.example"} and CONFIG["auth"]["token"] == "variant-secret-1"
+    assert reference_values(VARIANTS_AND_ITEMS, CONFIG) == ["aiagents.helpdesk"]
+
+
+def test_a_secret_object_is_one_secret_and_every_string_in_it_is_registered():
+    schema = {"type": "object", "properties": {"creds": {"type": "object", "writeOnly": True}}}
+    assert secret_paths(schema, {"creds": {"a": "one", "b": ["two"]}}) == [("creds",)]
+    assert secret_values(schema, {"creds": {"a": "one", "b": ["two"]}}) == ["one", "two"]
+
+
+# validation --------------------------------------------------------------------------------------
+def test_validation_names_the_element_and_field_and_never_quotes_a_secret():
+    with pytest.raises(ConfigInvalidError) as caught:
+        validate_config(VARIANTS_AND_ITEMS, {**CONFIG, "auth": {"kind": "other", "token": "variant-secret-1"}}, "probes.one")
+    assert str(caught.value).startswith("probes.one: config.json field auth:") and "variant-secret-1" not in str(caught.value)
+
+
+def test_uri_format_is_checked_by_the_one_format_checker():
+    schema = {"type": "object", "properties": {"links": {"type": "array", "items": {"type": "string", "format": "uri"}}}}
+    validate_config(schema, {"links": ["https://example.com/x", "mailto:a@example.com"]}, "x.y")
+    with pytest.raises(ConfigInvalidError, match=r"x.y: config.json field links.1: 'not a url' is not a 'uri'"):
+        validate_config(schema, {"links": ["https://example.com", "not a url"]}, "x.y")
+
+
+def test_check_and_loading_reject_a_bad_uri_naming_the_field(app_dir):
+    schema = {"type": "object", "properties": {"baseUrl": {"type": "string", "format": "uri"}}}
+    write_element(app_dir, "links.Meta", {"title": "Links", "type": ""})
+    write_element(app_dir, "links.siteType", {"title": "Site", "type": "links.Meta", "backendBundleEntry": "."},
+                  files={"config.schema.json": json.dumps(schema), "__init__.py": "class Loader:\n    def __init__(self, nodes):\n        self.nodes = nodes\n\n    def load(self):\n        return self.nodes[0].config\n"})
+    write_element(app_dir, "links.good", instance("links.siteType"), {"baseUrl": "https://example.com/api"})
+    write_element(app_dir, "links.bad", instance("links.siteType"), {"baseUrl": "example.com/api"})
+    app = App(app_dir)
+    assert [str(p) for p in app.check()] == ["links.bad: config.json field baseUrl: 'example.com/api' is not a 'uri'"]
+    with pytest.raises(ConfigInvalidError, match="field baseUrl"):
+        app.getElement("links.bad")
+    assert app.getElement("links.good") == {"baseUrl": "https://example.com/api"}
+
+
+def test_a_schema_whose_reference_points_nowhere_is_reported_with_the_type():
+    check_schema("x.fineType", RECURSIVE)
+    with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json: \$ref #/\$defs/gone at properties/a points nowhere"):
+        check_schema("x.brokenType", {"properties": {"a": {"$ref": "#/$defs/gone"}}})
