@@ -77,6 +77,17 @@ class EditorHost(Protocol):
 
 EDITOR_HOST_KEY = "element_studio"
 
+# The names a Type's package (its `__init__.py`) may export; a Meta's package may export the last
+# two for the whole family. The runtime and the editor look them up; nothing else is read.
+HOOKS = {
+    "Loader": "required on a Type: `Loader(nodes).load()` gives the instance's object (a Service for service Types); an optional `check()` runs in `element-studio check`",
+    "check_connection": "`async def check_connection(config, offline_endpoint) -> ConnectionCheck`: the editor's Test connection",
+    "status_fields": "a list of StatusField: how the editor shows the detail keys the service reports",
+    "offline_simulator": "an OfflineSimulator: the offline default starts it and `element-studio sim` runs it",
+    "migrations": "Migrations: the owner's own tables, versioned per owner (Type or Meta)",
+    "editor_pages": "a list of EditorPage: the owner's tabs and pages in the editor (Type or Meta)",
+}
+
 
 def editor_host() -> EditorHost:
     """The editor serving the current request (inside a page's view function)."""
@@ -90,9 +101,11 @@ def hook_of(app: App, full_name: str, name: str) -> Any:
 
 
 __all__ = [
+    "App",
     "ConfigInvalidError",
     "ConnectionCheck",
     "EDITOR_HOST_KEY",
+    "HOOKS",
     "EditorHost",
     "EditorPage",
     "ElementError",

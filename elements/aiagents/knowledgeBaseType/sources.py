@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from element_studio.runtime.errors import ElementError
+from element_studio.contract import ElementError
 
 QA_SUFFIXES = {".json"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}

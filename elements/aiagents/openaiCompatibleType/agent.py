@@ -29,7 +29,7 @@ from ..agent_api import (
 from ..chat_memory import ChatMemory
 
 if TYPE_CHECKING:
-    from element_studio.runtime.app import App
+    from element_studio.contract import App
 
 NO_KEY = "no-key"  # the client library insists on a key; local servers ignore this one
 PASSAGES_INTRO = "Passages from the knowledge base (use them when they answer the question; say so when they do not):"

@@ -1,7 +1,7 @@
 """Loader of aiagents.openaiCompatibleType."""
 from __future__ import annotations
 
-from element_studio.runtime.errors import ElementError
+from element_studio.contract import ElementError
 
 from ..chat_memory import ChatMemory
 

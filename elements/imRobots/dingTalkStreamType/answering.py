@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from element_studio.runtime.storage import Storage
+from element_studio.contract import Storage
 
 from ..Meta import feedback_store, message_log as records
 from . import cards

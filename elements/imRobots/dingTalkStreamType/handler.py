@@ -12,7 +12,7 @@ from typing import Any
 from dingtalk_stream import CallbackMessage, ChatbotMessage
 from dingtalk_stream.card_callback import Card_Callback_Router_Topic
 
-from element_studio.runtime.storage import Storage
+from element_studio.contract import Storage
 
 from ..Meta import feedback_store, message_log as records
 from . import cards

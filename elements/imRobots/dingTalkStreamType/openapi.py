@@ -14,7 +14,7 @@ import aiohttp
 from dingtalk_stream import Credential
 from dingtalk_stream.version import VERSION_STRING
 
-from element_studio.runtime.redaction import redactor
+from element_studio.contract import redactor
 
 from .access_token import AccessToken
 from .http import ApiError, call_json, openapi_base

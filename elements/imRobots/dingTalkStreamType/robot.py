@@ -11,9 +11,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from element_studio.runtime.logs import instance_logger
-from element_studio.runtime.redaction import redactor
-from element_studio.runtime.service import ServiceContext
+from element_studio.contract import ServiceContext, instance_logger, redactor
 
 from .answering import Answerer
 from .connection import StreamConnection
