@@ -5,10 +5,8 @@ import pytest
 
 from element_studio.elements.aiagents.agent_api import Agent, AgentError
 from element_studio.runtime.app import App
-from tests.support.elements import SAMPLE_APP
 from element_studio.runtime.config_schema import defaults_of
-
-from tests.support.elements import instance, write_element
+from tests.support.elements import copy_sample_app, instance, write_element
 
 from .conftest import ask
 
@@ -32,8 +30,9 @@ def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app_dir
     assert defaults_of(schema)["knowledgeBase"] == ""
 
 
-def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean():
-    app = App(SAMPLE_APP)
+def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean(app_dir):
+    copy_sample_app(app_dir)
+    app = App(app_dir)
     assert "aiagents.helpdesk" in [e.full_name for e in app.instances_of_family("aiagents.Meta")]
     assert [str(p) for p in app.check() if p.full_name.startswith("aiagents.")] == []
 
