@@ -14,8 +14,7 @@ AGENT_TYPES = ["aiagents.knowledgeBaseType", "aiagents.openaiCompatibleType"]
 
 
 @pytest.mark.parametrize("type_name", AGENT_TYPES)
-def test_every_config_field_has_a_title_and_a_description_for_the_editor(app_dir, type_name):
-    app = App(app_dir)
+def test_every_config_field_has_a_title_and_a_description_for_the_editor(app, type_name):
     schema = app.type_schema(type_name)
     assert schema["properties"]
     for name, prop in schema["properties"].items():
@@ -23,8 +22,8 @@ def test_every_config_field_has_a_title_and_a_description_for_the_editor(app_dir
     assert not app.is_service(type_name) and app.kind(type_name) == "type"
 
 
-def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app_dir):
-    schema = App(app_dir).type_schema("aiagents.openaiCompatibleType")
+def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app):
+    schema = app.type_schema("aiagents.openaiCompatibleType")
     assert schema["properties"]["apiKey"]["writeOnly"] is True
     assert schema["properties"]["knowledgeBase"]["x-element-ref"] == "aiagents.Meta"
     assert defaults_of(schema)["knowledgeBase"] == ""
