@@ -172,11 +172,6 @@ class LiveContext:
         return ",".join(self.names)
 
 
-def home_context() -> LiveContext:
-    """The home page shows every service instance."""
-    return LiveContext(HOME, tuple(sorted(service_views())))
-
-
 def render_updates(context: LiveContext) -> str:
     """The out-of-band fragments that bring a page up to date (only elements it has)."""
     if context.view == HOME:

@@ -9,7 +9,6 @@ import logging
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from .redaction import redactor
@@ -57,7 +56,6 @@ class RingBufferHandler(logging.Handler):
         self._buffers: dict[str, deque[LogEntry]] = {}
         self._seq = 0
         self._lock_ring = threading.Lock()
-        self._listeners: list[Callable[[LogEntry], None]] = []
         self.addFilter(RedactionFilter())
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -70,27 +68,12 @@ class RingBufferHandler(logging.Handler):
             self._seq += 1
             entry = LogEntry(self._seq, record.created, record.levelname, instance, message)
             self._buffers.setdefault(instance, deque(maxlen=RING_SIZE)).append(entry)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(entry)
 
     def recent(self, instance: str, limit: int = RING_SIZE, after: int = 0) -> list[LogEntry]:
         """The newest `limit` records of `instance` with a sequence number above `after`."""
         with self._lock_ring:
             entries = [e for e in self._buffers.get(instance, ()) if e.seq > after]
         return entries[-limit:]
-
-    def subscribe(self, listener: Callable[[LogEntry], None]) -> Callable[[], None]:
-        """Call `listener` for each new record; returns the function that unsubscribes."""
-        with self._lock_ring:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock_ring:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
 
 
 _ring: RingBufferHandler | None = None

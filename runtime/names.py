@@ -18,11 +18,6 @@ def is_full_name(name: str) -> bool:
     return bool(FULL_NAME.match(name))
 
 
-def full_name_of(root: Path, folder: Path) -> str:
-    """The fullName of `folder` under the element root `root`."""
-    return ".".join(folder.relative_to(root).parts)
-
-
 def folder_of(root: Path, full_name: str) -> Path:
     """The folder of `full_name` under `root`; raises ValueError for anything but a fullName."""
     if not is_full_name(full_name):

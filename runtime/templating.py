@@ -15,14 +15,6 @@ from .errors import UnresolvedVariableError
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def placeholders_in(value: Any) -> set[str]:
-    """Every variable name a config value refers to."""
-    found: set[str] = set()
-    for text in _strings(value):
-        found.update(PLACEHOLDER.findall(text))
-    return found
-
-
 def render_config(value: Any, env: Mapping[str, str], full_name: str, path: str = "") -> Any:
     """Return a copy of `value` with every placeholder replaced; unset ones raise."""
     if isinstance(value, dict):
@@ -47,17 +39,6 @@ def render_string(text: str, env: Mapping[str, str], full_name: str, path: str =
         return env[name]
 
     return PLACEHOLDER.sub(replace, text)
-
-
-def _strings(value: Any):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _join(path: str, key: str) -> str:

@@ -89,11 +89,6 @@ class ChatMemory:
             )
         self._cleanup_expired(now)
 
-    def forget(self, chat_id: str) -> None:
-        """Drop everything remembered for one chat."""
-        with self.storage.connect() as conn:
-            conn.execute("DELETE FROM chat_memory WHERE agent = ? AND chat_id = ?", (self.agent, chat_id))
-
     def _cleanup_expired(self, now: float) -> None:
         """Now and then, delete the chats of this agent that went idle (others never ask again)."""
         with self._cleanup_lock:

@@ -3,37 +3,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from element_studio.runtime.app import App
-from element_studio.runtime.supervisor import Supervisor
-from tests.editor.conftest import DINGTALK_SCHEMA, serving, write_type
+from tests.editor.conftest import write_type
 from tests.support.elements import write_element
-from tests.support.screenshots import screenshot_dir
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = screenshot_dir()
 SECRET = "dt-secret-4b8e2f91"
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 ROBOT_BUTTON = "New DingTalk Robot"
-
-
-def robot_type(app_dir: Path) -> tuple[str, str]:
-    """The shipped DingTalk Type; until it has a schema, an equivalent Type defined here."""
-    if DINGTALK_SCHEMA.exists():
-        return ROBOT_TYPE, ROBOT_BUTTON
-    schema = {"type": "object", "required": ["agent", "clientId", "clientSecret"], "properties": {
-        "agent": {"type": "string", "title": "Agent", "x-element-ref": "aiagents.Meta"},
-        "clientId": {"type": "string", "title": "Client ID", "minLength": 1},
-        "clientSecret": {"type": "string", "title": "Client Secret", "writeOnly": True},
-        "replyMode": {"enum": ["card", "markdown"], "default": "card", "title": "Reply mode"}}}
-    write_type(app_dir, "imRobots.testRobotType", schema, title="DingTalk Robot", service=True)
-    return "imRobots.testRobotType", ROBOT_BUTTON
 
 
 @pytest.fixture
@@ -52,7 +32,7 @@ def review_and_save(page) -> None:
 
 
 def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(page, live_server, app_dir, agents, supervisor):
-    type_name, button = robot_type(app_dir)
+    type_name, button = ROBOT_TYPE, ROBOT_BUTTON
     page.goto(live_server + "/")
     page.get_by_role("button", name=button).click()
     expect(page.locator("h1")).to_have_text(re.compile("DingTalk Robot"))
@@ -93,7 +73,6 @@ def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(p
 
 
 def test_every_control_has_a_label_and_every_button_a_name_in_the_browser(page, live_server, app_dir, agents):
-    robot_type(app_dir)
     page.goto(live_server + "/")
     page.get_by_role("button", name=ROBOT_BUTTON).click()
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
@@ -168,44 +147,3 @@ def test_the_json_view_follows_the_form_and_applies_back(page, live_server, list
     page.get_by_role("button", name="Apply to form").click()
     expect(page.get_by_label("User")).to_have_value("bob")
     expect(page.get_by_label("Word 1", exact=True)).to_have_value("x")
-
-
-def test_screenshots_of_home_and_an_instance_form(browser):
-    """Keeps docs/screenshots current (README): home and a robot's form at laptop and phone widths.
-    The app lives at a fixed path so the pictures only change when the pages do."""
-    app_dir = Path(tempfile.gettempdir()) / "element-studio-screenshots" / "support-app"
-    shutil.rmtree(app_dir.parent, ignore_errors=True)
-    app_dir.mkdir(parents=True)
-    type_name, _ = robot_type(app_dir)
-    for name, title in (("helpdesk", "Helpdesk"), ("salesDesk", "Sales desk")):
-        write_element(app_dir, f"aiagents.{name}", {"title": title, "type": "aiagents.knowledgeBaseType", "backendBundleEntry": "."},
-                      {"sources": ["faq.json"]})
-    write_element(app_dir, "imRobots.supportBot", {"title": "Support robot", "type": type_name, "backendBundleEntry": ".",
-                                                   "backendLoadTime": "afterAppInit", "description": "Answers the #support group from the helpdesk agent."},
-                  {"agent": "aiagents.helpdesk", "clientId": "ding-demo-app", "clientSecret": "{{DINGTALK_CLIENT_SECRET}}", "replyMode": "card"})
-    (app_dir / ".env").write_text("DINGTALK_CLIENT_SECRET=demo-secret-for-screenshots\n")
-    supervisor = Supervisor(App(app_dir))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        with serving(supervisor) as url:
-            for width, height, suffix in ((1280, 1500, ""), (390, 1700, "-phone")):
-                context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
-                tab = context.new_page()
-                tab.set_viewport_size({"width": width, "height": 760})
-                tab.goto(url + "/")
-                tab.screenshot(path=str(SCREENSHOTS / f"home{suffix}.png"), full_page=True)
-                tab.set_viewport_size({"width": width, "height": height})
-                tab.goto(url + "/instances/imRobots.supportBot")
-                tab.get_by_label("Client ID").fill("")
-                tab.get_by_role("button", name="Review & save").click()
-                expect(tab.locator("#summary")).to_contain_text("Client ID")
-                expect(tab.locator(".panel--review")).to_be_visible()
-                tab.wait_for_timeout(300)  # let htmx's scroll to the review panel finish, then show the top
-                tab.evaluate("window.scrollTo(0, 0)")
-                tab.screenshot(path=str(SCREENSHOTS / f"instance-form{suffix}.png"))
-                context.close()
-    finally:
-        supervisor.shutdown(timeout=2)
-        shutil.rmtree(app_dir.parent, ignore_errors=True)
-    for file in ("home.png", "instance-form.png", "home-phone.png", "instance-form-phone.png"):
-        assert (SCREENSHOTS / file).stat().st_size > 10_000

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from element_studio.runtime.redaction import MASK
-from tests.elements.imRobots.world import FAST
+from tests.support.robots import FAST
 from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.waiting import wait_until
 
 ROBOT = "imRobots.diagBot"
 SECRET = "diag-secret-7c1f9a2b4e"
@@ -32,7 +33,7 @@ def robot(simulators, sim, app_dir, supervisor):
     supervisor.app.refresh()
     simulators["imRobots.dingTalkStreamType"] = sim
     supervisor.start(ROBOT)
-    sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
+    wait_until(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
     sim.wait_for_card(sim.send_message("ding-diag", "How are you?"), versions=2)
     return ROBOT
 

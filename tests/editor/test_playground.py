@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.elements.imRobots.world import FAST
+from tests.support.robots import FAST
 from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.screenshots import screenshot_dir
+from tests.support.waiting import wait_until
 
 SCREENSHOTS = screenshot_dir()
 ROBOT = "imRobots.helpBot"
@@ -61,7 +62,7 @@ def robot(simulators, sim, app_dir, supervisor):
     supervisor.app.refresh()
     simulators["imRobots.dingTalkStreamType"] = sim
     supervisor.start(ROBOT)
-    sim.wait_for(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
+    wait_until(lambda: supervisor.status(ROBOT).detail.get("connection") == "connected", timeout=5)
     return ROBOT
 
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import time
-from pathlib import Path
 
 import pytest
 
-from tests.elements.imRobots.world import FAST
-from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.robots import FAST
+from tests.support.elements import copy_fixture, copy_sample_app, instance, write_element
+from tests.support.waiting import wait_until
 
-SAMPLE_APP = Path(__file__).resolve().parents[2] / "sample_app"
 ROBOT = "imRobots.madeUp"
 MADE_UP_SECRET = "made-up-secret-9f3e2a"
 
@@ -38,7 +35,7 @@ def composer(session, name: str) -> str:
 
 def wait_connected(supervisor, name: str, sim) -> None:
     supervisor.start(name)
-    sim.wait_for(lambda: supervisor.status(name).detail.get("connection") == "connected", timeout=5)
+    wait_until(lambda: supervisor.status(name).detail.get("connection") == "connected", timeout=5)
 
 
 def test_without_the_simulator_the_tab_says_how_to_get_it(simulators, session, made_up_robot, supervisor):
@@ -95,18 +92,16 @@ def test_presses_and_turns_of_other_conversations_are_refused(session, made_up_r
 
 
 def poll_turn(session, name: str, msg_id: str, until: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        html = session.get(f"/instances/{name}/playground/turn", query_string={"msg": msg_id}).get_data(as_text=True)
-        if until in html:
-            return html
-        assert time.monotonic() < deadline, html
-        time.sleep(0.1)
+    """The turn's fragment once it shows `until`, polled like the page's htmx does."""
+    def turn() -> str:
+        return session.get(f"/instances/{name}/playground/turn", query_string={"msg": msg_id}).get_data(as_text=True)
+
+    return wait_until(lambda: next((html for html in [turn()] if until in html), None), timeout, message=lambda: turn())
 
 
 def test_the_sample_app_answers_in_the_playground_with_no_credentials(simulators, session, app_dir, supervisor, sim):
     """The README's run command: the sample robot, its helpdesk agent and the demo credentials in .env."""
-    shutil.copytree(SAMPLE_APP, app_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".element-studio", "__pycache__"))
+    copy_sample_app(app_dir)
     supervisor.app.refresh()
     simulators["imRobots.dingTalkStreamType"] = sim
     robot = "imRobots.dingTalkDemo"

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 CLIENT_ID = "dingdemo"
@@ -66,7 +67,7 @@ def test_start_and_stop_from_home_and_instance_page_change_the_chip_without_a_re
     assert sim.wait_for_connection(CLIENT_ID)
     button(page, f"Stop {TITLE}").click()
     expect(row.locator("[data-chip]")).to_have_text("Stopped")
-    sim.wait_for(lambda: sim.live_connection_count(CLIENT_ID) == 0, message="the socket stayed open")
+    wait_until(lambda: sim.live_connection_count(CLIENT_ID) == 0, message="the socket stayed open")
 
     supervisor.start(robot)  # started elsewhere (the CLI, another tab): the poll brings it
     expect(row.locator("[data-chip]")).to_have_text("Connected")
@@ -109,7 +110,7 @@ def test_saving_a_running_robot_restarts_it_and_says_so(sim, robot, page, live_s
     expect(page.locator(".panel--review")).to_contain_text("saving restarts it")
     page.get_by_role("button", name="Save and restart").click()
     expect(page.locator(".toast--success")).to_contain_text("Saved and restarted")
-    sim.wait_for(lambda: len(sim.connections(CLIENT_ID)) > connections, message="no new connection after the save")
+    wait_until(lambda: len(sim.connections(CLIENT_ID)) > connections, message="no new connection after the save")
     expect(chip(page, robot)).to_have_text("Connected")
     assert supervisor.app.config(robot)["thinkingText"] == "One moment…"
 

@@ -18,6 +18,7 @@ from element_studio.runtime.redaction import redactor
 from element_studio.elements.imRobots.dingTalkStreamType.status import status_fields as FIELDS
 from element_studio.runtime.service import InstanceState, InstanceStatus
 from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.waiting import wait_until
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 
@@ -162,21 +163,16 @@ def test_the_log_tail_is_empty_until_there_is_something_new(session, probe, supe
     supervisor.stop(probe)
 
 
-def test_start_all_leaves_a_robot_that_is_retrying_a_refused_login_alone(session, app_dir, supervisor, monkeypatch):
+def test_start_all_leaves_a_robot_that_is_retrying_a_refused_login_alone(sim, session, app_dir, supervisor):
     """Supervisor.start would load a second copy of a service in error that still runs; the page does not ask it to."""
-    from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
-
-    with SimulatorThread(apps={"dingdemo": "the-right-secret"}) as sim:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", sim.base_url)
-        copy_fixture("scripted_agent", app_dir)
-        write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {})
-        write_element(app_dir, "imRobots.refused", instance(ROBOT_TYPE), {"agent": "aiagents.scripted", "clientId": "dingdemo",
-                      "clientSecret": "a-wrong-secret", "advanced": {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.2}})
-        supervisor.app.refresh()
-        supervisor.start("imRobots.refused")
-        sim.wait_for(lambda: supervisor.status("imRobots.refused").state == "error")
-        answer = session.post("/runtime/start-all", {"view": "home", "names": "imRobots.refused"}).get_data(as_text=True)
-        assert "0 of 1 running, 1 failed" in answer
-        starts = [e for e in supervisor.logs("imRobots.refused", limit=500) if e.message.startswith("starting:")]
-        assert len(starts) == 1
-        supervisor.stop("imRobots.refused")
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {})
+    write_element(app_dir, "imRobots.refused", instance(ROBOT_TYPE), {"agent": "aiagents.scripted", "clientId": "dingdemo",
+                  "clientSecret": "a-wrong-secret", "advanced": {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.2}})
+    supervisor.app.refresh()
+    supervisor.start("imRobots.refused")
+    wait_until(lambda: supervisor.status("imRobots.refused").state == "error")
+    answer = session.post("/runtime/start-all", {"view": "home", "names": "imRobots.refused"}).get_data(as_text=True)
+    assert "0 of 1 running, 1 failed" in answer
+    starts = [e for e in supervisor.logs("imRobots.refused", limit=500) if e.message.startswith("starting:")]
+    assert len(starts) == 1

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import (
     InvalidJsonError,

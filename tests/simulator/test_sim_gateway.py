@@ -85,9 +85,10 @@ async def test_unacked_message_is_redelivered_with_the_same_ids(sim, connect):
     assert again["headers"]["messageId"] == first["headers"]["messageId"]
     assert json.loads(again["data"])["msgId"] == json.loads(first["data"])["msgId"] == msg_id
     await client.ack(again)
-    await asyncio.sleep(0.8)
+    await sim.wait_for(lambda: sim.acked(msg_id))
+    with pytest.raises(TimeoutError):  # acked now: no third delivery
+        await client.recv_frame(timeout=1.0)
     assert len(sim.deliveries_of(msg_id)) == 2
-    assert sim.acked(msg_id)
 
 
 async def test_acked_message_is_not_redelivered(sim, connect):

@@ -40,3 +40,8 @@ def instance(type_name: str, title: str = "Test instance", at_start: bool = True
 def copy_fixture(name: str, app_dir: Path) -> None:
     """Copy a fixture element tree (tests/fixtures/<name>/...) into the app directory."""
     shutil.copytree(FIXTURES / name, app_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def copy_sample_app(app_dir: Path) -> None:
+    """The shipped sample app, copied into a temp app directory (tests never open the repository's copy)."""
+    shutil.copytree(SAMPLE_APP, app_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".element-studio", "__pycache__"))

@@ -62,9 +62,3 @@ def release(client_id: str, token: object) -> None:
         del _claims[client_id]
     if isinstance(token, _Claim):
         token.released.set()
-
-
-def holder_of(client_id: str) -> str | None:
-    """Who holds `client_id` now (for status and tests)."""
-    current = _claims.get(client_id)
-    return current.holder if current else None

@@ -67,11 +67,6 @@ class ChatServer:
         """The chat messages of one recorded request (default: the last)."""
         return self.requests[number]["messages"]
 
-    def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-
     # lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> ChatServer:
         self._thread.start()

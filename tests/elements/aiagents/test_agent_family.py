@@ -5,10 +5,8 @@ import pytest
 
 from element_studio.elements.aiagents.agent_api import Agent, AgentError
 from element_studio.runtime.app import App
-from tests.support.elements import SAMPLE_APP
 from element_studio.runtime.schema import default_for
-
-from tests.support.elements import instance, write_element
+from tests.support.elements import copy_sample_app, instance, write_element
 
 from .conftest import ask
 
@@ -16,8 +14,7 @@ AGENT_TYPES = ["aiagents.knowledgeBaseType", "aiagents.openaiCompatibleType"]
 
 
 @pytest.mark.parametrize("type_name", AGENT_TYPES)
-def test_every_config_field_has_a_title_and_a_description_for_the_editor(app_dir, type_name):
-    app = App(app_dir)
+def test_every_config_field_has_a_title_and_a_description_for_the_editor(app, type_name):
     schema = app.type_schema(type_name)
     assert schema["properties"]
     for name, prop in schema["properties"].items():
@@ -25,15 +22,16 @@ def test_every_config_field_has_a_title_and_a_description_for_the_editor(app_dir
     assert not app.is_service(type_name) and app.kind(type_name) == "type"
 
 
-def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app_dir):
-    schema = App(app_dir).type_schema("aiagents.openaiCompatibleType")
+def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app):
+    schema = app.type_schema("aiagents.openaiCompatibleType")
     assert schema["properties"]["apiKey"]["writeOnly"] is True
     assert schema["properties"]["knowledgeBase"]["x-element-ref"] == "aiagents.Meta"
     assert default_for(schema)["knowledgeBase"] == ""
 
 
-def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean():
-    app = App(SAMPLE_APP)
+def test_the_sample_helpdesk_is_an_agent_of_the_family_and_checks_clean(app_dir):
+    copy_sample_app(app_dir)
+    app = App(app_dir)
     assert "aiagents.helpdesk" in [e.full_name for e in app.instances_of_family("aiagents.Meta")]
     assert [str(p) for p in app.check() if p.full_name.startswith("aiagents.")] == []
 

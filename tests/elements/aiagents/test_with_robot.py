@@ -6,19 +6,14 @@ import json
 import pytest
 
 from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
-from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
-from tests.elements.imRobots.world import RobotWorld
+from tests.support.waiting import wait_until
 
 from .conftest import copy_helpdesk, write_llm_agent
 
 
 @pytest.fixture
-def world(app_dir, monkeypatch):
-    with SimulatorThread(apps={"dingdemo": "demo-secret"}) as sim:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", sim.base_url)
-        robots = RobotWorld(app_dir, sim)
-        yield robots
-        robots.close()
+def sim_apps():
+    return {"dingdemo": "demo-secret"}
 
 
 def text_of(card: dict) -> str:
@@ -27,7 +22,7 @@ def text_of(card: dict) -> str:
 
 def final_version(sim, card_biz_id: str) -> dict:
     """The card's final version (the one with the feedback buttons)."""
-    return sim.wait_for(lambda: next((v for v in sim.card_versions(card_biz_id) if iter_buttons(v)), None), 10, message="no final card")
+    return wait_until(lambda: next((v for v in sim.card_versions(card_biz_id) if iter_buttons(v)), None), 10, message="no final card")
 
 
 def final_card(sim, msg_id: str) -> dict:
@@ -52,7 +47,7 @@ def test_an_llm_answer_streams_into_the_card_and_the_second_question_carries_the
     sim = world.sim
     chat_server.stream("Stream mode ", "needs no ", "public IP.", hold_after=2)
     card = sim.wait_for_card(sim.send_message("dingdemo", "Why Stream mode?", sender_staff_id="alice"))
-    partial = sim.wait_for(
+    partial = wait_until(
         lambda: next((v for v in sim.card_versions(card.card_biz_id) if text_of(v) == "Stream mode needs no "), None), 5,
         message="the card never showed the first chunks while the server held the rest",
     )

@@ -1,24 +1,11 @@
-"""Fixtures: the DingTalk simulator on 127.0.0.1 and a RobotWorld around a temp app."""
+"""The robot tests' simulator knows two apps: the demo app and a second one (`world` is the root's)."""
 from __future__ import annotations
 
 import pytest
-
-from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
-
-from .world import RobotWorld
 
 APPS = {"dingdemo": "demo-secret", "dingtwo": "two-secret-value"}
 
 
 @pytest.fixture
-def sim(monkeypatch):
-    with SimulatorThread(apps=APPS, redeliver_after=0.5) as simulator:
-        monkeypatch.setenv("DINGTALK_OPENAPI_ENDPOINT", simulator.base_url)
-        yield simulator
-
-
-@pytest.fixture
-def world(app_dir, sim):
-    robots = RobotWorld(app_dir, sim)
-    yield robots
-    robots.close()
+def sim_apps() -> dict[str, str]:
+    return APPS

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from element_studio.elements.imRobots.dingTalkStreamType.cards import card_ids
 from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
+from tests.support.waiting import wait_until
 
 
 def final_of(sim, card_biz_id, timeout=5.0):
     """The card's last version once it has buttons or stops changing."""
-    return sim.wait_for(lambda: _settled(sim, card_biz_id), timeout, message="card never settled")
+    return wait_until(lambda: _settled(sim, card_biz_id), timeout, message="card never settled")
 
 
 def _settled(sim, card_biz_id):
@@ -45,10 +45,9 @@ def test_a_question_gets_a_thinking_card_throttled_updates_and_a_final_card_with
         ids = card_ids(version)
         assert len(ids) == len(set(ids)), ids
     assert card.conversation_type == "1" and card.receiver_user_id == "demo-user"
-    time.sleep(0.1)
-    [row] = world.rows("SELECT * FROM message_log WHERE robot = ?", bot)
+    [row] = wait_until(lambda: world.rows("SELECT * FROM message_log WHERE robot = ? AND outcome = 'answered'", bot))
     assert (row["msg_id"], row["outcome"], row["answer"]) == (msg, "answered", markdown_of(final))
-    assert any("answered msgId" in line and "4 card updates" in line for line in world.logs(bot))
+    assert "4 card updates" in world.wait_log(bot, "answered msgId")
 
 
 def test_updates_follow_the_interval_when_chunks_trickle(world):
@@ -97,7 +96,7 @@ def test_an_agent_that_raises_ends_the_card_with_its_apology_and_logs_the_detail
     assert "partial" in markdown_of(final) and "The helpdesk is offline." in markdown_of(final)
     assert not iter_buttons(final)
     assert "scripted failure after 1 chunks" in world.wait_log(bot, "failed on msgId")
-    sim.wait_for(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "failed"}])
+    wait_until(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "failed"}])
     assert "scripted failure" in world.status(bot).detail["lastError"]
 
 
@@ -110,7 +109,7 @@ def test_an_agent_past_the_timeout_ends_the_card_with_the_apology(world):
     final = final_of(sim, card.card_biz_id)
     assert markdown_of(final) == "Sorry, that took too long."
     assert "took longer than 0.3 s" in world.wait_log(bot, "took longer")
-    sim.wait_for(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "timeout"}])
+    wait_until(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "timeout"}])
 
 
 def test_past_the_concurrency_bound_the_user_is_told_to_try_again(world):
@@ -120,7 +119,7 @@ def test_past_the_concurrency_bound_the_user_is_told_to_try_again(world):
     first, second = sim.send_message("dingdemo", "one"), sim.send_message("dingdemo", "two")
     world.wait_status(bot, lambda s: s.detail["answersInFlight"] == 2)
     third = sim.send_message("dingdemo", "three")
-    reply = sim.wait_for_reply(third, timeout=0.8)
+    reply = sim.wait_for_reply(third)
     assert reply.body == {"msgtype": "text", "text": {"content": "Busy, try again soon."}}
     for msg in (first, second):
         final_of(sim, sim.wait_for_card(msg).card_biz_id)
@@ -138,10 +137,9 @@ def test_a_redelivered_message_is_acked_again_but_answered_once(world):
     card = sim.wait_for_card(msg)
     final_of(sim, card.card_biz_id)
     assert sim.redeliver(msg)  # and after it finished
-    sim.wait_for(lambda: len(sim.acks(message_id=sim.deliveries_of(msg)[0].message_id)) == 3)
-    time.sleep(0.2)
+    wait_until(lambda: len(sim.acks(message_id=sim.deliveries_of(msg)[0].message_id)) == 3)
+    wait_until(lambda: sum("delivered again" in line for line in world.logs(bot)) == 2)
     assert len(sim.cards()) == 1 and sim.webhook_replies() == []
-    assert sum("delivered again" in line for line in world.logs(bot)) == 2
     assert world.status(bot).detail["messagesHandled"] == 1
 
 
@@ -199,7 +197,7 @@ def test_feedback_presses_are_stored_once_with_question_and_answer(world):
     ]
     for message_id in presses:
         sim.wait_for_ack(message_id)
-    sim.wait_for(lambda: sum("feedback" in line for line in world.logs(bot)) >= 4)
+    wait_until(lambda: sum("feedback" in line for line in world.logs(bot)) >= 4)
     rows = world.rows("SELECT robot, conversation_id, user_id, message_id, question, answer, rating FROM feedback ORDER BY user_id, rating")
     conversation = card.conversation_id
     assert rows == [

@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -37,28 +38,24 @@ def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
     seen: list[str] = []
 
     def wait_for_line(pattern: str, timeout: float = 20) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in seen:
-                if match := re.search(pattern, line):
-                    return match
-            assert time.monotonic() < deadline, "".join(seen)
-            try:
-                seen.append(lines.get(timeout=0.5))
-            except queue.Empty:
-                assert process.poll() is None, "".join(seen)
+        def match() -> re.Match | None:
+            while not lines.empty():
+                seen.append(lines.get())
+            assert process.poll() is None or lines.empty(), "".join(seen)
+            return next((found for line in seen if (found := re.search(pattern, line))), None)
+
+        return wait_until(match, timeout, message=lambda: "".join(seen))
 
     try:
         base_url = wait_for_line(r"built-in DingTalk simulator at (http://127\.0\.0\.1:\d+)").group(1)
         wait_for_line(r"imRobots\.dingTalkDemo: connected to DingTalk in \d+ ms")
         sent = control(base_url, "/messages", {"clientId": "dingdemo", "text": "How do I add a robot?"})
-        deadline = time.monotonic() + 20
-        while True:
+
+        def final_card():
             cards = control(base_url, "/cards?" + urllib.parse.urlencode({"msgId": sent["msgId"]}))  # msgIds hold + and =
-            if cards and any("button" in json.dumps(v["cardData"]) for v in cards[0]["versions"][1:]):
-                break
-            assert time.monotonic() < deadline, cards
-            time.sleep(0.1)
+            return cards if cards and any("button" in json.dumps(v["cardData"]) for v in cards[0]["versions"][1:]) else None
+
+        cards = wait_until(final_card, timeout=20, message="the sample robot's final card never came")
         assert cards[0]["versions"][0]["cardData"]["contents"][0]["text"] == "Thinking…"
         wait_for_line(r"answered msgId " + re.escape(sent["msgId"]))
         process.send_signal(signal.SIGINT)

@@ -1,17 +1,16 @@
 """A temp app with robots and a scripted agent, run by a real Supervisor against the simulator."""
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from element_studio.runtime.app import App
 from element_studio.runtime.logs import ring_buffer
 from element_studio.runtime.service import InstanceStatus
 from element_studio.runtime.supervisor import Supervisor
 from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 from tests.support.elements import copy_fixture, instance, write_element
+from tests.support.waiting import wait_until
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
 AGENT_TYPE = "aiagents.scriptedType"
@@ -20,12 +19,12 @@ FAST = {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.4, "heartbeatSecon
 
 
 class RobotWorld:
-    """The app dir, the simulator and (once started) the supervisor of one test."""
+    """The app dir, the simulator and the supervisor of one test (the fixtures own and stop them)."""
 
-    def __init__(self, app_dir: Path, sim: SimulatorThread) -> None:
+    def __init__(self, app_dir: Path, sim: SimulatorThread, supervisor: Supervisor) -> None:
         self.app_dir = app_dir
         self.sim = sim
-        self._supervisor: Supervisor | None = None
+        self.supervisor = supervisor
         copy_fixture("scripted_agent", app_dir)
 
     def agent(self, name: str = "", **config: Any) -> str:
@@ -42,12 +41,6 @@ class RobotWorld:
         return full_name
 
     @property
-    def supervisor(self) -> Supervisor:
-        if self._supervisor is None:
-            self._supervisor = Supervisor(App(self.app_dir))
-        return self._supervisor
-
-    @property
     def storage(self):
         return self.supervisor.app.storage
 
@@ -62,25 +55,16 @@ class RobotWorld:
         return self.supervisor.status(full_name)
 
     def wait_status(self, full_name: str, predicate, timeout: float = 5.0) -> InstanceStatus:
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.status(full_name)
-            if predicate(status):
-                return status
-            if time.monotonic() > deadline:
-                raise AssertionError(f"status never matched: {status}")
-            time.sleep(0.02)
+        return wait_until(lambda: next((s for s in [self.status(full_name)] if predicate(s)), None), timeout,
+                          message=lambda: f"status never matched: {self.status(full_name)}")
 
     def logs(self, full_name: str) -> list[str]:
         return [e.message for e in ring_buffer().recent(full_name)]
 
     def wait_log(self, full_name: str, text: str, timeout: float = 5.0) -> str:
-        return self.sim.wait_for(lambda: next((m for m in self.logs(full_name) if text in m), None), timeout, message=f"no log line with {text!r}: {self.logs(full_name)}")
+        return wait_until(lambda: next((m for m in self.logs(full_name) if text in m), None), timeout,
+                          message=lambda: f"no log line with {text!r}: {self.logs(full_name)}")
 
     def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         with self.storage.connect() as conn:
             return [dict(r) for r in conn.execute(sql, args).fetchall()]
-
-    def close(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.shutdown(timeout=5.0)
