@@ -30,8 +30,6 @@ from flask import Blueprint, Flask
 
 from element_studio.contract import EditorPage
 from element_studio.runtime.app import App
-from element_studio.runtime.errors import ElementError
-from element_studio.runtime.type_loading import type_hook
 
 PAGES_KEY = "element_studio_pages"
 
@@ -105,15 +103,11 @@ def register_pages(flask_app: Flask, pages: list[Page]) -> None:
 def register_element_pages(flask_app: Flask, app: App) -> None:
     """Mount the pages families and Types provide (hook `editor_pages`), each linked only from
     the owner's instances. A Type that cannot be imported provides none (`check` reports it)."""
-    for element in app.metas() + app.types():
-        try:
-            provided = type_hook(element, "editor_pages") or []
-        except ElementError:
-            continue
+    for owner, provided in app.hooks("editor_pages", app.metas() + app.types()).items():
         for item in provided:
             if not isinstance(item, EditorPage):
                 continue
-            tab = Tab(item.tab, item.tab_endpoint, item.services_only, element.full_name) if item.tab else None
+            tab = Tab(item.tab, item.tab_endpoint, item.services_only, owner) if item.tab else None
             nav = NavLink(item.nav, item.nav_endpoint) if item.nav else None
             register_pages(flask_app, [Page(item.blueprint, nav=nav, instance_tab=tab)])
 

@@ -22,7 +22,6 @@ from element_studio.runtime.service import InstanceState, InstanceStatus, Status
 from element_studio.runtime.supervisor import Supervisor
 from element_studio.runtime.schema import reference_values
 from element_studio.runtime.templating import PLACEHOLDER
-from element_studio.runtime.type_loading import type_hook
 
 from .status import Chip, chip_for_status, config_chip
 
@@ -94,7 +93,7 @@ class Studio:
     def status_fields(self, type_name: str) -> list[StatusField]:
         """How a Type's status detail is shown (`status_fields`); [] for a Type without them."""
         try:
-            fields = type_hook(self.app.element(type_name), "status_fields")
+            fields = self.app.hook(type_name, "status_fields")
         except ElementError:
             return []
         return [f for f in fields or [] if isinstance(f, StatusField)]

@@ -17,7 +17,6 @@ from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
 from .runtime.storage import Migrations, Storage
-from .runtime.type_loading import type_hook
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
 
 
@@ -97,7 +96,7 @@ def editor_host() -> EditorHost:
 def hook_of(app: App, full_name: str, name: str) -> Any:
     """A hook the package of a Type or Meta (by fullName) exports, or None (e.g. a family's
     page asking the instance's Type for its platform specifics)."""
-    return type_hook(app.element(full_name), name)
+    return app.hook(full_name, name)
 
 
 __all__ = [

@@ -10,23 +10,13 @@ import logging
 
 from .contract import OfflineSimulator, RunningSimulator
 from .runtime.app import App
-from .runtime.errors import ElementError
-from .runtime.type_loading import type_hook
 
 log = logging.getLogger("element_studio.offline")
 
 
 def offline_simulators(app: App) -> dict[str, OfflineSimulator]:
     """The simulators the app's Types ship, by Type fullName (a broken Type has none)."""
-    found = {}
-    for element in app.types():
-        try:
-            hook = type_hook(element, "offline_simulator")
-        except ElementError:
-            continue
-        if isinstance(hook, OfflineSimulator):
-            found[element.full_name] = hook
-    return found
+    return {name: hook for name, hook in app.hooks("offline_simulator", app.types()).items() if isinstance(hook, OfflineSimulator)}
 
 
 def start_offline_simulators(app: App) -> dict[str, RunningSimulator]:

@@ -107,15 +107,25 @@ class App:
             return self._storage
 
     def _migrations(self) -> dict[str, Migrations]:
-        """The tables every family and Type declares (`migrations`), by owner fullName; a Type
-        that cannot be imported declares none (`check` reports it)."""
+        """The tables every family and Type declares (`migrations`), by owner fullName."""
+        return {owner: hook for owner, hook in self.hooks("migrations", self.metas() + self.types()).items()
+                if isinstance(hook, Migrations)}
+
+    # hooks ------------------------------------------------------------------------------
+    def hook(self, full_name: str, name: str) -> Any:
+        """The hook `name` the package of a Type or Meta exports, or None."""
+        return type_hook(self.element(full_name), name)
+
+    def hooks(self, name: str, owners: list[Element]) -> dict[str, Any]:
+        """The hook `name` each of `owners` (Types, Metas) exports, by fullName; a package that
+        cannot be imported exports none (`check` reports it)."""
         found = {}
-        for element in self.metas() + self.types():
+        for element in owners:
             try:
-                hook = type_hook(element, "migrations")
+                hook = type_hook(element, name)
             except ElementError:
                 continue
-            if isinstance(hook, Migrations):
+            if hook is not None:
                 found[element.full_name] = hook
         return found
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .app import App
-from .type_loading import type_hook
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class ConnectionCheckUnsupported(Exception):
 
 
 def _hook(app: App, type_name: str):
-    return type_hook(app.element(type_name), "check_connection")
+    return app.hook(type_name, "check_connection")
 
 
 def supports_connection_check(app: App, type_name: str) -> bool:

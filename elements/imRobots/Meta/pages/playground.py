@@ -49,7 +49,7 @@ def robot(name: str) -> Any:
     """The IM robot named in the URL; 404 for an instance of another family."""
     host = editor_host()
     element = host.instance(name)
-    if FAMILY not in host.tab_context(name)["chain"]:
+    if host.app.chain(name)[-1].full_name != FAMILY:
         abort(404)
     return element
 
