@@ -1,13 +1,14 @@
 """imRobots.Meta: the IM robot family's shared code, the same for every IM Type.
 
-The message log, the feedback store and the ratings live here once; the family's editor
-pages (playground, feedback) plug into the editor through the contract's `editor_pages`.
+The message log, the answer journal, the API call count, the feedback store and the ratings
+live here once; the family's editor pages (playground, feedback) plug into the editor through
+the contract's `editor_pages`.
 """
 from element_studio.contract import Migrations
 
-from . import feedback_store, message_log
+from . import answer_journal, api_usage, feedback_store, message_log
 from .pages import editor_pages
 
-migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE,))
+migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE, answer_journal.TABLE + ";" + api_usage.TABLE))
 
 __all__ = ["editor_pages", "migrations"]

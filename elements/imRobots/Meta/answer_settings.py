@@ -30,6 +30,9 @@ class AnswerSettings:
     apology_text: str
     text_only_text: str
     dedup_seconds: float
+    max_question_chars: int = 0  # 0: no cap
+    question_too_long_text: str = ""
+    monthly_api_budget: int = 0  # 0: no budget
 
     @property
     def uses_cards(self) -> bool:
@@ -55,4 +58,8 @@ class AnswerSettings:
             apology_text=config["apologyText"],
             text_only_text=config["textOnlyText"],
             dedup_seconds=float(config["advanced"]["dedupMinutes"]) * 60.0,
+            # Options a Type may leave out of its schema: without them there is no cap and no budget.
+            max_question_chars=int(config.get("maxQuestionChars", 0)),
+            question_too_long_text=config.get("questionTooLongText", ""),
+            monthly_api_budget=int(config.get("monthlyApiBudget", 0)),
         )

@@ -1,6 +1,11 @@
 """Answering one question, the same on every IM platform: ask the agent, stream into the
 Type's card within the update budget (or one markdown reply), and always end visibly: an
 agent that raises or runs out of time ends the card with an apology.
+
+Every answer is in the answer journal from before its card is sent until it ends, so a robot
+that crashed answers it again, or ends its card with the apology, when it starts again
+(`recover`). A final card the platform refuses for a passing fault (5xx, timeout) is sent again
+with backoff before the answer goes out as markdown instead: one copy of an answer, never two.
 """
 from __future__ import annotations
 
@@ -10,17 +15,29 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from element_studio.contract import Storage
 
-from . import message_log as records
+from . import answer_journal as journal, message_log as records
 from .answer_settings import AnswerSettings
+from .api_budget import AnswerForm, answer_form, why
 from .incoming import Incoming
 from .replies import AnswerCard, ChatReplies, ReplyFailed
 from .throttle import CardUpdateThrottle
 
 STOP_FINISH_TIMEOUT = 0.5  # on stop, how long an answer may take to end its card
+FINAL_RETRY_DELAYS = (0.5, 1.0, 2.0)  # a final card refused for a passing fault is sent again after these
+RETRY_WITHIN = 600.0  # after a restart, answers begun less than this long ago are answered again
+MAX_ATTEMPTS = 2  # ... unless they were begun this often already (a question that crashes the robot)
+RECOVERY_FINAL_MARGIN = 3.0  # seconds kept for the final card within the recovery deadline
+
+
+class CallCount(Protocol):
+    """This month's API calls of the robot's app (see api_usage.ApiUsage)."""
+
+    @property
+    def calls(self) -> int: ...
 
 
 class Answerer:
@@ -35,6 +52,7 @@ class Answerer:
         app: Any,
         logger: logging.Logger,
         on_error: Callable[[str], None] = lambda text: None,
+        usage: CallCount | None = None,
     ) -> None:
         self.robot = robot
         self.settings = settings
@@ -43,16 +61,31 @@ class Answerer:
         self.app = app
         self.log = logger
         self.on_error = on_error
+        self.usage = usage
+        self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
 
-    async def answer(self, incoming: Incoming) -> None:
+    def current_form(self) -> AnswerForm:
+        """The form answers take now; a change is logged with its reason (the API budget)."""
+        budget = self.settings.monthly_api_budget
+        calls = self.usage.calls if self.usage is not None else 0
+        form = answer_form(self.settings.uses_cards, budget, calls)
+        if form != self.form:
+            self.log.warning("answering with %s now (was %s): %s", form, self.form, why(form, budget, calls))
+            self.form = form
+        return form
+
+    async def answer(self, incoming: Incoming, resume: journal.JournalEntry | None = None, timeout: float | None = None) -> None:
+        """Answer a question; `resume` is its journal entry when a restarted robot answers it again."""
         started = time.monotonic()
-        if not await self._first_time(incoming):
+        card = self._card(incoming, self.current_form(), resume)
+        if not await self._begin(incoming, card, first=resume is None):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
             return
-        card = await self._start_card(incoming) if self.settings.uses_cards else None
+        if card is not None:
+            card = await self._start_card(incoming, card)
         text, outcome, apology = "", records.ANSWERED, ""
         try:
-            text, outcome, apology = await self._ask_agent(incoming, card)
+            text, outcome, apology = await self._ask_agent(incoming, card, timeout)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings.apology_text), STOP_FINISH_TIMEOUT)
@@ -68,20 +101,56 @@ class Answerer:
             updates,
         )
 
-    async def _first_time(self, incoming: Incoming) -> bool:
+    async def recover(self, entry: journal.JournalEntry, deadline: float) -> None:
+        """An answer a crash left unfinished: answer it again by `deadline` (monotonic), or, when
+        it is old or was begun twice already, end its card (or reply) with the apology."""
+        incoming = entry.incoming
+        remaining = deadline - time.monotonic() - RECOVERY_FINAL_MARGIN
+        age = time.time() - entry.started_at
+        if entry.attempts < MAX_ATTEMPTS and age < RETRY_WITHIN and remaining > 1.0:
+            self.log.warning("msgId %s was being answered when the robot stopped %.0f s ago: answering it again", incoming.msg_id, age)
+            await self.answer(incoming, resume=entry, timeout=remaining)
+            return
+        reason = f"begun {entry.attempts} times" if entry.attempts >= MAX_ATTEMPTS else f"asked {age:.0f} s ago"
+        self.log.warning("msgId %s was being answered when the robot stopped (%s): ending it with the apology", incoming.msg_id, reason)
+        card = self._card(incoming, AnswerForm.THINKING_AND_FINAL, entry) if entry.card_id else None
+        await self._end(incoming, card, "", records.STOPPED, self.settings.apology_text)
+
+    def _card(self, incoming: Incoming, form: AnswerForm, resume: journal.JournalEntry | None) -> _StreamingCard | None:
+        """The answer's card, not sent yet: the one sent before a restart, a new one, or none."""
+        if resume is not None and resume.card_id:
+            streaming = form is AnswerForm.STREAMING  # the card must end, whatever the budget says
+            return _StreamingCard(self.replies.card(incoming, resume.card_id), self.settings, incoming, self.log, streaming)
+        if form is AnswerForm.WEBHOOK:
+            return None
+        return _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log, form is AnswerForm.STREAMING)
+
+    async def _begin(self, incoming: Incoming, card: _StreamingCard | None, first: bool) -> bool:
+        """Log the message (False: handled before) and journal the answer, in one trip off the loop."""
+        card_id = card.card.card_id if card is not None else ""
         try:
-            return await asyncio.to_thread(records.log_received, self.storage, self.robot, incoming)
-        except Exception as exc:  # the answer matters more than its log row
+            return await asyncio.to_thread(self._record_begin, incoming, card_id, first)
+        except Exception as exc:  # the answer matters more than its records
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
 
-    async def _start_card(self, incoming: Incoming) -> _StreamingCard | None:
-        card = _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log)
+    def _record_begin(self, incoming: Incoming, card_id: str, first: bool) -> bool:
+        if first and not records.log_received(self.storage, self.robot, incoming):
+            return False
+        journal.begin(self.storage, self.robot, incoming, self.replies.dump_address(incoming.reply_to), card_id)
+        return True
+
+    async def _start_card(self, incoming: Incoming, card: _StreamingCard) -> _StreamingCard | None:
+        journaled = card.card.card_id
         try:
             await card.start()
         except ReplyFailed as exc:
             self.log.warning("cannot send the card (%s): answering msgId %s with markdown instead", exc, incoming.msg_id)
-            return None
+            card = None
+        card_id = card.card.card_id if card is not None else ""
+        if card_id != journaled:  # a platform that names its cards on send, or no card after all
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(journal.set_card, self.storage, self.robot, incoming.msg_id, card_id)
         return card
 
     async def _agent(self) -> Any:
@@ -91,10 +160,11 @@ class Answerer:
             raise TypeError(f"{self.settings.agent} is not an agent with stream(question, chat_id)")
         return agent
 
-    async def _ask_agent(self, incoming: Incoming, card: _StreamingCard | None) -> tuple[str, str, str]:
+    async def _ask_agent(self, incoming: Incoming, card: _StreamingCard | None, limit: float | None = None) -> tuple[str, str, str]:
         """(answer text, outcome, apology); the text so far survives a failure."""
         parts: list[str] = []
-        timeout = asyncio.timeout(self.settings.answer_timeout)
+        seconds = self.settings.answer_timeout if limit is None else min(limit, self.settings.answer_timeout)
+        timeout = asyncio.timeout(seconds)
         try:
             async with timeout:
                 agent = await self._agent()
@@ -110,7 +180,7 @@ class Answerer:
                             await card.chunk(parts)
         except Exception as exc:
             if isinstance(exc, TimeoutError) and timeout.expired():
-                error = f"agent {self.settings.agent} took longer than {self.settings.answer_timeout:g} s on msgId {incoming.msg_id}"
+                error = f"agent {self.settings.agent} took longer than {seconds:g} s on msgId {incoming.msg_id}"
                 self.log.error("%s (%d chars so far)", error, sum(map(len, parts)))
                 self.on_error(error)
                 return "".join(parts), records.TIMED_OUT, self.settings.apology_text
@@ -127,23 +197,37 @@ class Answerer:
         return text, records.ANSWERED, ""
 
     async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:
-        """Show the outcome (on the card; as markdown without one or when it fails), then record it."""
-        shown = False
-        if card is not None:
+        """Show the outcome (on the card; as markdown without one or when it fails), then record it
+        and take the answer out of the journal."""
+        if card is None or not await self._final_card(incoming, card, text, outcome, apology):
+            await self._markdown(incoming, text, outcome, apology)
+        try:
+            await asyncio.to_thread(self._record_end, incoming.msg_id, text, outcome)
+        except Exception as exc:
+            self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
+
+    def _record_end(self, msg_id: str, text: str, outcome: str) -> None:
+        records.log_outcome(self.storage, self.robot, msg_id, text, outcome)
+        journal.end(self.storage, self.robot, msg_id)
+
+    async def _final_card(self, incoming: Incoming, card: _StreamingCard, text: str, outcome: str, apology: str) -> bool:
+        """The final card (or the apology on it), sent again with backoff after a passing fault;
+        False when it could not be shown (the answer then goes out as markdown)."""
+        card.throttle.finished()
+        for delay in (*FINAL_RETRY_DELAYS, None):
             try:
                 if outcome == records.ANSWERED:
                     await card.finish(text)
                 else:
                     await card.fail(text, apology)
-                shown = True
+                return True
             except ReplyFailed as exc:
-                self.log.error("final card for msgId %s failed (%s): sending it as markdown instead", incoming.msg_id, exc)
-        if not shown:
-            await self._markdown(incoming, text, outcome, apology)
-        try:
-            await asyncio.to_thread(records.log_outcome, self.storage, self.robot, incoming.msg_id, text, outcome)
-        except Exception as exc:
-            self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
+                if not exc.retryable or delay is None:
+                    self.log.error("final card for msgId %s failed (%s): sending it as markdown instead", incoming.msg_id, exc)
+                    return False
+                self.log.warning("final card for msgId %s failed (%s): sending it again in %.1f s", incoming.msg_id, exc, delay)
+                await asyncio.sleep(delay)
+        return False
 
     async def _markdown(self, incoming: Incoming, text: str, outcome: str, apology: str) -> None:
         """The answer (or the apology after what arrived) as one markdown reply."""
@@ -151,6 +235,9 @@ class Answerer:
             body = text
         else:
             body = f"{text}\n\n---\n\n{apology}" if text.strip() else apology
+        if incoming.reply_until and incoming.reply_until < time.time():
+            self.log.error("cannot reply to msgId %s: its reply address expired %.0f s ago", incoming.msg_id, time.time() - incoming.reply_until)
+            return
         try:
             await self.replies.markdown(incoming, body)
         except ReplyFailed as exc:
@@ -162,9 +249,10 @@ class _StreamingCard:
     the throttle allows (a failed one is only logged: the final card still comes), the end."""
 
     def __init__(self, card: AnswerCard, settings: AnswerSettings, incoming: Incoming, logger: logging.Logger,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 streaming: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.card = card
         self.settings = settings
+        self.max_updates = settings.max_card_updates if streaming else 1  # 1: the final card only
         self.incoming = incoming
         self.log = logger
         self.clock = clock
@@ -172,7 +260,7 @@ class _StreamingCard:
 
     def _new_throttle(self) -> CardUpdateThrottle:
         s = self.settings
-        return CardUpdateThrottle(s.max_card_updates, s.update_interval, s.update_every_chunks, self.clock())
+        return CardUpdateThrottle(self.max_updates, s.update_interval, s.update_every_chunks, self.clock())
 
     @property
     def updates(self) -> int:
@@ -193,11 +281,9 @@ class _StreamingCard:
             self.log.warning("card update for msgId %s failed: %s", self.incoming.msg_id, exc)
 
     async def finish(self, answer: str) -> None:
-        self.throttle.finished()
         await self.card.finish(answer, self.settings.feedback_buttons)
 
     async def fail(self, partial_answer: str, apology: str) -> None:
-        self.throttle.finished()
         await self.card.fail(partial_answer, apology)
 
 

@@ -23,6 +23,7 @@ class Incoming:
     sender: str  # the sender's stable id on the platform, as stored and logged
     sender_name: str
     reply_to: Any = None
+    reply_until: float = 0.0  # epoch seconds until which `reply_to` takes replies (0: unknown)
 
     @property
     def chat_id(self) -> str:

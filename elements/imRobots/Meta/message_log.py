@@ -17,6 +17,7 @@ FAILED = "failed"
 TIMED_OUT = "timeout"
 BUSY = "busy"
 NOT_TEXT = "not_text"
+TOO_LONG = "too_long"
 STOPPED = "stopped"
 ENDED_BADLY = (FAILED, TIMED_OUT, STOPPED)
 

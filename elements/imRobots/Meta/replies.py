@@ -8,13 +8,18 @@ fall back (a card that cannot be sent becomes one markdown reply).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .incoming import Incoming
 
 
 class ReplyFailed(Exception):
-    """The platform did not take a reply; the message says why (no secrets)."""
+    """The platform did not take a reply; the message says why (no secrets). `retryable`: the
+    platform or the network failed (5xx, 429, timeout), so the same call may succeed later."""
+
+    def __init__(self, message: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,11 @@ class FeedbackButton:
 class AnswerCard(Protocol):
     """One answer's card on the platform, updated as the answer streams."""
 
+    card_id: str  # the platform's id of this card, kept in the answer journal to reach it after a restart
+
     async def start(self, thinking_text: str) -> None:
-        """Send the card showing the thinking text (raises ReplyFailed)."""
+        """Send the card showing the thinking text, or show it on the card sent before a restart
+        (raises ReplyFailed)."""
 
     async def show(self, partial_answer: str) -> None:
         """Replace the card's text with the answer so far (raises ReplyFailed)."""
@@ -44,8 +52,15 @@ class AnswerCard(Protocol):
 class ChatReplies(Protocol):
     """A Type's way of answering one incoming message."""
 
-    def card(self, incoming: Incoming) -> AnswerCard:
-        """A card for this message's answer (not sent until `start`)."""
+    def card(self, incoming: Incoming, card_id: str = "") -> AnswerCard:
+        """A card for this message's answer (not sent until `start`), or, with `card_id`, the
+        card sent for it before a restart."""
+
+    def dump_address(self, reply_to: Any) -> str:
+        """An Incoming's `reply_to` as text, for the answer journal."""
+
+    def load_address(self, text: str) -> Any:
+        """The `reply_to` that `dump_address` wrote."""
 
     async def markdown(self, incoming: Incoming, text: str) -> None:
         """One markdown reply (the answer without a card; raises ReplyFailed)."""

@@ -1,23 +1,32 @@
 """What a robot does with each message its Type has ACKed: answer a question (once, within the
-bound), reply "busy" or "text only", or store a feedback press. Work runs in tasks the handler
-owns, so the Type's connection loop goes straight back to reading frames.
+bound), reply "busy", "text only" or "too long". Work runs in tasks the handler owns, so the
+Type's connection loop goes straight back to reading frames.
+
+A feedback press is different: it is stored before the Type ACKs it (`keep_feedback`), so a
+press DingTalk considers delivered is never lost to a crash. On start, `recover` finishes the
+answers the journal says were in flight when the robot last stopped.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any
 
 from element_studio.contract import Storage
 
-from . import feedback_store, message_log as records
+from . import answer_journal as journal, feedback_store, message_log as records
 from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
 from .incoming import TEXT, Incoming
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
+from .well_formed_text import capped, well_formed
+
+RECOVERY_SECONDS = 30.0  # every answer a crash left in flight has ended this long after the robot starts
 
 
 class RobotHandler:
@@ -46,6 +55,7 @@ class RobotHandler:
 
     def on_message(self, incoming: Incoming) -> None:
         """A chat message the Type has read and ACKed."""
+        incoming = dataclasses.replace(incoming, question=well_formed(incoming.question), sender_name=well_formed(incoming.sender_name))
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
             return
@@ -55,6 +65,13 @@ class RobotHandler:
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
             self._spawn(self._short_reply(incoming, self.settings.text_only_text, records.NOT_TEXT), f"not-text {incoming.msg_id}")
             return
+        cap = self.settings.max_question_chars
+        if cap and len(incoming.question) > cap:
+            self.log.warning("msgId %s from %s has %d chars, over maxQuestionChars %d: told the sender", incoming.msg_id, incoming.sender,
+                             len(incoming.question), cap)
+            kept = dataclasses.replace(incoming, question=capped(incoming.question, cap))
+            self._spawn(self._short_reply(kept, self.settings.question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
+            return
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
@@ -62,15 +79,43 @@ class RobotHandler:
         self.log.info("question msgId %s from %s in a %s (%d chars)", incoming.msg_id, incoming.sender, where, len(incoming.question))
         self.answers_in_flight += 1
         self.status.answer_started()
-        self._spawn(self._answer(incoming), f"answer {incoming.msg_id}")
+        self._spawn(self._answer(self.answerer.answer(incoming)), f"answer {incoming.msg_id}")
 
-    def on_feedback(self, feedback: feedback_store.Feedback) -> None:
-        """A press of one of the final card's feedback buttons, read by the Type."""
-        self._spawn(self._store_feedback(feedback), f"feedback {feedback.msg_id}")
-
-    async def _answer(self, incoming: Incoming) -> None:
+    async def keep_feedback(self, feedback: feedback_store.Feedback) -> bool:
+        """Store a press of a final card's feedback button; the Type ACKs it only on True (stored
+        now or before), so a press that could not be stored is sent again by the platform."""
         try:
-            await self.answerer.answer(incoming)
+            counted = await asyncio.to_thread(feedback_store.store_feedback, self.storage, feedback)
+        except Exception as exc:
+            self.log.error("could not store feedback on msgId %s (not ACKed, so it comes again): %s", feedback.msg_id, exc)
+            return False
+        self.log.info(
+            "feedback %s on msgId %s by %s%s", feedback.rating, feedback.msg_id, feedback.user_id, "" if counted else " (already counted)"
+        )
+        return True
+
+    def recover(self) -> None:
+        """Finish, in tasks, what the journal says was in flight when this robot last stopped."""
+        self._spawn(self._recover(time.monotonic() + RECOVERY_SECONDS), "recovery")
+
+    async def _recover(self, deadline: float) -> None:
+        try:
+            entries = await asyncio.to_thread(journal.unfinished, self.storage, self.robot, self.replies.load_address)
+        except Exception as exc:
+            self.log.error("could not read the answer journal: %s", exc)
+            return
+        if entries:
+            self.log.warning("%d answer(s) were in flight when this robot last stopped: ending each within %.0f s",
+                             len(entries), RECOVERY_SECONDS)
+        for entry in entries:
+            self.seen.first_time(entry.incoming.msg_id)
+            self.answers_in_flight += 1
+            self.status.answer_started()
+            self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
+
+    async def _answer(self, answering: Coroutine[Any, Any, None]) -> None:
+        try:
+            await answering
         finally:
             self.answers_in_flight -= 1
             self.status.answer_finished()
@@ -85,16 +130,6 @@ class RobotHandler:
             await asyncio.to_thread(records.log_received, self.storage, self.robot, incoming, outcome)
         except Exception as exc:
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
-
-    async def _store_feedback(self, feedback: feedback_store.Feedback) -> None:
-        try:
-            counted = await asyncio.to_thread(feedback_store.store_feedback, self.storage, feedback)
-        except Exception as exc:
-            self.log.error("could not store feedback on msgId %s: %s", feedback.msg_id, exc)
-            return
-        self.log.info(
-            "feedback %s on msgId %s by %s%s", feedback.rating, feedback.msg_id, feedback.user_id, "" if counted else " (already counted)"
-        )
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=f"{self.robot}: {name}")

@@ -3,7 +3,8 @@ supervisor's ServiceContext (a Type exports `status_fields` from here).
 
 Detail keys: connection ("connecting" | "connected" | "backing_off"), connectedSince,
 lastFrameAt, reconnects, answersInFlight, messagesHandled, lastError, nextRetryAt (epoch
-seconds). Refused credentials put the instance in state `error`; a connection puts it back
+seconds), apiCallsThisMonth (the robot's app's platform API calls this month) and answerForm
+(how answers look now, see api_budget). Refused credentials put the instance in state `error`; a connection puts it back
 to `running`.
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ status_fields = [
     StatusField("reconnects", "Reconnects", FieldKind.COUNT),
     StatusField("answersInFlight", "Answers in flight", FieldKind.COUNT),
     StatusField("messagesHandled", "Messages handled", FieldKind.COUNT),
+    StatusField("apiCallsThisMonth", "API calls this month", FieldKind.COUNT),
+    StatusField("answerForm", "Answers as", FieldKind.TEXT),
     StatusField("lastError", "Last error", FieldKind.ERROR),
 ]
 
@@ -44,7 +47,10 @@ class RobotStatus:
         self.messages_handled = 0
         self.last_error = ""
         self.next_retry_at: float | None = None
+        self.api_calls = 0
+        self.answer_form = ""
         self._frame_reported = 0.0
+        self._calls_reported = 0.0
         self._in_error = False
 
     @property
@@ -61,6 +67,8 @@ class RobotStatus:
             "messagesHandled": self.messages_handled,
             "lastError": self.last_error,
             "nextRetryAt": self.next_retry_at,
+            "apiCallsThisMonth": self.api_calls,
+            "answerForm": self.answer_form,
         }
 
     def _push(self, **state: Any) -> None:
@@ -115,6 +123,16 @@ class RobotStatus:
     def answer_finished(self) -> None:
         self.answers_in_flight = max(0, self.answers_in_flight - 1)
         self._push()
+
+    def api_usage(self, calls: int, form: str) -> None:
+        """This month's API calls (pushed at most once a second; any other change carries the
+        newest count too) and the form answers take."""
+        now = self._clock()
+        changed_form = form != self.answer_form
+        self.api_calls, self.answer_form = calls, form
+        if changed_form or now - self._calls_reported >= FRAME_REPORT_EVERY:
+            self._calls_reported = now
+            self._push()
 
     def error(self, text: str) -> None:
         """Remember the newest error without changing the state (e.g. a failed answer)."""

@@ -1,8 +1,10 @@
-"""DingTalk's callbacks after their ACK: a robot message or a card button press, read here
-and handed to the family's RobotHandler."""
+"""DingTalk's callbacks, read here and handed to the family's RobotHandler: a card button press
+before its ACK (stored first, so an ACKed press survives a crash), a robot message after it
+(ACK first: DingTalk waits for nothing while the answer is made)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from dingtalk_stream import CallbackMessage, ChatbotMessage
 from dingtalk_stream.card_callback import Card_Callback_Router_Topic
@@ -15,18 +17,32 @@ ROBOT_TOPICS = [ChatbotMessage.TOPIC, Card_Callback_Router_Topic]
 
 
 class Callbacks:
-    """Routes one robot's ACKed callbacks by topic; anything unreadable is logged and dropped."""
+    """Routes one robot's callbacks by topic; anything unreadable is logged and dropped."""
 
     def __init__(self, robot: str, handler: RobotHandler, logger: logging.Logger) -> None:
         self.robot = robot
         self.handler = handler
         self.log = logger
 
+    def before_ack(self, message: CallbackMessage) -> Awaitable[bool] | None:
+        """What must be kept before this callback is ACKed (a feedback press), or None. The
+        connection ACKs once it completes with True; on False it does not ACK, so DingTalk
+        sends the callback again."""
+        if message.headers.topic != Card_Callback_Router_Topic:
+            return None
+        try:
+            feedback = parse_feedback(self.robot, message.data)
+        except Exception as exc:
+            self.log.warning("ignored a card callback that cannot be read: %s: %s", type(exc).__name__, exc)
+            return None
+        if feedback is None:
+            self.log.info("ignored a card callback that is not a feedback button")
+            return None
+        return self.handler.keep_feedback(feedback)
+
     def on_callback(self, message: CallbackMessage) -> None:
-        topic = message.headers.topic
-        if topic == Card_Callback_Router_Topic:
-            self._on_card_callback(message.data)
-        elif topic == ChatbotMessage.TOPIC:
+        """A callback DingTalk has had its ACK for."""
+        if message.headers.topic == ChatbotMessage.TOPIC:
             self._on_robot_message(message.data)
 
     def _on_robot_message(self, data: dict) -> None:
@@ -36,14 +52,3 @@ class Callbacks:
             self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
             return
         self.handler.on_message(incoming)
-
-    def _on_card_callback(self, data: dict) -> None:
-        try:
-            feedback = parse_feedback(self.robot, data)
-        except Exception as exc:
-            self.log.warning("ignored a card callback that cannot be read: %s: %s", type(exc).__name__, exc)
-            return
-        if feedback is None:
-            self.log.info("ignored a card callback that is not a feedback button")
-            return
-        self.handler.on_feedback(feedback)

@@ -3,9 +3,13 @@ first cancel, sleeps 10 s between attempts and blocks the loop in `open_connecti
 
 Per attempt: POST the credentials for a ticket, open the WebSocket, then read frames. Each
 frame is parsed with the SDK's frame classes and ACKed at once on the socket it came in on;
-only then is it handed to the robot (which answers in tasks of its own). A socket without
-any frame or pong for `heartbeat` + `heartbeat`/2 seconds is dead: close it and reconnect.
-Failures back off from `reconnect_min` to `reconnect_max` seconds, jittered.
+only then is it handed to the robot (which answers in tasks of its own). A callback the robot
+must keep first (`before_ack`: a feedback press) is ACKed once it is kept, in a task, so
+reading goes on meanwhile. A frame over MAX_FRAME_BYTES is refused with an ACK once, so
+DingTalk does not send it again on every connect. A socket whose pong does not come within
+`heartbeat`/2 seconds of a ping is dead (heartbeat.py): close it and reconnect. Failures back
+off from `reconnect_min` to `reconnect_max` seconds, jittered; a connection that delivered a
+frame starts the backoff again from the first delay.
 """
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -24,19 +29,22 @@ from dingtalk_stream.frames import Headers
 
 from . import claims
 from .backoff import Backoff
+from .heartbeat import Heartbeat
 from .http import NETWORK_ERRORS, ApiError, network_reason
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 from .settings import RobotSettings
 from ..Meta.robot_status import RobotStatus
 
-MAX_FRAME_BYTES = 16 * 1024 * 1024  # the SDK's websockets default of 1 MiB drops big frames
+MAX_FRAME_BYTES = 16 * 1024 * 1024  # larger frames are refused (the SDK's websockets default of 1 MiB drops big frames)
+MESSAGE_ID = re.compile(r'"messageId"\s*:\s*"([^"\\]+)"')  # the frame's own header (inside `data` quotes are escaped)
 CLOSE_TIMEOUT = 0.5
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
 QUICK_RECONNECT_SPACING = 5.0  # a `disconnect` reconnects at once, but not twice within this
 TOPIC_DISCONNECT = SystemMessage.TOPIC_DISCONNECT
 
 OnCallback = Callable[[CallbackMessage], None]
+BeforeAck = Callable[[CallbackMessage], Awaitable[bool] | None]
 
 
 class StreamConnection:
@@ -53,6 +61,8 @@ class StreamConnection:
         holder: str = "",
         claim_wait: float = 1.0,
         on_connected: Callable[[], None] = lambda: None,
+        before_ack: BeforeAck = lambda message: None,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
         self.api = api
         self.settings = settings
@@ -66,7 +76,10 @@ class StreamConnection:
         self.claim_wait = claim_wait
         self._claim: object | None = None
         self.on_connected = on_connected
+        self.before_ack = before_ack
+        self.max_frame_bytes = max_frame_bytes
         self._last_quick_reconnect = -QUICK_RECONNECT_SPACING
+        self._acks_after_keeping: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
         """Connect, serve, reconnect with backoff; ends only by cancellation (closing the socket)."""
@@ -89,7 +102,7 @@ class StreamConnection:
                 except NETWORK_ERRORS as exc:
                     reason, reconnect_now = f"WebSocket connect failed: {network_reason(exc)}", False
                 except Exception as exc:  # a bug must not end the robot: log it and reconnect
-                    self.log.exception("unexpected error in the connection loop")
+                    self.log.error("unexpected error in the connection loop: %s", _describe(exc), exc_info=exc)
                     reason, reconnect_now = f"unexpected error: {_describe(exc)}", False
                 if reconnect_now and time.monotonic() - self._last_quick_reconnect > QUICK_RECONNECT_SPACING:
                     self._last_quick_reconnect = time.monotonic()
@@ -101,6 +114,8 @@ class StreamConnection:
                 log("%s; retrying in %.1f s", reason, delay)
                 await asyncio.sleep(delay)
         finally:
+            for task in self._acks_after_keeping:
+                task.cancel()
             await self.close()
             if self._claim is not None:
                 claims.release(self.settings.client_id, self._claim)
@@ -123,9 +138,8 @@ class StreamConnection:
         async with asyncio.timeout(self.settings.http_timeout):
             ws = await self.api.session.ws_connect(
                 url,
-                heartbeat=self.settings.heartbeat,
-                autoping=True,
-                max_msg_size=MAX_FRAME_BYTES,
+                autoping=False,  # pings and pongs are read here: only a pong proves the socket alive
+                max_msg_size=0,  # any size is read, so an oversize frame can be refused rather than resent forever
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=CLOSE_TIMEOUT),
             )
         self.ws = ws
@@ -134,15 +148,24 @@ class StreamConnection:
         self.log.info("connected to DingTalk in %.0f ms (connection #%d)", (connected_at - started) * 1000, self.status.connections)
         self.on_connected()
         disconnect_asked = False
+        heartbeat = Heartbeat(ws, self.settings.heartbeat)
+        beating = asyncio.create_task(self._beat(heartbeat), name=f"{self.holder}: heartbeat")
         try:
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.TEXT:
+                    if self.backoff.failures:
+                        self.backoff.reset()  # this connection works: a later drop retries after the first delay
                     if await self._on_frame(ws, message.data):
                         disconnect_asked = True
                         break
+                elif message.type == aiohttp.WSMsgType.PING:
+                    await ws.pong(message.data)
+                elif message.type == aiohttp.WSMsgType.PONG:
+                    heartbeat.pong()
                 elif message.type == aiohttp.WSMsgType.BINARY:
                     self.log.warning("ignored a binary frame (%d bytes)", len(message.data))
         finally:
+            beating.cancel()
             await self.close()
         lived = time.monotonic() - connected_at
         if lived >= STABLE_AFTER:
@@ -151,8 +174,8 @@ class StreamConnection:
             self.backoff.reset()
             return "DingTalk asked this connection to reconnect", True
         error = ws.exception()
-        if isinstance(error, aiohttp.ServerTimeoutError):
-            reason = f"connection dead: no frame and no pong within {self.settings.heartbeat * 1.5:g} s"
+        if heartbeat.dead:
+            reason = f"connection dead: no pong within {heartbeat.pong_timeout:g} s of a ping"
         elif error is not None:
             reason = f"connection lost: {_describe(error)}"
         else:
@@ -160,9 +183,18 @@ class StreamConnection:
         self.log.warning("disconnected after %.1f s: %s", lived, reason)
         return reason, False
 
+    async def _beat(self, heartbeat: Heartbeat) -> None:
+        """Ping until the socket is found dead, then close it (the reading loop ends)."""
+        await heartbeat.run()
+        if heartbeat.dead:
+            await self.close()
+
     async def _on_frame(self, ws: aiohttp.ClientWebSocketResponse, raw: str) -> bool:
         """ACK one frame on the socket it came in on, then hand it on; True for `disconnect`."""
         self.status.frame()
+        if len(raw) > self.max_frame_bytes:
+            await self._refuse_oversize(ws, raw)
+            return False
         try:
             frame = json.loads(raw)
             kind = frame.get("type", "")
@@ -184,6 +216,12 @@ class StreamConnection:
             await self._send_ack(ws, _ack(message, AckMessage.STATUS_OK, "OK", message.data))
             return False
         known = message.headers.topic in self.topics
+        keeping = self.before_ack(message) if known else None
+        if keeping is not None:
+            task = asyncio.create_task(self._ack_once_kept(ws, message, keeping), name=f"{self.holder}: keep {message.headers.message_id}")
+            self._acks_after_keeping.add(task)
+            task.add_done_callback(self._acks_after_keeping.discard)
+            return False
         code = AckMessage.STATUS_OK if known else AckMessage.STATUS_NOT_IMPLEMENT
         await self._send_ack(ws, _ack(message, code, "", {"response": {}}))
         if known:
@@ -191,6 +229,21 @@ class StreamConnection:
         else:
             self.log.warning("ACKed a callback of an unsubscribed topic %s", message.headers.topic)
         return False
+
+    async def _ack_once_kept(self, ws: aiohttp.ClientWebSocketResponse, message: CallbackMessage, keeping: Awaitable[bool]) -> None:
+        """ACK a callback the robot keeps first; not kept: no ACK, so DingTalk sends it again."""
+        if await keeping:
+            await self._send_ack(ws, _ack(message, AckMessage.STATUS_OK, "", {"response": {}}))
+            self.on_callback(message)
+
+    async def _refuse_oversize(self, ws: aiohttp.ClientWebSocketResponse, raw: str) -> None:
+        """Refuse a frame over the size limit with an ACK (code 400), unread: without any answer
+        DingTalk would send it again on every connect, and nothing after it would get through."""
+        found = MESSAGE_ID.search(raw)
+        self.log.warning("refused a frame of %d characters (over the %d limit)%s", len(raw), self.max_frame_bytes,
+                         f": messageId {found.group(1)}" if found else " without a messageId")
+        if found:
+            await self._send_ack(ws, _refusal(found.group(1), "frame too large"))
 
     async def _send_ack(self, ws: aiohttp.ClientWebSocketResponse, ack: AckMessage) -> None:
         try:
@@ -203,13 +256,7 @@ class StreamConnection:
         would redeliver it forever)."""
         self.log.warning("unparsable frame (%s): %.200s", exc, raw)
         with contextlib.suppress(Exception):
-            message_id = json.loads(raw)["headers"]["messageId"]
-            ack = AckMessage()
-            ack.code = AckMessage.STATUS_BAD_REQUEST
-            ack.headers.message_id = message_id
-            ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
-            ack.message = "unparsable frame"
-            await self._send_ack(ws, ack)
+            await self._send_ack(ws, _refusal(json.loads(raw)["headers"]["messageId"], "unparsable frame"))
 
 
 def _ack(message: Any, code: int, text: str, data: Any) -> AckMessage:
@@ -220,6 +267,16 @@ def _ack(message: Any, code: int, text: str, data: Any) -> AckMessage:
     ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
     ack.message = text
     ack.data = data
+    return ack
+
+
+def _refusal(message_id: str, text: str) -> AckMessage:
+    """An ACK with code 400: the frame is answered (DingTalk stops resending it) but not taken."""
+    ack = AckMessage()
+    ack.code = AckMessage.STATUS_BAD_REQUEST
+    ack.headers.message_id = message_id
+    ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
+    ack.message = text
     return ack
 
 

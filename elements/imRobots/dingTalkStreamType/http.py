@@ -15,15 +15,17 @@ USER_AGENT = "ElementStudio/0.1 (dingTalkStreamType; aiohttp)"
 
 
 def _proxy_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
-    except ImportError:  # pragma: no cover - aiohttp-socks is a dependency
-        return ()
-    return (ProxyError, ProxyConnectionError, ProxyTimeoutError)
+    """The proxy's failures: aiohttp-socks raises its own classes (they are not OSErrors)."""
+    import aiohttp_socks
+    import python_socks
+
+    return (aiohttp_socks.ProxyError, aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError,
+            python_socks.ProxyError, python_socks.ProxyConnectionError, python_socks.ProxyTimeoutError)
 
 
 # What a call to DingTalk can fail with below HTTP: the network, or the robot's proxy.
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, *_proxy_errors())
+PROXY_ERRORS = _proxy_errors()
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, *PROXY_ERRORS)
 
 
 def openapi_base(offline_endpoint: str | None = None) -> str:
@@ -109,5 +111,7 @@ def network_reason(exc: BaseException) -> str:
         return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"HTTP {exc.status} {exc.message}"
+    if isinstance(exc, PROXY_ERRORS):
+        return f"proxy: {str(exc).split(' [', 1)[0]}"  # "[Errno 111] Couldn't connect to proxy 127.0.0.1:1"
     text = str(exc)
     return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")

@@ -45,6 +45,7 @@ def parse_incoming(data: dict[str, Any]) -> Incoming:
         sender=staff_id or str(message.sender_id or ""),
         sender_name=str(message.sender_nick or ""),
         reply_to=DingTalkAddress(str(message.session_webhook or ""), staff_id),
+        reply_until=(message.session_webhook_expired_time or 0) / 1000,
     )
 
 

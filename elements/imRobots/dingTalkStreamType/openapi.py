@@ -8,6 +8,7 @@ import hashlib
 import json
 import platform
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,7 @@ from element_studio.contract import redactor
 
 from .access_token import AccessToken
 from .http import ApiError, call_json, openapi_base
+from .rate_limit import of_app
 
 OPEN_PATH = "/v1.0/gateway/connections/open"
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
@@ -40,16 +42,23 @@ class WebhookError(Exception):
 
 
 class DingTalkApi:
-    """One robot's calls to DingTalk over its own aiohttp session."""
+    """One robot's calls to DingTalk over its own aiohttp session.
+
+    Every OpenAPI call (access token, cards) waits its turn at the app's rate limiter and is
+    reported to `on_call` (the robot counts it against the month's budget); opening the stream
+    and session-webhook replies are not OpenAPI calls.
+    """
 
     def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0,
-                 offline_endpoint: str | None = None) -> None:
+                 offline_endpoint: str | None = None, on_call: Callable[[], None] = lambda: None) -> None:
         self.session = session
         self.base = openapi_base(offline_endpoint)
         self.timeout = timeout
         self._credential = Credential(client_id, client_secret)
         self.client_id = client_id
         self.token = AccessToken(self._fetch_token)
+        self.rate_limit = of_app(client_id)
+        self.on_call = on_call
 
     # the stream gateway ------------------------------------------------------------------
     async def open_stream(self, topics: list[str], local_ip: str) -> tuple[str, str]:
@@ -80,6 +89,7 @@ class DingTalkApi:
     # access token ------------------------------------------------------------------------
     async def _fetch_token(self) -> tuple[str, float]:
         body = {"appKey": self._credential.client_id, "appSecret": self._credential.client_secret}
+        await self._turn("get access token")
         answer = await self._post_credentials("get access token", TOKEN_PATH, body)
         token = answer.get("accessToken")
         if not isinstance(token, str) or not token:
@@ -91,6 +101,7 @@ class DingTalkApi:
         """An OpenAPI call with the access token; on 401 the token is refreshed once and retried."""
         for attempt in (1, 2):
             token = await self.token.get()
+            await self._turn(operation)
             try:
                 return await call_json(self.session, operation, method, self.base + path, body, self.timeout, {TOKEN_HEADER: token})
             except ApiError as exc:
@@ -98,6 +109,11 @@ class DingTalkApi:
                     raise
                 self.token.invalidate(token)
         raise AssertionError("unreachable")
+
+    async def _turn(self, operation: str) -> None:
+        """Wait for the app's rate limit, then count the call."""
+        await self.rate_limit.turn(operation)
+        self.on_call()
 
     # interactive cards -------------------------------------------------------------------
     @staticmethod

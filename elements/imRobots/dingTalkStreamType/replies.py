@@ -3,7 +3,9 @@ the OpenAPI, and markdown or text replies through the message's session webhook.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from ..Meta.incoming import Incoming
 from ..Meta.replies import FeedbackButton, ReplyFailed
@@ -18,7 +20,9 @@ def _refusals() -> Iterator[None]:
     """DingTalk's refusals, raised as the family's ReplyFailed."""
     try:
         yield
-    except (ApiError, WebhookError) as exc:
+    except ApiError as exc:
+        raise ReplyFailed(str(exc), retryable=exc.status == 0 or exc.status == 429 or exc.status >= 500) from exc
+    except WebhookError as exc:
         raise ReplyFailed(str(exc)) from exc
 
 
@@ -28,8 +32,15 @@ class DingTalkReplies:
     def __init__(self, api: DingTalkApi) -> None:
         self.api = api
 
-    def card(self, incoming: Incoming) -> DingTalkCard:
-        return DingTalkCard(self.api, incoming)
+    def card(self, incoming: Incoming, card_id: str = "") -> DingTalkCard:
+        return DingTalkCard(self.api, incoming, card_id)
+
+    def dump_address(self, reply_to: DingTalkAddress) -> str:
+        return json.dumps({"sessionWebhook": reply_to.session_webhook, "staffId": reply_to.staff_id})
+
+    def load_address(self, text: str) -> Any:
+        saved = json.loads(text)
+        return DingTalkAddress(saved["sessionWebhook"], saved["staffId"])
 
     async def markdown(self, incoming: Incoming, text: str) -> None:
         address: DingTalkAddress = incoming.reply_to
@@ -43,17 +54,30 @@ class DingTalkReplies:
 
 
 class DingTalkCard:
-    """One answer's StandardCard: every version is sent whole under the same outTrackId."""
+    """One answer's StandardCard: every version is sent whole under the same outTrackId (the
+    cardBizId, made here, so the answer journal holds it before the card is sent)."""
 
-    def __init__(self, api: DingTalkApi, incoming: Incoming) -> None:
+    def __init__(self, api: DingTalkApi, incoming: Incoming, card_biz_id: str = "") -> None:
         self.api = api
         self.incoming = incoming
-        self.card_biz_id = api.new_card_biz_id(incoming.msg_id)
+        self.sent = bool(card_biz_id)  # a card sent before a restart
+        self.card_biz_id = card_biz_id or api.new_card_biz_id(incoming.msg_id)
         self.key = cards.card_key(self.card_biz_id)
+
+    @property
+    def card_id(self) -> str:
+        return self.card_biz_id
 
     async def start(self, thinking_text: str) -> None:
         """The thinking card (the question as header, @sender in groups)."""
         incoming, address = self.incoming, self.incoming.reply_to
+        if self.sent:
+            with _refusals():
+                await self.api.update_card(self.card_biz_id, cards.thinking_card(incoming.question, thinking_text, self.key))
+            return
+        if not incoming.in_group and not address.staff_id:
+            # DingTalk addresses a single-chat card by staff id; an external sender has none
+            raise ReplyFailed("the sender has no staff id (senderStaffId), so no card can reach this single chat")
         at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
         with _refusals():
             await self.api.send_card(
@@ -64,6 +88,7 @@ class DingTalkCard:
                 receiver_staff_id=address.staff_id,
                 at_users=at_users,
             )
+        self.sent = True
 
     async def show(self, partial_answer: str) -> None:
         with _refusals():

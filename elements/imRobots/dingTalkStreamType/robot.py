@@ -1,7 +1,8 @@
 """The service the supervisor starts and stops: one DingTalk robot on the supervisor's loop.
 
-start() wires the parts and returns at once (connecting happens in a task); stop() cancels
-the connection loop (the socket closes within a second), ends the answers in flight and
+start() wires the parts, begins finishing what the answer journal says a crash left in flight,
+and returns at once (connecting happens in a task); stop() cancels the connection loop (the
+socket closes within a second), ends the answers in flight, saves the app's API call count and
 closes the HTTP session.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from element_studio.contract import ServiceContext, instance_logger, redactor
 
 from ..Meta.answering import Answerer
+from ..Meta.api_usage import ApiUsage
 from ..Meta.robot_handler import RobotHandler
 from ..Meta.robot_status import RobotStatus
 from .callbacks import ROBOT_TOPICS, Callbacks
@@ -40,6 +42,7 @@ class DingTalkRobot:
         self._task: asyncio.Task[None] | None = None
         self._warming: asyncio.Task[None] | None = None
         self._session = None
+        self.usage: ApiUsage | None = None
         self.log = instance_logger(full_name)
 
     async def start(self, context: ServiceContext) -> None:
@@ -47,15 +50,19 @@ class DingTalkRobot:
         redactor.add(settings.client_secret, urlsplit(settings.proxy).password if settings.proxy else None)
         self.log = context.logger
         self.status = RobotStatus(context.update)
+        self.usage = usage = await ApiUsage.of(context.storage, settings.client_id)
         self._session = make_session(settings.proxy, settings.http_timeout)
-        api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint)
+        api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
+                          on_call=self._count_call)
         replies = DingTalkReplies(api)
-        answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error)
-        self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, answerer, self.status, self.log)
+        self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, usage)
+        self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, self.answerer, self.status, self.log)
+        self.status.api_usage(usage.calls, self.answerer.current_form())
         callbacks = Callbacks(self.full_name, self.handler, self.log)
         self.api = api
         self.connection = StreamConnection(
-            api, settings, ROBOT_TOPICS, callbacks.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token
+            api, settings, ROBOT_TOPICS, callbacks.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token,
+            before_ack=callbacks.before_ack,
         )
         self.log.info(
             "starting: clientId %s, agent %s, %s replies%s",
@@ -64,7 +71,15 @@ class DingTalkRobot:
             settings.answers.reply_mode,
             f", proxy {settings.proxy.split('@')[-1]}" if settings.proxy else "",
         )
+        self.handler.recover()
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
+
+    def _count_call(self) -> None:
+        """An OpenAPI call went out: count it against the month's budget and show the count."""
+        if self.usage is None:  # a call still ending after stop
+            return
+        self.usage.count()
+        self.status.api_usage(self.usage.calls, self.answerer.current_form())
 
     def _warm_token(self) -> None:
         """Fetch the access token as soon as the stream is up, so a first answer need not wait."""
@@ -90,6 +105,9 @@ class DingTalkRobot:
             self._warming.cancel()
         if self.handler is not None:
             await self.handler.stop(STOP_ANSWERS_GRACE)
+        if self.usage is not None:
+            await self.usage.release()
+            self.usage = None
         if self._session is not None:
             await self._session.close()
         self.log.info("stopped in %.0f ms", (time.monotonic() - started) * 1000)

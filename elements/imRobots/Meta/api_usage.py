@@ -1,0 +1,125 @@
+"""Calls to a chat platform's API, counted per app (e.g. a DingTalk clientId) per calendar
+month (UTC) and kept in the app's database, so the budget holds across restarts and the robot's
+page shows the count.
+
+Every robot of one app in this process shares one counter (`ApiUsage.of`). It counts in memory
+and adds what it counted to the database at most every FLUSH_EVERY seconds and when its last
+robot stops: a crash loses at most those seconds of counting, never a question.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from element_studio.contract import Storage
+
+FLUSH_EVERY = 5.0
+
+TABLE = """
+CREATE TABLE IF NOT EXISTS api_usage (
+    app_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (app_id, month)
+)
+"""
+
+log = logging.getLogger(__name__)
+
+
+def month_of(epoch: float) -> str:
+    """The calendar month (UTC) a moment falls in, as "2026-11"."""
+    return time.strftime("%Y-%m", time.gmtime(epoch))
+
+
+def stored_calls(storage: Storage, app_id: str, month: str) -> int:
+    with storage.connect() as conn:
+        row = conn.execute("SELECT calls FROM api_usage WHERE app_id = ? AND month = ?", (app_id, month)).fetchone()
+    return int(row["calls"]) if row else 0
+
+
+def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> None:
+    """Add to a month's count (an upsert: robots of the same app in other processes add theirs too)."""
+    with storage.connect() as conn:
+        conn.execute(
+            "INSERT INTO api_usage (app_id, month, calls) VALUES (?, ?, ?)"
+            " ON CONFLICT (app_id, month) DO UPDATE SET calls = api_usage.calls + excluded.calls",
+            (app_id, month, calls),
+        )
+
+
+class ApiUsage:
+    """This month's API calls of one app; `count()` on the event loop for every call sent."""
+
+    _shared: dict[tuple[int, str], ApiUsage] = {}
+
+    def __init__(self, storage: Storage, app_id: str, clock: Callable[[], float] = time.time) -> None:
+        self.storage = storage
+        self.app_id = app_id
+        self._clock = clock
+        self.month = month_of(clock())
+        self._stored = 0  # this month's count in the database when last read or written
+        self._unsaved = 0
+        self._saved_at = clock()
+        self._saving: asyncio.Task[None] | None = None
+        self._users = 0
+
+    @classmethod
+    async def of(cls, storage: Storage, app_id: str) -> ApiUsage:
+        """The shared counter of an app, loaded from the database; `release()` it when done."""
+        usage = cls._shared.get((id(storage), app_id))
+        if usage is None:
+            usage = cls._shared[(id(storage), app_id)] = cls(storage, app_id)
+            usage._stored = await asyncio.to_thread(stored_calls, storage, app_id, usage.month)
+        usage._users += 1
+        return usage
+
+    @property
+    def calls(self) -> int:
+        """Calls counted this month, saved or not."""
+        self._roll_over()
+        return self._stored + self._unsaved
+
+    def count(self, calls: int = 1) -> None:
+        self._roll_over()
+        self._unsaved += calls
+        if self._clock() - self._saved_at >= FLUSH_EVERY and (self._saving is None or self._saving.done()):
+            self._saving = asyncio.create_task(self.save(), name=f"api usage of {self.app_id}")
+
+    async def save(self) -> None:
+        """Add the unsaved calls to the database (a failure keeps them for the next try)."""
+        calls, month = self._unsaved, self.month
+        self._saved_at = self._clock()
+        if not calls:
+            return
+        self._unsaved -= calls
+        try:
+            await asyncio.to_thread(add_calls, self.storage, self.app_id, month, calls)
+        except Exception as exc:
+            log.error("could not save the API call count of %s: %s", self.app_id, exc)
+            if month == self.month:
+                self._unsaved += calls
+            return
+        if month == self.month:
+            self._stored += calls
+
+    async def release(self) -> None:
+        """A robot stopped; the last one saves the count and lets the counter go."""
+        self._users -= 1
+        if self._users <= 0:
+            self._shared.pop((id(self.storage), self.app_id), None)
+            if self._saving is not None:
+                await asyncio.wait({self._saving})
+            await self.save()
+
+    def _roll_over(self) -> None:
+        """A new month starts from zero (what was unsaved of the old one is saved with it)."""
+        month = month_of(self._clock())
+        if month == self.month:
+            return
+        if self._unsaved:
+            old_month, calls = self.month, self._unsaved
+            asyncio.get_running_loop().run_in_executor(None, add_calls, self.storage, self.app_id, old_month, calls)
+        self.month, self._stored, self._unsaved = month, 0, 0

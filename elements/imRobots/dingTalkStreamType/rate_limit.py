@@ -1,0 +1,48 @@
+"""DingTalk's rate limit: 20 OpenAPI calls per second per app (clientId) and API. Every robot of
+one app in this process waits its turn at the same limiter, so robots sharing an app never
+draw DingTalk's "too many requests" together (a robot restarting while its answers end, a
+recovered answer and new ones)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+
+CALLS_PER_SECOND = 20
+WINDOW = 1.0
+
+
+class AppRateLimit:
+    """At most `per_window` calls of each API in any `window` seconds; bursts up to that go at once."""
+
+    def __init__(self, per_window: int = CALLS_PER_SECOND, window: float = WINDOW, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_window = per_window
+        self.window = window
+        self._clock = clock
+        self._slots: dict[str, deque[float]] = {}
+
+    def reserve(self, api: str) -> float:
+        """Reserve the next free moment for a call of `api`; returns how long to wait for it."""
+        now = self._clock()
+        slots = self._slots.setdefault(api, deque(maxlen=self.per_window))
+        at = now if len(slots) < self.per_window else max(now, slots[0] + self.window)
+        slots.append(at)
+        return at - now
+
+    async def turn(self, api: str) -> None:
+        """Wait until a call of `api` may go out."""
+        wait = self.reserve(api)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+_by_client_id: dict[str, AppRateLimit] = {}
+
+
+def of_app(client_id: str) -> AppRateLimit:
+    """The one limiter of a DingTalk app in this process."""
+    limit = _by_client_id.get(client_id)
+    if limit is None:
+        limit = _by_client_id[client_id] = AppRateLimit()
+    return limit
