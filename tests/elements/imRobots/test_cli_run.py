@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import signal
-import subprocess
-import sys
-import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from tests.support.run_process import RunProcess
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -29,26 +26,9 @@ def control(base_url: str, path: str, body: dict | None = None):
 
 def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
     env = {k: v for k, v in os.environ.items() if k not in ("DINGTALK_OPENAPI_ENDPOINT", "DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET")}
-    env.update(NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "element_studio", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
-    seen: list[str] = []
-
-    def wait_for_line(pattern: str, timeout: float = 20) -> re.Match:
-        def match() -> re.Match | None:
-            while not lines.empty():
-                seen.append(lines.get())
-            assert process.poll() is None or lines.empty(), "".join(seen)
-            return next((found for line in seen if (found := re.search(pattern, line))), None)
-
-        return wait_until(match, timeout, message=lambda: "".join(seen))
-
-    try:
-        base_url = wait_for_line(r"built-in DingTalk simulator at (http://127\.0\.0\.1:\d+)").group(1)
-        wait_for_line(r"imRobots\.dingTalkDemo: connected to DingTalk in \d+ ms")
+    with RunProcess(env=env, cwd=ROOT) as run:
+        base_url = run.wait_for_line(r"built-in DingTalk simulator at (http://127\.0\.0\.1:\d+)").group(1)
+        run.wait_for_line(r"imRobots\.dingTalkDemo: connected to DingTalk in \d+ ms")
         sent = control(base_url, "/messages", {"clientId": "dingdemo", "text": "How do I add a robot?"})
 
         def final_card():
@@ -57,12 +37,7 @@ def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
 
         cards = wait_until(final_card, timeout=20, message="the sample robot's final card never came")
         assert cards[0]["versions"][0]["cardData"]["contents"][0]["text"] == "Thinking…"
-        wait_for_line(r"answered msgId " + re.escape(sent["msgId"]))
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-    while not lines.empty():
-        seen.append(lines.get())
-    assert "demo-secret" not in "".join(seen)
+        run.wait_for_line(r"answered msgId " + re.escape(sent["msgId"]))
+        run.process.send_signal(signal.SIGINT)
+        assert run.process.wait(timeout=10) == 0
+    assert "demo-secret" not in run.output()
