@@ -35,6 +35,7 @@ class SimulatedApp:
     client_secret: str
     robot_name: str = "Demo Robot"
     card_permission: bool = True  # False: interactive card send answers 403
+    failing_card_updates: int = 0  # the next N card updates answer 503 (a passing fault), unapplied
 
     @property
     def corp_id(self) -> str:

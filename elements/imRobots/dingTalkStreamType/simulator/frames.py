@@ -74,8 +74,19 @@ def stream_frame(frame_type: str, topic: str, data: Any, *, app_id: str, connect
         "specVersion": SPEC_VERSION,
         "type": frame_type,
         "headers": headers,
-        "data": data if isinstance(data, str) else json.dumps(data, ensure_ascii=False),
+        "data": data if isinstance(data, str) else wire_json(data),
     }
+
+
+def wire_json(value: Any) -> str:
+    """JSON as DingTalk sends it: UTF-8 text, with a lone surrogate (which UTF-8 cannot carry)
+    written as its \\uXXXX escape."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
 
 
 def readdressed(frame: dict[str, Any], connection_id: str) -> dict[str, Any]:

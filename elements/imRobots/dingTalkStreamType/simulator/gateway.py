@@ -10,7 +10,8 @@ The simulator adds the failure modes a robot must survive, per connection:
 * **freeze**: the server stops sending frames, ignores the client's frames, and stops
   answering WebSocket pings and close frames, like a dead route; the client has to notice
   on its own (ping timeout) and reconnect;
-* **disconnect**: a SYSTEM ``disconnect`` frame, optionally followed by a server close.
+* **disconnect**: a SYSTEM ``disconnect`` frame, optionally followed by a server close;
+* **ignore pings**: frames still go out but WebSocket pings get no pong (a half-dead route).
 
 Tickets are single-use and expire after ``ticket_ttl`` seconds. Only connections that are
 open, not frozen, and subscribed to a frame's type and topic receive it (newest first);
@@ -61,6 +62,7 @@ class StreamConnection:
     subscriptions: list[dict[str, str]]
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     frozen: bool = False
+    deaf_to_pings: bool = False  # frames still go out, WebSocket pings get no pong
     dropped: bool = False
     server_closing: bool = False
     close_done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -167,7 +169,7 @@ class Gateway:
                 if not conn.frozen:
                     self._record_ack(conn, msg.data)
             elif msg.type == WSMsgType.PING:
-                if not conn.frozen:
+                if not conn.frozen and not conn.deaf_to_pings:
                     with contextlib.suppress(ConnectionError, RuntimeError):
                         await ws.pong(msg.data)
             elif msg.type == WSMsgType.CLOSE:
@@ -267,6 +269,13 @@ class Gateway:
         for conn in conns:
             conn.frozen = frozen
             self._recorder.set_frozen(conn.connection_id, frozen)
+        return len(conns)
+
+    def ignore_pings(self, client_id: str, ignoring: bool = True) -> int:
+        """Stop (or resume) answering the app's current connections' pings; frames still flow."""
+        conns = self.live(client_id)
+        for conn in conns:
+            conn.deaf_to_pings = ignoring
         return len(conns)
 
     def close_later(self, client_id: str, delay: float, code: int = 1000) -> None:

@@ -17,6 +17,7 @@ INVALID_AUTHENTICATION = "InvalidAuthentication"
 INVALID_PARAMETER = "InvalidParameter"
 PERMISSION_DENIED = "Forbidden.AccessDenied.AccessTokenPermissionDenied"
 NOT_FOUND = "NotFound"
+SERVICE_UNAVAILABLE = "ServiceUnavailable"
 
 
 def openapi_error(status: int, code: str, message: str) -> web.Response:

@@ -9,7 +9,8 @@
   singleChatReceiver: "{\\"userId\\": ...}", sendOptions}`` -> ``{processQueryKey}``; 403
   when the app's card permission is switched off (so a robot's markdown fallback is tested).
 * ``PUT /v1.0/im/robots/interactiveCards`` ``{cardBizId, cardData}`` -> ``{processQueryKey}``
-  (the real response body, per DingTalk's generated SDKs).
+  (the real response body, per DingTalk's generated SDKs); the next N updates can be made to
+  answer 503 without being applied (``fail_card_updates``), a passing fault a robot retries.
 * ``POST /v1.0/robot/messageFiles/download`` ``{robotCode, downloadCode}`` -> ``{downloadUrl}``
   pointing at ``/robot/files/{downloadCode}`` here.
 * Any other ``/v1.0/...`` path answers 404 JSON, so a missing endpoint is obvious in logs.
@@ -32,7 +33,7 @@ from aiohttp import web
 
 from .app_registry import AppRegistry, SimulatedApp
 from .jsonhttp import (INVALID_AUTHENTICATION, INVALID_PARAMETER, NOT_FOUND, PERMISSION_DENIED,
-                       openapi_error, read_json_object)
+                       SERVICE_UNAVAILABLE, openapi_error, read_json_object)
 from .recorder import ApiCall, CardRecord, CardVersion, Recorder
 
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
@@ -238,6 +239,10 @@ class OpenApi:
         denied = self._permission(request, app)
         if denied is not None:
             return denied
+        if app.failing_card_updates > 0:
+            app.failing_card_updates -= 1
+            return self._answer(request, app.client_id, 503, code=SERVICE_UNAVAILABLE,
+                                message="the simulated service is unavailable (a passing fault)")
         body = await read_json_object(request) or {}
         card_biz_id = body.get("cardBizId")
         card = self._recorder.card(card_biz_id) if isinstance(card_biz_id, str) else None

@@ -253,6 +253,14 @@ class DingTalkSimulator:
         """Make the app's current connections dead (or alive again); how many."""
         return self.gateway.freeze(client_id, frozen)
 
+    async def ignore_pings(self, client_id: str, ignoring: bool = True) -> int:
+        """Keep sending the app's frames but answer no WebSocket ping (or answer again); how many."""
+        return self.gateway.ignore_pings(client_id, ignoring)
+
+    async def fail_card_updates(self, client_id: str, count: int = 1) -> None:
+        """The app's next ``count`` card updates answer 503 and are not applied."""
+        self.apps.require(client_id).failing_card_updates = count
+
     async def revoke_tokens(self, client_id: str | None = None) -> int:
         """Invalidate issued access tokens: the next call with one gets 401."""
         return self.tokens.revoke(client_id)
