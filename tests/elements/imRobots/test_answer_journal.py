@@ -1,0 +1,55 @@
+"""The answer journal through a real robot: what a row holds while an answer streams, and how a
+restarted robot ends answers it should not begin again (the `kill -9` case itself is in
+test_crash_recovery.py)."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.elements.imRobots.test_answers import markdown_of
+from tests.support.waiting import wait_until
+
+APOLOGY = "Sorry, I was stopped."
+
+
+def test_an_answer_in_flight_is_journaled_with_its_card_and_reply_address_and_leaves_when_it_ends(world):
+    sim = world.sim
+    bot = world.robot(world.agent(hang=True), apologyText=APOLOGY)
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "Where does my card live?")
+    card = sim.wait_for_card(msg)
+    [row] = world.rows("SELECT * FROM answer_journal WHERE robot = ?", bot)
+    address = json.loads(row["reply_to"])
+    assert (row["msg_id"], row["card_id"], row["question"], row["attempts"]) == (msg, card.card_biz_id, "Where does my card live?", 1)
+    assert address["sessionWebhook"].startswith(sim.base_url) and address["staffId"] == "demo-user"
+    assert row["reply_until"] > time.time() + 3600  # the session webhook's expiry, from the message
+    world.supervisor.stop(bot)
+    assert markdown_of(sim.card_versions(card.card_biz_id)[-1]) == APOLOGY
+    assert world.rows("SELECT * FROM answer_journal") == []
+
+
+@pytest.mark.parametrize("left_behind, why", [
+    ({"attempts": 2}, "(begun 2 times)"),
+    ({"started_at": time.time() - 3600}, "(asked 36"),  # an hour ago, give or take the test run
+])
+def test_on_start_an_answer_begun_twice_or_long_ago_ends_with_the_apology_without_asking_again(world, left_behind, why):
+    sim = world.sim
+    bot = world.robot(world.agent(hang=True), apologyText=APOLOGY)
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "Will this crash you?")
+    card = sim.wait_for_card(msg)
+    [row] = world.rows("SELECT * FROM answer_journal WHERE robot = ?", bot)
+    world.supervisor.stop(bot)
+    # what a crash at that moment leaves behind: the row, never deleted
+    row.update(left_behind)
+    world.rows(f"INSERT INTO answer_journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", *row.values())
+    versions = len(sim.card_versions(card.card_biz_id))
+
+    world.start(bot)
+    assert why in world.wait_log(bot, "ending it with the apology")
+    wait_until(lambda: len(sim.card_versions(card.card_biz_id)) == versions + 1)
+    assert markdown_of(sim.card_versions(card.card_biz_id)[-1]) == APOLOGY
+    wait_until(lambda: world.rows("SELECT * FROM answer_journal") == [])
+    assert world.status(bot).detail["answersInFlight"] == 0  # the hanging agent was not asked again

@@ -1,0 +1,76 @@
+"""The API budget: one rate limit per DingTalk app, this month's calls counted, kept and shown,
+and `monthlyApiBudget` changing how a robot answers (and saying so in its log)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from element_studio.elements.imRobots.Meta.api_budget import AnswerForm, answer_form
+from element_studio.elements.imRobots.Meta.api_usage import month_of
+from element_studio.elements.imRobots.dingTalkStreamType.rate_limit import AppRateLimit, of_app
+from tests.elements.imRobots.test_answers import final_of
+from tests.support.waiting import wait_until
+
+
+def test_the_rate_limit_lets_20_calls_of_an_api_through_each_second_and_is_one_per_app():
+    now = [100.0]
+    limit = AppRateLimit(clock=lambda: now[0])
+    assert [limit.reserve("update card") for _ in range(20)] == [0.0] * 20
+    assert limit.reserve("update card") == pytest.approx(1.0)  # the 21st waits for the first to leave the window
+    assert limit.reserve("send card") == 0.0  # each API has its own 20
+    now[0] += 1.5
+    assert limit.reserve("update card") == pytest.approx(0.0)
+    assert of_app("dingshared") is of_app("dingshared") and of_app("dingshared") is not of_app("dingother")
+
+
+def test_answer_forms_by_budget_share():
+    assert answer_form(True, 0, 10**6) is AnswerForm.STREAMING  # no budget
+    assert [answer_form(True, 100, calls) for calls in (69, 70, 89, 90, 150)] == [
+        AnswerForm.STREAMING, AnswerForm.THINKING_AND_FINAL, AnswerForm.THINKING_AND_FINAL, AnswerForm.WEBHOOK, AnswerForm.WEBHOOK]
+    assert answer_form(False, 0, 0) is AnswerForm.WEBHOOK  # markdown robots never use cards
+
+
+def stored_calls(world, client_id="dingdemo"):
+    rows = world.rows("SELECT calls FROM api_usage WHERE app_id = ? AND month = ?", client_id, month_of(time.time()))
+    return rows[0]["calls"] if rows else 0
+
+
+def test_this_months_calls_are_counted_shown_on_the_robot_and_kept_across_a_restart(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["one", "two"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "count me")
+    final_of(sim, sim.wait_for_card(msg).card_biz_id)
+    world.wait_log(bot, f"answered msgId {msg}")
+    made = len([c for c in sim.api_calls() if c.client_id == "dingdemo" and "/gateway/" not in c.path])  # token, send, update
+    assert made >= 3
+    assert world.wait_status(bot, lambda s: s.detail["apiCallsThisMonth"] == made).detail["answerForm"] == "streaming card"
+    world.supervisor.stop(bot)
+    assert stored_calls(world) == made
+    world.start(bot)
+    assert world.status(bot).detail["apiCallsThisMonth"] >= made  # read back from the database
+
+
+def test_as_the_budget_runs_out_cards_stop_streaming_then_answers_go_through_the_webhook(world):
+    sim = world.sim
+    world.rows("INSERT INTO api_usage (app_id, month, calls) VALUES (?, ?, ?)", "dingdemo", month_of(time.time()), 84)
+    bot = world.robot(world.agent(chunks=[f"w{i} " for i in range(10)]), monthlyApiBudget=100, updateEveryChunks=1)
+    world.start(bot)
+    cards_seen, webhook_at = [], None
+    for i in range(6):
+        msg = sim.send_message("dingdemo", f"question {i}")
+        reply = wait_until(lambda: sim.webhook_replies(msg_id=msg) or sim.cards(msg_id=msg))
+        if sim.webhook_replies(msg_id=msg):
+            webhook_at = i
+            assert reply[0].body["markdown"]["text"] == "".join(f"w{i} " for i in range(10))
+            break
+        final_of(sim, reply[0].card_biz_id)
+        cards_seen.append(len(sim.card_versions(reply[0].card_biz_id)))
+        world.wait_log(bot, f"answered msgId {msg}")
+    assert webhook_at is not None and cards_seen and set(cards_seen) == {2}  # thinking + final only, then the webhook
+    logs = world.logs(bot)
+    fewer = next(m for m in logs if "answering with thinking + final card now (was streaming card)" in m)
+    assert "of the 100 API calls of this month's budget used" in fewer and "from 70%" in fewer
+    assert any("answering with webhook reply now (was thinking + final card)" in m and "from 90%" in m for m in logs)
+    assert world.status(bot).detail["answerForm"] == "webhook reply"
