@@ -165,6 +165,7 @@ def part_two(killed: int) -> list[str]:
         [c for c in sim.cards() if len(c.versions) >= 2]) == len(msgs) else None, 30, "every answer to stream")
     first.kill()
     first.wait()
+    wait(lambda: sim.live_connection_count("bench000") == 0, 30, "the simulator to see the socket gone")
     restarted = time.monotonic()
     second = start()
     wait(lambda: sim.live_connection_count("bench000"), 30, "the robot to connect again")

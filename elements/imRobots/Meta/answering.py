@@ -22,6 +22,7 @@ from element_studio.contract import Storage
 from . import answer_journal as journal, message_log as records
 from .answer_settings import AnswerSettings
 from .api_budget import AnswerForm, answer_form, why
+from .batched_writes import BatchedWrites
 from .incoming import Incoming
 from .replies import AnswerCard, ChatReplies, ReplyFailed
 from .throttle import CardUpdateThrottle
@@ -62,6 +63,7 @@ class Answerer:
         self.log = logger
         self.on_error = on_error
         self.usage = usage
+        self.writes = BatchedWrites(storage)  # the robot's journal, log and feedback writes, batched
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
 
     def current_form(self) -> AnswerForm:
@@ -126,18 +128,18 @@ class Answerer:
         return _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log, form is AnswerForm.STREAMING)
 
     async def _begin(self, incoming: Incoming, card: _StreamingCard | None, first: bool) -> bool:
-        """Log the message (False: handled before) and journal the answer, in one trip off the loop."""
+        """Log the message (False: handled before) and journal the answer, in the robot's next batch of writes."""
         card_id = card.card.card_id if card is not None else ""
         try:
-            return await asyncio.to_thread(self._record_begin, incoming, card_id, first)
+            return await self.writes.write(lambda storage: self._record_begin(storage, incoming, card_id, first))
         except Exception as exc:  # the answer matters more than its records
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
 
-    def _record_begin(self, incoming: Incoming, card_id: str, first: bool) -> bool:
-        if first and not records.log_received(self.storage, self.robot, incoming):
+    def _record_begin(self, storage: Storage, incoming: Incoming, card_id: str, first: bool) -> bool:
+        if first and not records.log_received(storage, self.robot, incoming):
             return False
-        journal.begin(self.storage, self.robot, incoming, self.replies.dump_address(incoming.reply_to), card_id)
+        journal.begin(storage, self.robot, incoming, self.replies.dump_address(incoming.reply_to), card_id)
         return True
 
     async def _start_card(self, incoming: Incoming, card: _StreamingCard) -> _StreamingCard | None:
@@ -150,7 +152,7 @@ class Answerer:
         card_id = card.card.card_id if card is not None else ""
         if card_id != journaled:  # a platform that names its cards on send, or no card after all
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(journal.set_card, self.storage, self.robot, incoming.msg_id, card_id)
+                await self.writes.write(lambda storage: journal.set_card(storage, self.robot, incoming.msg_id, card_id))
         return card
 
     async def _agent(self) -> Any:
@@ -202,13 +204,13 @@ class Answerer:
         if card is None or not await self._final_card(incoming, card, text, outcome, apology):
             await self._markdown(incoming, text, outcome, apology)
         try:
-            await asyncio.to_thread(self._record_end, incoming.msg_id, text, outcome)
+            await self.writes.write(lambda storage: self._record_end(storage, incoming.msg_id, text, outcome))
         except Exception as exc:
             self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
 
-    def _record_end(self, msg_id: str, text: str, outcome: str) -> None:
-        records.log_outcome(self.storage, self.robot, msg_id, text, outcome)
-        journal.end(self.storage, self.robot, msg_id)
+    def _record_end(self, storage: Storage, msg_id: str, text: str, outcome: str) -> None:
+        records.log_outcome(storage, self.robot, msg_id, text, outcome)
+        journal.end(storage, self.robot, msg_id)
 
     async def _final_card(self, incoming: Incoming, card: _StreamingCard, text: str, outcome: str, apology: str) -> bool:
         """The final card (or the apology on it), sent again with backoff after a passing fault;

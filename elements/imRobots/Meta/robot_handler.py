@@ -85,7 +85,7 @@ class RobotHandler:
         """Store a press of a final card's feedback button; the Type ACKs it only on True (stored
         now or before), so a press that could not be stored is sent again by the platform."""
         try:
-            counted = await asyncio.to_thread(feedback_store.store_feedback, self.storage, feedback)
+            counted = await self.answerer.writes.write(lambda storage: feedback_store.store_feedback(storage, feedback))
         except Exception as exc:
             self.log.error("could not store feedback on msgId %s (not ACKed, so it comes again): %s", feedback.msg_id, exc)
             return False
@@ -127,7 +127,7 @@ class RobotHandler:
         except ReplyFailed as exc:
             self.log.error("reply to msgId %s failed: %s", incoming.msg_id, exc)
         try:
-            await asyncio.to_thread(records.log_received, self.storage, self.robot, incoming, outcome)
+            await self.answerer.writes.write(lambda storage: records.log_received(storage, self.robot, incoming, outcome))
         except Exception as exc:
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
 
