@@ -69,10 +69,12 @@ class ApiUsage:
     @classmethod
     async def of(cls, storage: Storage, app_id: str) -> ApiUsage:
         """The shared counter of an app, loaded from the database; `release()` it when done."""
-        usage = cls._shared.get((id(storage), app_id))
-        if usage is None:
-            usage = cls._shared[(id(storage), app_id)] = cls(storage, app_id)
-            usage._stored = await asyncio.to_thread(stored_calls, storage, app_id, usage.month)
+        key = (id(storage), app_id)
+        if key not in cls._shared:
+            loaded = cls(storage, app_id)
+            loaded._stored = await asyncio.to_thread(stored_calls, storage, app_id, loaded.month)
+            cls._shared.setdefault(key, loaded)  # a robot of the same app may have loaded it meanwhile
+        usage = cls._shared[key]
         usage._users += 1
         return usage
 

@@ -15,13 +15,19 @@ from tests.support.waiting import wait_until
 APOLOGY = "Sorry, I was stopped."
 
 
-def test_an_answer_in_flight_is_journaled_with_its_card_and_reply_address_and_leaves_when_it_ends(world):
-    sim = world.sim
+def answer_in_flight(world, question):
+    """A robot whose agent never answers, asked `question`: (robot, msgId, card, journal row)."""
     bot = world.robot(world.agent(hang=True), apologyText=APOLOGY)
     world.start(bot)
-    msg = sim.send_message("dingdemo", "Where does my card live?")
-    card = sim.wait_for_card(msg)
+    msg = world.sim.send_message("dingdemo", question)
+    card = world.sim.wait_for_card(msg)
     [row] = world.rows("SELECT * FROM answer_journal WHERE robot = ?", bot)
+    return bot, msg, card, row
+
+
+def test_an_answer_in_flight_is_journaled_with_its_card_and_reply_address_and_leaves_when_it_ends(world):
+    sim = world.sim
+    bot, msg, card, row = answer_in_flight(world, "Where does my card live?")
     address = json.loads(row["reply_to"])
     assert (row["msg_id"], row["card_id"], row["question"], row["attempts"]) == (msg, card.card_biz_id, "Where does my card live?", 1)
     assert address["sessionWebhook"].startswith(sim.base_url) and address["staffId"] == "demo-user"
@@ -37,11 +43,7 @@ def test_an_answer_in_flight_is_journaled_with_its_card_and_reply_address_and_le
 ])
 def test_on_start_an_answer_begun_twice_or_long_ago_ends_with_the_apology_without_asking_again(world, left_behind, why):
     sim = world.sim
-    bot = world.robot(world.agent(hang=True), apologyText=APOLOGY)
-    world.start(bot)
-    msg = sim.send_message("dingdemo", "Will this crash you?")
-    card = sim.wait_for_card(msg)
-    [row] = world.rows("SELECT * FROM answer_journal WHERE robot = ?", bot)
+    bot, _, card, row = answer_in_flight(world, "Will this crash you?")
     world.supervisor.stop(bot)
     # what a crash at that moment leaves behind: the row, never deleted
     row.update({key: value() if callable(value) else value for key, value in left_behind.items()})
