@@ -15,14 +15,14 @@ from flask import Flask, get_flashed_messages, request
 from element_studio.contract import EDITOR_HOST_KEY
 from element_studio.runtime.supervisor import Supervisor
 
-from . import (auth, connection_test_view, diagnostics_view, form_views, home, instances, live_status, logs_view,
+from . import (auth, cluster_view, connection_test_view, diagnostics_view, form_views, home, instances, live_status, logs_view,
                runtime_control, security)
 from .pages import Page, register_element_pages, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
 PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page, runtime_control.page, diagnostics_view.page,
-                     live_status.page, logs_view.page, connection_test_view.page]
+                     live_status.page, logs_view.page, connection_test_view.page, cluster_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,
