@@ -6,7 +6,7 @@ from . import card_view
 from .check import check_connection
 from .loader import Loader
 from .offline import offline_simulator
-from .status import status_fields
+from ..Meta.robot_status import status_fields
 
 cluster_mode = ClusterMode.EVERY_REPLICA  # DingTalk lets several Stream connections share one app and hands each event to one
 chat_platform = ChatPlatform(credentials=card_view.credentials, read_card=card_view.read_card, read_reply=card_view.read_reply)
