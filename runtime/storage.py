@@ -100,7 +100,7 @@ def database_url(value: str) -> URL:
 
 def shown(url: URL) -> str:
     """The URL as logs and pages may show it: the password masked."""
-    return url.render_as_string(hide_password=True)
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 class Storage:

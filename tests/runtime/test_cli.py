@@ -95,3 +95,12 @@ def test_serve_refuses_to_bind_beyond_this_machine_without_a_token_before_starti
     assert result.returncode == 1
     assert result.stdout == ""
     assert "refusing to bind 0.0.0.0: set --token or ELEMENT_STUDIO_TOKEN" in result.stderr
+
+
+def test_run_on_an_unreachable_database_says_which_without_its_password(app_dir):
+    result = cli("run", "--app", str(app_dir), "--database", "postgresql://studio:topsecret-pw@127.0.0.1:9/app", timeout=60)
+    assert result.returncode == 1
+    assert "cannot open the database (PostgreSQL postgresql://studio:***@127.0.0.1:9/app)" in result.stderr
+    assert "topsecret-pw" not in result.stdout + result.stderr
+    refused = cli("serve", "--app", str(app_dir), "--database", "mysql://studio:topsecret-pw@db/app")
+    assert refused.returncode == 1 and "mysql:// is not supported" in refused.stderr and "topsecret-pw" not in refused.stderr
