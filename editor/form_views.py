@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
 
+from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import mask_secrets, secret_paths
 
 from .editing import config_form, element_form, marker_base, read_posted
@@ -175,9 +176,11 @@ def apply_json(name: str) -> Response:
     opened = open_or_explain(name)
     raw = request.form.get("raw_json", "")
     try:
-        value = json.loads(raw)
+        value = loads_bounded(raw)
     except json.JSONDecodeError as exc:
         return _json_error(f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
+    except TooDeeplyNested as exc:
+        return _json_error(f"This JSON is {exc}: a config is never that deep.")
     if not isinstance(value, dict):
         return _json_error("The config must be a JSON object: { ... }.")
     typed_secrets = [p for p in secret_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]

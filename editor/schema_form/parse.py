@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import effective_object, resolve, variant_schema
 
 from .build import encode_choice
@@ -186,7 +187,10 @@ class _Parser:
 
     def _json(self, name: str, raw: str) -> Any:
         try:
-            return json.loads(raw)
+            return loads_bounded(raw)
         except json.JSONDecodeError as exc:
             self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            return raw
+        except TooDeeplyNested as exc:
+            self.problems[name] = f"This JSON is {exc}."
             return raw
