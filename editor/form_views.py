@@ -28,6 +28,7 @@ from .schema_form import (
     order_like,
     parse_form,
     path_of,
+    shown_url_password,
     validate_config,
 )
 from .studio import studio
@@ -166,7 +167,8 @@ def json_view(name: str) -> str:
     """The config the form currently holds, as JSON (secrets shown as a placeholder text)."""
     opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
-    value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET)
+    value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET,
+                         url_mask=lambda path, password: shown_url_password(password, get_at(opened.config, path)))
     return render_template("form/_json.html", name=name, text=json.dumps(value, indent=2, ensure_ascii=False))
 
 

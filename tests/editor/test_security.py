@@ -192,3 +192,48 @@ def test_deeply_nested_json_in_a_json_box_of_the_form_is_a_field_error(session, 
     response = session.post("/instances/things.one/review", {"element/title": "One", "config/extra": deep, "config/$object": "1"})
     assert response.status_code in (200, 422)
     assert "nested more than 64 levels deep" in response.get_data(as_text=True)
+
+
+# 5. the password in a proxy URL -----------------------------------------------------------------------
+PROXY_PASSWORD = "Pr0xy-Pa55word-81f"
+
+
+def test_the_password_in_a_proxy_url_is_write_only_masked_in_review_json_and_diagnostics_and_kept_on_save(session, app_dir, supervisor):
+    from element_studio.runtime.redaction import redactor
+    from tests.editor.test_pages import files, form_of
+    from tests.support.elements import write_element
+
+    write_element(app_dir, "imRobots.bot", {"title": "Bot", "type": ROBOT_TYPE, "backendBundleEntry": "."},
+                  {"agent": "aiagents.helpdesk", "clientId": "abc", "clientSecret": "dt-secret-9f2c1e7a", "proxy": f"socks5://alice:{PROXY_PASSWORD}@127.0.0.1:1080"})
+    supervisor.app.refresh()
+    page = session.get("/instances/imRobots.bot").get_data(as_text=True)  # the guard raises on any leak
+    assert 'value="socks5://alice:***@127.0.0.1:1080"' in page
+    assert "The password in this URL is saved and not shown" in page
+    form = form_of(session, "imRobots.bot")
+    assert "Nothing to save" in session.post("/instances/imRobots.bot/review", form).get_data(as_text=True)
+
+    form["config/proxy"] = ["socks5://alice:***@10.0.0.9:1080"]  # another host, the password left as shown
+    review = html_text(session.post("/instances/imRobots.bot/review", form))
+    assert "socks5://alice:•••••• (secret, unchanged)@10.0.0.9:1080" in review
+    assert session.post("/instances/imRobots.bot/save", form).status_code == 200
+    assert files(app_dir, "imRobots.bot")[1]["proxy"] == f"socks5://alice:{PROXY_PASSWORD}@10.0.0.9:1080"
+
+    form = form_of(session, "imRobots.bot")
+    json_view = html_text(session.post("/instances/imRobots.bot/form/json", form))
+    assert '"proxy": "socks5://alice:***@10.0.0.9:1080"' in json_view
+    diagnostics = session.get("/instances/imRobots.bot/diagnostics.json").get_data(as_text=True)
+    assert "socks5://alice:***@10.0.0.9:1080" in diagnostics and PROXY_PASSWORD not in diagnostics
+
+    form["config/proxy"] = ["socks5://alice:N3w-pr0xy-pa55@10.0.0.9:1080"]
+    review = html_text(session.post("/instances/imRobots.bot/review", form))
+    assert "socks5://alice:•••••• (secret, new value)@10.0.0.9:1080" in review and "N3w-pr0xy-pa55" not in review
+    assert session.post("/instances/imRobots.bot/save", form).status_code == 200
+    assert files(app_dir, "imRobots.bot")[1]["proxy"] == "socks5://alice:N3w-pr0xy-pa55@10.0.0.9:1080"
+    supervisor.app.config("imRobots.bot")  # what the runtime reads registers the password with the log redactor
+    assert "N3w-pr0xy-pa55" not in redactor.redact("proxy refused alice/N3w-pr0xy-pa55")
+
+
+def html_text(response) -> str:
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
