@@ -46,7 +46,8 @@ def outcome_of(check: ConnectionCheck) -> Outcome:
     if check.ok:
         return Outcome(True, f"ok: connected as {check.identity}" if check.identity else "ok: connected", detail)
     headline = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested",
-                "in use": "already in use"}.get(check.step, f"{check.step} failed")
+                "in use": "already in use", "not found": "not found",
+                "server": f"{service} answered with an error"}.get(check.step, f"{check.step} failed")
     if detail.lower().startswith(headline):  # "credentials refused (HTTP 401 ...)": say it once
         detail = detail[len(headline):].strip(" :()")
     return Outcome(False, headline, detail)

@@ -18,7 +18,7 @@ class ConnectionCheck:
     """The outcome, in the user's words: which step failed and why, or who we are connected as."""
 
     ok: bool
-    step: str  # "connected", or the step that failed: "settings", "network", "credentials", "in use", ...
+    step: str  # "connected", or the step that failed: "settings", "network", "credentials", "in use", "not found", "server", ...
     message: str
     service: str = ""  # the platform's name for "cannot reach <service>" ("" reads "the service")
     identity: str = ""  # who the credentials are, for "ok: connected as <identity>"
