@@ -6,9 +6,9 @@ the contract's `editor_pages`.
 """
 from element_studio.contract import Migrations
 
-from . import answer_journal, api_usage, feedback_store, message_log
+from . import answer_journal, api_usage, feedback_store, message_log  # noqa: F401  (each adds its table to the metadata)
 from .pages import editor_pages
 
-migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE, answer_journal.TABLE + ";" + api_usage.TABLE))
+migrations = Migrations(message_log.metadata)  # the message log's, journal's, API count's and feedback store's tables
 
 __all__ = ["editor_pages", "migrations"]

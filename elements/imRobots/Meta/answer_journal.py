@@ -2,39 +2,64 @@
 
 A question is ACKed before it is answered (the platform would resend it otherwise), so after a
 crash (`kill -9`, an out-of-memory kill) nobody resends it: without this journal its card would
-stay on "Thinking…" forever. A row holds what a restarted robot needs to finish the answer or to
-end its card: the question and who asked it, the Type's reply address (serialised by the Type),
-the card's id and until when the reply address works. The row is deleted when the answer ends.
+stay on "Thinking…" forever. A row holds what a robot needs to finish the answer or to end its
+card: the question and who asked it, the Type's reply address (serialised by the Type), the
+card's id, until when the reply address works, and the replica answering it. The row is
+deleted when the answer ends; a row whose replica died is claimed by one live replica.
 
-Plain functions, one portable SQL statement each; robots call them through `asyncio.to_thread`.
+Plain functions over the app's storage; robots call them off the event loop.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, Table, Text, delete, select, update
 
 from element_studio.contract import Storage
 
 from .incoming import TEXT, Incoming
+from .message_log import metadata
+from .upsert import insert_or_update
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS answer_journal (
-    robot TEXT NOT NULL,
-    msg_id TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    in_group INTEGER NOT NULL,
-    sender TEXT NOT NULL,
-    sender_name TEXT NOT NULL,
-    msgtype TEXT NOT NULL,
-    question TEXT NOT NULL,
-    reply_to TEXT NOT NULL,
-    reply_until REAL NOT NULL,
-    card_id TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    started_at REAL NOT NULL,
-    PRIMARY KEY (robot, msg_id)
+answer_journal = Table(
+    "answer_journal", metadata,
+    Column("robot", Text, nullable=False),
+    Column("msg_id", Text, nullable=False),
+    Column("replica", Text, nullable=False),
+    Column("conversation_id", Text, nullable=False),
+    Column("in_group", Integer, nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("sender_name", Text, nullable=False),
+    Column("msgtype", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("reply_to", Text, nullable=False),
+    Column("reply_until", Float, nullable=False),
+    Column("card_id", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    PrimaryKeyConstraint("robot", "msg_id"),
 )
-"""
+
+
+class Replicas(Protocol):
+    """This process among the app's replicas (the contract's Cluster is one)."""
+
+    replica_id: str
+
+    def live_replicas(self) -> set[str]:
+        """Ids of the replicas alive now."""
+
+
+class ThisProcessOnly:
+    """The replicas when nothing else runs the app: this process (a robot outside a supervisor)."""
+
+    replica_id = "this-process"
+
+    def live_replicas(self) -> set[str]:
+        return {self.replica_id}
 
 
 @dataclass(frozen=True)
@@ -43,49 +68,61 @@ class JournalEntry:
 
     incoming: Incoming
     card_id: str
-    attempts: int  # 1 for the first answer, +1 each time a restarted robot answers it again
+    replica: str  # the replica answering it (a dead one's rows are claimed by a live one)
+    attempts: int  # 1 for the first answer, +1 each time a robot answers it again
     started_at: float  # epoch seconds of the first attempt
 
 
-def begin(storage: Storage, robot: str, incoming: Incoming, reply_to: str, card_id: str) -> None:
-    """Journal an answer about to start (a later attempt of the same message replaces its row)."""
+def begin(storage: Storage, robot: str, replica: str, incoming: Incoming, reply_to: str, card_id: str) -> None:
+    """Journal an answer about to start (a later attempt of the same message updates its row)."""
+    insert = insert_or_update(storage, answer_journal).values(
+        robot=robot, msg_id=incoming.msg_id, replica=replica, conversation_id=incoming.conversation_id, in_group=int(incoming.in_group),
+        sender=incoming.sender, sender_name=incoming.sender_name, msgtype=incoming.msgtype, question=incoming.question,
+        reply_to=reply_to, reply_until=incoming.reply_until, card_id=card_id, attempts=1, started_at=time.time())
     with storage.connect() as conn:
-        conn.execute(
-            "INSERT INTO answer_journal (robot, msg_id, conversation_id, in_group, sender, sender_name, msgtype, question,"
-            " reply_to, reply_until, card_id, attempts, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
-            " ON CONFLICT (robot, msg_id) DO UPDATE SET card_id = excluded.card_id, attempts = answer_journal.attempts + 1",
-            (robot, incoming.msg_id, incoming.conversation_id, int(incoming.in_group), incoming.sender, incoming.sender_name,
-             incoming.msgtype, incoming.question, reply_to, incoming.reply_until, card_id, time.time()),
-        )
+        conn.execute(insert.on_conflict_do_update(
+            index_elements=["robot", "msg_id"],
+            set_={"card_id": insert.excluded.card_id, "replica": insert.excluded.replica, "attempts": answer_journal.c.attempts + 1}))
 
 
 def set_card(storage: Storage, robot: str, msg_id: str, card_id: str) -> None:
     """Remember a card id the platform assigned when the card was sent."""
     with storage.connect() as conn:
-        conn.execute("UPDATE answer_journal SET card_id = ? WHERE robot = ? AND msg_id = ?", (card_id, robot, msg_id))
+        conn.execute(update(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.msg_id == msg_id)
+                     .values(card_id=card_id))
 
 
 def end(storage: Storage, robot: str, msg_id: str) -> None:
     """The answer ended (answered, or ended with an apology): nothing left to recover."""
     with storage.connect() as conn:
-        conn.execute("DELETE FROM answer_journal WHERE robot = ? AND msg_id = ?", (robot, msg_id))
+        conn.execute(delete(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.msg_id == msg_id))
 
 
-def unfinished(storage: Storage, robot: str, load_address) -> list[JournalEntry]:
-    """Every answer of this robot that began and never ended, oldest first; `load_address` is
-    the Type's reader of the reply addresses it wrote."""
+def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any]) -> list[JournalEntry]:
+    """Every answer of this robot that began and never ended, on any replica, oldest first;
+    `load_address` is the Type's reader of the reply addresses it wrote."""
     with storage.connect() as conn:
-        rows = conn.execute("SELECT * FROM answer_journal WHERE robot = ? ORDER BY started_at", (robot,)).fetchall()
+        rows = conn.execute(select(answer_journal).where(answer_journal.c.robot == robot).order_by(answer_journal.c.started_at)).all()
     return [
         JournalEntry(
             incoming=Incoming(
-                msg_id=row["msg_id"], kind=TEXT, question=row["question"], msgtype=row["msgtype"],
-                conversation_id=row["conversation_id"], in_group=bool(row["in_group"]), sender=row["sender"],
-                sender_name=row["sender_name"], reply_to=load_address(row["reply_to"]), reply_until=row["reply_until"],
+                msg_id=row.msg_id, kind=TEXT, question=row.question, msgtype=row.msgtype, conversation_id=row.conversation_id,
+                in_group=bool(row.in_group), sender=row.sender, sender_name=row.sender_name, reply_to=load_address(row.reply_to),
+                reply_until=row.reply_until,
             ),
-            card_id=row["card_id"],
-            attempts=row["attempts"],
-            started_at=row["started_at"],
+            card_id=row.card_id,
+            replica=row.replica,
+            attempts=row.attempts,
+            started_at=row.started_at,
         )
         for row in rows
     ]
+
+
+def claim(storage: Storage, entry_robot: str, msg_id: str, from_replica: str, to_replica: str) -> bool:
+    """Take over an answer a dead replica (or an earlier run of this robot) left; False when
+    another replica claimed it first."""
+    with storage.connect() as conn:
+        return conn.execute(update(answer_journal).where(
+            answer_journal.c.robot == entry_robot, answer_journal.c.msg_id == msg_id, answer_journal.c.replica == from_replica,
+        ).values(replica=to_replica)).rowcount == 1

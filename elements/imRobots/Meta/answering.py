@@ -54,6 +54,7 @@ class Answerer:
         logger: logging.Logger,
         on_error: Callable[[str], None] = lambda text: None,
         usage: CallCount | None = None,
+        replicas: journal.Replicas | None = None,
     ) -> None:
         self.robot = robot
         self.settings = settings
@@ -63,6 +64,7 @@ class Answerer:
         self.log = logger
         self.on_error = on_error
         self.usage = usage
+        self.replicas = replicas or journal.ThisProcessOnly()  # whose journal rows are whose
         self.writes = BatchedWrites(storage)  # the robot's journal, log and feedback writes, batched
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
 
@@ -104,8 +106,9 @@ class Answerer:
         )
 
     async def recover(self, entry: journal.JournalEntry, deadline: float) -> None:
-        """An answer a crash left unfinished: answer it again by `deadline` (monotonic), or, when
-        it is old or was begun twice already, end its card (or reply) with the apology."""
+        """An answer a crash left unfinished (claimed from the journal): answer it again by
+        `deadline` (monotonic), or, when it is old or was begun twice already, end its card
+        (or reply) with the apology."""
         incoming = entry.incoming
         remaining = deadline - time.monotonic() - RECOVERY_FINAL_MARGIN
         age = time.time() - entry.started_at
@@ -139,7 +142,7 @@ class Answerer:
     def _record_begin(self, storage: Storage, incoming: Incoming, card_id: str, first: bool) -> bool:
         if first and not records.log_received(storage, self.robot, incoming):
             return False
-        journal.begin(storage, self.robot, incoming, self.replies.dump_address(incoming.reply_to), card_id)
+        journal.begin(storage, self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
         return True
 
     async def _start_card(self, incoming: Incoming, card: _StreamingCard) -> _StreamingCard | None:

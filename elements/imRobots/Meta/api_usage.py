@@ -13,18 +13,22 @@ import logging
 import time
 from collections.abc import Callable
 
+from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text, select
+
 from element_studio.contract import Storage
+
+from .message_log import metadata
+from .upsert import insert_or_update
 
 FLUSH_EVERY = 5.0
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS api_usage (
-    app_id TEXT NOT NULL,
-    month TEXT NOT NULL,
-    calls INTEGER NOT NULL,
-    PRIMARY KEY (app_id, month)
+api_usage = Table(
+    "api_usage", metadata,
+    Column("app_id", Text, nullable=False),
+    Column("month", Text, nullable=False),
+    Column("calls", Integer, nullable=False),
+    PrimaryKeyConstraint("app_id", "month"),
 )
-"""
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +40,15 @@ def month_of(epoch: float) -> str:
 
 def stored_calls(storage: Storage, app_id: str, month: str) -> int:
     with storage.connect() as conn:
-        row = conn.execute("SELECT calls FROM api_usage WHERE app_id = ? AND month = ?", (app_id, month)).fetchone()
-    return int(row["calls"]) if row else 0
+        calls = conn.execute(select(api_usage.c.calls).where(api_usage.c.app_id == app_id, api_usage.c.month == month)).scalar()
+    return int(calls or 0)
 
 
 def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> None:
     """Add to a month's count (an upsert: robots of the same app in other processes add theirs too)."""
+    insert = insert_or_update(storage, api_usage).values(app_id=app_id, month=month, calls=calls)
     with storage.connect() as conn:
-        conn.execute(
-            "INSERT INTO api_usage (app_id, month, calls) VALUES (?, ?, ?)"
-            " ON CONFLICT (app_id, month) DO UPDATE SET calls = api_usage.calls + excluded.calls",
-            (app_id, month, calls),
-        )
+        conn.execute(insert.on_conflict_do_update(index_elements=["app_id", "month"], set_={"calls": api_usage.c.calls + insert.excluded.calls}))
 
 
 class ApiUsage:

@@ -5,7 +5,7 @@ trip to a worker thread and one transaction.
 SQLite takes one writer at a time and a waiting writer sleeps in growing steps, so 100 answers
 each opening their own transaction took up to 0.7 s to be journaled; a batch takes one lock.
 Each write is a function of a Storage (the same plain functions used everywhere else); in a
-batch they all get the batch's connection.
+batch each gets a savepoint of the batch's transaction.
 """
 from __future__ import annotations
 
@@ -21,14 +21,20 @@ Write = Callable[[Storage], Any]
 
 
 class _OneTransaction:
-    """Looks like a Storage to the write functions; every `connect()` is the batch's connection."""
+    """Looks like the Storage to the write functions, but every `connect()` is a savepoint in
+    the batch's transaction (a failing write is undone alone)."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, storage: Storage, conn: Any) -> None:
+        self._storage = storage
         self._conn = conn
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Any]:
-        yield self._conn
+        with self._conn.begin_nested():
+            yield self._conn
+
+    def __getattr__(self, name: str) -> Any:  # dialect, insert_new ...
+        return getattr(self._storage, name)
 
 
 class BatchedWrites:
@@ -64,10 +70,10 @@ class BatchedWrites:
     def _in_one_transaction(self, writes: list[Write]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
         with self.storage.connect() as conn:
-            batch = _OneTransaction(conn)
+            batch = _OneTransaction(self.storage, conn)
             for fn in writes:
                 try:
                     outcomes.append((True, fn(batch)))
-                except Exception as exc:  # one bad write fails alone (a statement is undone, not the batch)
+                except Exception as exc:  # one bad write fails alone: its savepoint is rolled back, not the batch
                     outcomes.append((False, exc))
         return outcomes

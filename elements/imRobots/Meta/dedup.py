@@ -26,6 +26,11 @@ class SeenMessages:
             self._seen.popitem(last=False)
         return True
 
+    def __contains__(self, message_id: str) -> bool:
+        """Seen within the ttl (without remembering it)."""
+        self._expire(self._clock())
+        return message_id in self._seen
+
     def __len__(self) -> int:
         return len(self._seen)
 

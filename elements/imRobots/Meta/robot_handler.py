@@ -26,7 +26,10 @@ from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
 
-RECOVERY_SECONDS = 30.0  # every answer a crash left in flight has ended this long after the robot starts
+RECOVERY_SECONDS = 25.0  # an answer claimed from the journal has ended this long after its claim
+RECOVERY_SCAN = 1.0  # how often the journal is read in the first RECOVERY_WINDOW seconds after the start...
+RECOVERY_WINDOW = 10.0  # (a killed process's replica counts as alive until its heartbeat expires, 5 s)
+ORPHAN_SCAN = 60.0  # ... and afterwards, for the answers of replicas that died while this one runs
 
 
 class RobotHandler:
@@ -95,19 +98,35 @@ class RobotHandler:
         return True
 
     def recover(self) -> None:
-        """Finish, in tasks, what the journal says was in flight when this robot last stopped."""
-        self._spawn(self._recover(time.monotonic() + RECOVERY_SECONDS), "recovery")
+        """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
+        earlier run of this robot in this process and those of dead replicas (a crash)."""
+        self._spawn(self._recover(), "recovery")
 
-    async def _recover(self, deadline: float) -> None:
-        try:
-            entries = await asyncio.to_thread(journal.unfinished, self.storage, self.robot, self.replies.load_address)
-        except Exception as exc:
-            self.log.error("could not read the answer journal: %s", exc)
+    async def _recover(self) -> None:
+        started = time.monotonic()
+        while True:
+            try:
+                await self._claim_orphans()
+            except Exception as exc:  # the database may be away for a while: the next scan tries again
+                self.log.error("could not read the answer journal: %s", exc)
+            await asyncio.sleep(RECOVERY_SCAN if time.monotonic() - started < RECOVERY_WINDOW else ORPHAN_SCAN)
+
+    async def _claim_orphans(self) -> None:
+        """Claim and end the journal's answers this run never saw whose replica is this one (an
+        earlier run of the robot) or dead."""
+        replicas, me = self.answerer.replicas, self.answerer.replicas.replica_id
+        entries = await asyncio.to_thread(journal.unfinished, self.storage, self.robot, self.replies.load_address)
+        entries = [e for e in entries if e.incoming.msg_id not in self.seen]
+        if not entries:
             return
-        if entries:
-            self.log.warning("%d answer(s) were in flight when this robot last stopped: ending each within %.0f s",
-                             len(entries), RECOVERY_SECONDS)
-        for entry in entries:
+        live = await asyncio.to_thread(replicas.live_replicas) - {me}
+        claimed = [e for e in entries if e.replica not in live
+                   and await asyncio.to_thread(journal.claim, self.storage, self.robot, e.incoming.msg_id, e.replica, me)]
+        if claimed:
+            self.log.warning("%d answer(s) were in flight when this robot or its replica last stopped: ending each within %.0f s",
+                             len(claimed), RECOVERY_SECONDS)
+        deadline = time.monotonic() + RECOVERY_SECONDS
+        for entry in claimed:
             self.seen.first_time(entry.incoming.msg_id)
             self.answers_in_flight += 1
             self.status.answer_started()

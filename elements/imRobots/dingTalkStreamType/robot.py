@@ -55,7 +55,8 @@ class DingTalkRobot:
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
                           on_call=self._count_call)
         replies = DingTalkReplies(api)
-        self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, usage)
+        self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, usage,
+                                 replicas=context.cluster)
         self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, self.answerer, self.status, self.log)
         self.status.api_usage(usage.calls, self.answerer.current_form())
         callbacks = Callbacks(self.full_name, self.handler, self.log)

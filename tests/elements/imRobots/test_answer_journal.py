@@ -47,7 +47,7 @@ def test_on_start_an_answer_begun_twice_or_long_ago_ends_with_the_apology_withou
     world.supervisor.stop(bot)
     # what a crash at that moment leaves behind: the row, never deleted
     row.update({key: value() if callable(value) else value for key, value in left_behind.items()})
-    world.rows(f"INSERT INTO answer_journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", *row.values())
+    world.execute(f"INSERT INTO answer_journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", *row.values())
     versions = len(sim.card_versions(card.card_biz_id))
 
     world.start(bot)

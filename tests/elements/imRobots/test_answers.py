@@ -209,7 +209,7 @@ def test_feedback_presses_are_stored_once_with_question_and_answer(world):
 
 
 def test_a_press_that_cannot_be_stored_is_not_acked_and_is_stored_when_dingtalk_sends_it_again(world):
-    from element_studio.elements.imRobots.Meta.feedback_store import TABLE
+    from element_studio.elements.imRobots.Meta.feedback_store import feedback
 
     sim = world.sim
     bot = world.robot(world.agent(chunks=["42"]))
@@ -217,12 +217,12 @@ def test_a_press_that_cannot_be_stored_is_not_acked_and_is_stored_when_dingtalk_
     msg = sim.send_message("dingdemo", "store me later")
     card = sim.wait_for_card(msg)
     final_of(sim, card.card_biz_id)
-    world.rows("ALTER TABLE feedback RENAME TO feedback_away")  # the insert fails: no such table
+    world.execute("ALTER TABLE feedback RENAME TO feedback_away")  # the insert fails: no such table
     press = sim.press_button(card.card_biz_id, label="😊 Helpful")
     assert "not ACKed, so it comes again" in world.wait_log(bot, "could not store feedback")
     assert sim.acks(message_id=press) == []
-    world.rows("DROP TABLE feedback_away")
-    for statement in TABLE.split(";"):
-        world.rows(statement)
+    world.execute("DROP TABLE feedback_away")
+    with world.storage.connect() as conn:
+        feedback.create(conn)
     sim.wait_for_ack(press, timeout=5)  # the simulator sent it again after 0.5 s
     assert [r["rating"] for r in world.rows("SELECT rating FROM feedback WHERE message_id = ?", msg)] == ["helpful"]

@@ -54,7 +54,7 @@ def test_this_months_calls_are_counted_shown_on_the_robot_and_kept_across_a_rest
 
 def test_as_the_budget_runs_out_cards_stop_streaming_then_answers_go_through_the_webhook(world):
     sim = world.sim
-    world.rows("INSERT INTO api_usage (app_id, month, calls) VALUES (?, ?, ?)", "dingdemo", month_of(time.time()), 84)
+    world.execute("INSERT INTO api_usage (app_id, month, calls) VALUES (?, ?, ?)", "dingdemo", month_of(time.time()), 84)
     bot = world.robot(world.agent(chunks=[f"w{i} " for i in range(10)]), monthlyApiBudget=100, updateEveryChunks=1)
     world.start(bot)
     cards_seen, webhook_at = [], None

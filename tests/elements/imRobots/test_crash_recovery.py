@@ -100,7 +100,7 @@ def test_kill_9_while_answers_stream_then_restart_ends_every_card_and_keeps_ever
     with run_robot(crash_app) as second:
         wait_until(lambda: all(ended(sim, card) for card in cards), timeout=40,
                    message=lambda: f"cards still open after the restart: {second.output()[-3000:]}")
-        second.wait_for_line(r"20 answer\(s\) were in flight when this robot last stopped")
+        second.wait_for_line(r"20 answer\(s\) were in flight when this robot or its replica last stopped")
         wait_until(lambda: rows(crash_app, "SELECT * FROM answer_journal") == [], message="the journal still holds answers")
     for card in cards:
         final = sim.card_versions(card)[-1]
