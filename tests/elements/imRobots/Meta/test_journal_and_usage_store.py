@@ -1,0 +1,60 @@
+"""The answer journal, the API call count and the batched writes on both engines: a later attempt
+updates the journal row, one replica wins a claim, counts add up across saves, and a failing
+write in a batch fails alone."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from element_studio.elements.imRobots.Meta import answer_journal as journal
+from element_studio.elements.imRobots.Meta.api_usage import add_calls, stored_calls
+from element_studio.elements.imRobots.Meta.batched_writes import BatchedWrites
+from element_studio.elements.imRobots.Meta.incoming import TEXT, Incoming
+from element_studio.runtime.app import App
+
+ROBOT = "imRobots.bot"
+ASKED = Incoming(msg_id="m1", kind=TEXT, question="Où est ma carte ?", msgtype="text", conversation_id="cid", in_group=True,
+                 sender="staff1", sender_name="Zoë", reply_to={"webhook": "w"}, reply_until=1_900_000_000.0)
+
+
+def test_a_journal_row_is_begun_attempted_again_claimed_by_one_replica_and_ended(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
+    journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
+    [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
+    assert (entry.incoming, entry.card_id, entry.replica, entry.attempts) == (
+        dataclasses.replace(ASKED, reply_to='{"webhook": "w"}'), "card-1", "replica-a", 2)
+
+    assert journal.claim(storage, ROBOT, "m1", "replica-a", "replica-b")
+    assert not journal.claim(storage, ROBOT, "m1", "replica-a", "replica-c")  # b was first
+    journal.set_card(storage, ROBOT, "m1", "card-2")
+    [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
+    assert (entry.replica, entry.card_id) == ("replica-b", "card-2")
+    journal.end(storage, ROBOT, "m1")
+    assert journal.unfinished(storage, ROBOT, lambda text: text) == []
+
+
+def test_api_calls_add_up_per_app_and_month(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    add_calls(storage, "dingone", "2026-11", 3)
+    add_calls(storage, "dingone", "2026-11", 4)
+    add_calls(storage, "dingone", "2026-12", 1)
+    assert (stored_calls(storage, "dingone", "2026-11"), stored_calls(storage, "dingone", "2026-12"),
+            stored_calls(storage, "dingtwo", "2026-11")) == (7, 1, 0)
+
+
+def test_a_failing_write_in_a_batch_fails_alone(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+
+    def broken(batch):
+        with batch.connect() as conn:
+            conn.exec_driver_sql("INSERT INTO no_such_table VALUES (1)")
+
+    async def three_writes():
+        writes = BatchedWrites(storage)
+        return await asyncio.gather(writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 2)), writes.write(broken),
+                                    writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 5)), return_exceptions=True)
+
+    first, second, third = asyncio.run(three_writes())
+    assert first is None and third is None and isinstance(second, Exception)
+    assert stored_calls(storage, "dingone", "2026-11") == 7
