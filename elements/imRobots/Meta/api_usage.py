@@ -4,7 +4,8 @@ page shows the count.
 
 Every robot of one app in this process shares one counter (`ApiUsage.of`). It counts in memory
 and adds what it counted to the database at most every FLUSH_EVERY seconds and when its last
-robot stops: a crash loses at most those seconds of counting, never a question.
+robot stops (reading back the total, which includes other replicas' calls): a crash loses at
+most those seconds of counting, never a question.
 """
 from __future__ import annotations
 
@@ -44,11 +45,13 @@ def stored_calls(storage: Storage, app_id: str, month: str) -> int:
     return int(calls or 0)
 
 
-def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> None:
-    """Add to a month's count (an upsert: robots of the same app in other processes add theirs too)."""
+def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> int:
+    """Add to a month's count and return the new total (an upsert: the app's robots on other
+    replicas add theirs too, so the total includes their calls)."""
     insert = insert_or_update(storage, api_usage).values(app_id=app_id, month=month, calls=calls)
     with storage.connect() as conn:
-        conn.execute(insert.on_conflict_do_update(index_elements=["app_id", "month"], set_={"calls": api_usage.c.calls + insert.excluded.calls}))
+        return conn.execute(insert.on_conflict_do_update(index_elements=["app_id", "month"], set_={"calls": api_usage.c.calls + insert.excluded.calls})
+                            .returning(api_usage.c.calls)).scalar_one()
 
 
 class ApiUsage:
@@ -99,14 +102,14 @@ class ApiUsage:
             return
         self._unsaved -= calls
         try:
-            await asyncio.to_thread(add_calls, self.storage, self.app_id, month, calls)
+            total = await asyncio.to_thread(add_calls, self.storage, self.app_id, month, calls)
         except Exception as exc:
             log.error("could not save the API call count of %s: %s", self.app_id, exc)
             if month == self.month:
                 self._unsaved += calls
             return
         if month == self.month:
-            self._stored += calls
+            self._stored = total
 
     async def release(self) -> None:
         """A robot stopped; the last one saves the count and lets the counter go."""

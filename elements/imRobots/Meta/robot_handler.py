@@ -26,7 +26,7 @@ from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
 
-RECOVERY_SECONDS = 25.0  # an answer claimed from the journal has ended this long after its claim
+RECOVERY_SECONDS = 22.0  # an answer claimed from the journal has ended this long after its claim (claimed <= 6 s after the start)
 RECOVERY_SCAN = 1.0  # how often the journal is read in the first RECOVERY_WINDOW seconds after the start...
 RECOVERY_WINDOW = 10.0  # (a killed process's replica counts as alive until its heartbeat expires, 5 s)
 ORPHAN_SCAN = 60.0  # ... and afterwards, for the answers of replicas that died while this one runs

@@ -36,8 +36,8 @@ def test_a_journal_row_is_begun_attempted_again_claimed_by_one_replica_and_ended
 
 def test_api_calls_add_up_per_app_and_month(app_dir, database):
     storage = App(app_dir, database_url=database).storage
-    add_calls(storage, "dingone", "2026-11", 3)
-    add_calls(storage, "dingone", "2026-11", 4)
+    assert add_calls(storage, "dingone", "2026-11", 3) == 3
+    assert add_calls(storage, "dingone", "2026-11", 4) == 7  # the total, other replicas' calls included
     add_calls(storage, "dingone", "2026-12", 1)
     assert (stored_calls(storage, "dingone", "2026-11"), stored_calls(storage, "dingone", "2026-12"),
             stored_calls(storage, "dingtwo", "2026-11")) == (7, 1, 0)
@@ -56,5 +56,5 @@ def test_a_failing_write_in_a_batch_fails_alone(app_dir, database):
                                     writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 5)), return_exceptions=True)
 
     first, second, third = asyncio.run(three_writes())
-    assert first is None and third is None and isinstance(second, Exception)
+    assert (first, third) == (2, 7) and isinstance(second, Exception)
     assert stored_calls(storage, "dingone", "2026-11") == 7
