@@ -27,9 +27,9 @@ from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
 
 RECOVERY_SECONDS = 22.0  # an answer claimed from the journal has ended this long after its claim (claimed <= 6 s after the start)
-RECOVERY_SCAN = 1.0  # how often the journal is read in the first RECOVERY_WINDOW seconds after the start...
+RECOVERY_SCAN = 1.0  # while another replica's rows wait, how often the journal is read in the first RECOVERY_WINDOW s...
 RECOVERY_WINDOW = 10.0  # (a killed process's replica counts as alive until its heartbeat expires, 5 s)
-ORPHAN_SCAN = 60.0  # ... and afterwards, for the answers of replicas that died while this one runs
+ORPHAN_SCAN = 60.0  # ... and otherwise, for the answers of replicas that die while this one runs
 
 
 class RobotHandler:
@@ -105,20 +105,22 @@ class RobotHandler:
     async def _recover(self) -> None:
         started = time.monotonic()
         while True:
+            waiting = True
             try:
-                await self._claim_orphans()
+                waiting = await self._claim_orphans()
             except Exception as exc:  # the database may be away for a while: the next scan tries again
                 self.log.error("could not read the answer journal: %s", exc)
-            await asyncio.sleep(RECOVERY_SCAN if time.monotonic() - started < RECOVERY_WINDOW else ORPHAN_SCAN)
+            await asyncio.sleep(RECOVERY_SCAN if waiting and time.monotonic() - started < RECOVERY_WINDOW else ORPHAN_SCAN)
 
-    async def _claim_orphans(self) -> None:
+    async def _claim_orphans(self) -> bool:
         """Claim and end the journal's answers this run never saw whose replica is this one (an
-        earlier run of the robot) or dead."""
+        earlier run of the robot) or dead; True while rows of other live replicas remain (one of
+        them may be a killed process whose heartbeat has not expired yet)."""
         replicas, me = self.answerer.replicas, self.answerer.replicas.replica_id
         entries = await asyncio.to_thread(journal.unfinished, self.storage, self.robot, self.replies.load_address)
         entries = [e for e in entries if e.incoming.msg_id not in self.seen]
         if not entries:
-            return
+            return False
         live = await asyncio.to_thread(replicas.live_replicas) - {me}
         claimed = [e for e in entries if e.replica not in live
                    and await asyncio.to_thread(journal.claim, self.storage, self.robot, e.incoming.msg_id, e.replica, me)]
@@ -131,6 +133,7 @@ class RobotHandler:
             self.answers_in_flight += 1
             self.status.answer_started()
             self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
+        return any(e.replica in live for e in entries)
 
     async def _answer(self, answering: Coroutine[Any, Any, None]) -> None:
         try:
