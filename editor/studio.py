@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, redirect, request
 
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ElementError
@@ -20,7 +20,7 @@ from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import INSTANCE
 from element_studio.runtime.service import InstanceState, InstanceStatus, StatusField
 from element_studio.runtime.supervisor import Supervisor
-from element_studio.runtime.schema import reference_values
+from element_studio.runtime.references import candidates, reference_fields
 from element_studio.runtime.templating import PLACEHOLDER
 
 from .status import Chip, chip_for_status, config_chip
@@ -47,10 +47,11 @@ class Studio:
         """Names of the defined environment variables; their values never leave the server."""
         return frozenset(self.app.envVars)
 
-    def refs(self) -> dict[str, list[tuple[str, str]]]:
-        """For each family (Meta): its instances as (fullName, title), for reference selects."""
-        return {meta.full_name: [(e.full_name, e.title) for e in self.app.instances_of_family(meta.full_name)]
-                for meta in self.app.metas()}
+    def refs(self, editing: str = "") -> dict[str, list[tuple[str, str]]]:
+        """For each family (Meta) and each Type: the instances a reference to it may name, as
+        (fullName, title), for reference selects; never `editing`, the instance itself."""
+        return {target.full_name: candidates(self.app, target.full_name, exclude=editing)
+                for target in self.app.metas() + self.app.types()}
 
     def learn_secrets(self, values: list[str]) -> None:
         """Remember secret values so the response guard (and the log redactor) can mask them.
@@ -68,8 +69,12 @@ class Studio:
 
     def instance(self, full_name: str) -> Any:
         """The instance element named in a URL, or 404 (a name that is not a fullName never
-        becomes a path)."""
-        if not is_full_name(full_name) or full_name not in self.app.elements:
+        becomes a path). A page of a renamed instance is found under its new name (a bookmarked
+        feedback page still shows that robot's feedback)."""
+        if not is_full_name(full_name):
+            abort(404)
+        if full_name not in self.app.elements:
+            self._follow_rename(full_name)
             abort(404)
         try:
             if self.app.kind(full_name) != INSTANCE:
@@ -77,6 +82,16 @@ class Studio:
         except ElementError:
             abort(404)
         return self.app.elements[full_name]
+
+    def _follow_rename(self, old: str) -> None:
+        """Redirect a GET for a renamed instance's page to the same page of its new name."""
+        if request.method != "GET" or not self.app.storage.path.exists():
+            return
+        new = self.app.storage.renamed_to(old)
+        if new and new in self.app.elements:
+            path = request.path.replace(f"/{old}", f"/{new}", 1)
+            query = request.query_string.decode()
+            abort(redirect(f"{path}?{query}" if query else path))
 
     def tab_context(self, full_name: str) -> dict[str, Any]:
         """What a tab template extending `instances/_tab_page.html` needs."""
@@ -152,7 +167,7 @@ class Studio:
                 config = self.app.raw_config(element.full_name)
             except ElementError:
                 continue
-            if full_name in reference_values(schema, config):
+            if any(held == full_name for _, held, _ in reference_fields(schema, config)):
                 users.append(element.full_name)
         return users
 

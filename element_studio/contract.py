@@ -16,7 +16,7 @@ from .runtime.connection_check import ConnectionCheck
 from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
-from .runtime.storage import Migrations, Storage
+from .runtime.storage import InstanceHistory, Migrations, Storage
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
 
 
@@ -83,7 +83,7 @@ HOOKS = {
     "check_connection": "`async def check_connection(config, offline_endpoint) -> ConnectionCheck`: the editor's Test connection",
     "status_fields": "a list of StatusField: how the editor shows the detail keys the service reports",
     "offline_simulator": "an OfflineSimulator: the offline default starts it and `element-studio sim` runs it",
-    "migrations": "Migrations: the owner's own tables, versioned per owner (Type or Meta)",
+    "migrations": "Migrations: the owner's own tables, versioned per owner (Type or Meta), and which columns hold an instance's fullName (its history: moved on rename, removed on delete)",
     "editor_pages": "a list of EditorPage: the owner's tabs and pages in the editor (Type or Meta)",
 }
 
@@ -109,6 +109,7 @@ __all__ = [
     "EditorPage",
     "ElementError",
     "FieldKind",
+    "InstanceHistory",
     "InstanceState",
     "Link",
     "Migrations",

@@ -11,6 +11,7 @@ from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
 from .json_files import read_json
 from .nodes import ElementNode
+from .references import check_declared_targets, reference_problems
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
 from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
@@ -167,7 +168,18 @@ class App:
         config = apply_defaults(schema, rendered)
         redactor.add_all(secret_values(schema, config))
         validate_config(schema, config, full_name)
+        problems = reference_problems(self, full_name, schema, config)
+        if problems:
+            raise problems[0]
         return config
+
+    def broken_references(self, full_name: str) -> list[ConfigInvalidError]:
+        """The instance's references (as its config.json holds them now) that name nothing
+        usable: a running service whose agent was renamed away shows this, not "connected"."""
+        try:
+            return reference_problems(self, full_name, self.schema_for_instance(full_name), self.raw_config(full_name))
+        except ElementError:
+            return []
 
     # loading ----------------------------------------------------------------------------
     def nodes(self, full_name: str) -> list[ElementNode]:
@@ -225,6 +237,7 @@ class App:
                 schema = self.type_schema(element.full_name)
                 if schema is not None:
                     check_schema(element.full_name, schema)
+                    check_declared_targets(self, element.full_name, schema)
             except ElementError as exc:
                 problems.append(exc)
         broken_types = {p.full_name for p in problems}

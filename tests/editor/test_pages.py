@@ -340,8 +340,12 @@ def test_deleting_or_renaming_a_referenced_agent_warns_about_its_users(session, 
     write_element(app_dir, "imRobots.bot", {"title": "Bot", "type": ROBOT_TYPE, "backendBundleEntry": "."}, {"agent": agent})
     session.get("/")
     assert "Used by" in session.get(f"/instances/{agent}/delete").get_data(as_text=True)
-    session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
+    asked = session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
+    assert asked.status_code == 200 and 'name="repoint" value="imRobots.bot" checked' in asked.get_data(as_text=True)
+    assert (app_dir / "aiagents" / "helpdesk").is_dir()  # asking changed nothing
+    session.post(f"/instances/{agent}/rename", {"new_name": "desk", "decided": "1"}, htmx=False)  # nothing ticked
     assert "Still naming aiagents.helpdesk: imRobots.bot" in session.get("/instances/aiagents.desk").get_data(as_text=True)
+    assert files(app_dir, "imRobots.bot")[1] == {"agent": "aiagents.helpdesk"}
 
 
 def test_a_running_service_is_stopped_before_it_is_renamed_and_its_chip_says_so(session, app_dir, supervisor):

@@ -20,7 +20,7 @@ def test_database_lives_in_a_git_ignored_state_folder_in_wal_mode(app_dir):
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     versions = dict(raw.execute("SELECT owner, version FROM schema_versions"))
-    assert versions == {"imRobots.Meta": 1, "aiagents.Meta": 1}  # the tables belong to the families that declare them
+    assert versions == {"imRobots.Meta": 2, "aiagents.Meta": 1}  # the tables belong to the families that declare them
     subprocess.run(["git", "init", "-q", str(app_dir)], check=True)
     ignored = subprocess.run(["git", "-C", str(app_dir), "status", "--porcelain", "--ignored"], capture_output=True, text=True).stdout
     assert "!! .element-studio/" in ignored

@@ -3,11 +3,14 @@
 The message log, the feedback store and the ratings live here once; the family's editor
 pages (playground, feedback) plug into the editor through the contract's `editor_pages`.
 """
-from element_studio.contract import Migrations
+from element_studio.contract import InstanceHistory, Migrations
 
 from . import feedback_store, message_log
 from .pages import editor_pages
 
-migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE,))
+migrations = Migrations(
+    (message_log.TABLE + ";" + feedback_store.TABLE, feedback_store.ONE_RATING_PER_PERSON),
+    history=(InstanceHistory("message_log", "robot", "logged messages"), InstanceHistory("feedback", "robot", "ratings")),
+)
 
 __all__ = ["editor_pages", "migrations"]

@@ -147,16 +147,20 @@ async def test_run_also_works_when_called_on_a_thread_with_a_running_loop(app_di
 @pytest.mark.parametrize(
     ("knowledge_base", "message"),
     [
-        ("aiagents.nowhere", "aiagents.gpt: config.json field knowledgeBase: aiagents.nowhere: no such element"),
-        ("aiagents.gpt", "aiagents.gpt: config.json field knowledgeBase: an agent cannot be its own knowledge base"),
-        ("aiagents.Meta", "aiagents.gpt: config.json field knowledgeBase: aiagents.Meta is not an agent instance"),
+        ("aiagents.nowhere", "aiagents.gpt: config.json field knowledgeBase: aiagents.nowhere is no element of this app"),
+        ("aiagents.gpt", "aiagents.gpt: config.json field knowledgeBase: names this instance itself"),
+        ("aiagents.Meta", "aiagents.gpt: config.json field knowledgeBase: aiagents.Meta is a family, not an instance"),
+        ("aiagents.other", "aiagents.gpt: config.json field knowledgeBase: aiagents.other is an instance of aiagents.openaiCompatibleType,"
+                           " not of aiagents.knowledgeBaseType"),
     ],
 )
-def test_a_knowledge_base_that_is_not_an_agent_instance_is_a_load_error(app_dir, chat_server, knowledge_base, message):
+def test_a_knowledge_base_that_is_not_a_knowledge_base_instance_is_a_load_and_check_error(app_dir, chat_server, knowledge_base, message):
+    write_llm_agent(app_dir, chat_server, name="aiagents.other")
     name = write_llm_agent(app_dir, chat_server, knowledgeBase=knowledge_base)
     with pytest.raises(ElementError) as caught:
         App(app_dir).getElement(name)
     assert str(caught.value).startswith(message)
+    assert any(str(p).startswith(message) for p in App(app_dir).check())
 
 
 def test_a_missing_model_leaves_the_instance_needing_setup(app_dir, chat_server):
