@@ -21,8 +21,8 @@ def open_or_explain(name: str) -> Opened:
     try:
         return open_instance(name)
     except ElementError as exc:
-        abort(make_response(render_template("instances/broken.html", name=name, problem=redactor.redact(str(exc.message)),
-                                            where=exc.where), 422))
+        abort(make_response(render_template("instances/broken.html", problem=redactor.redact(str(exc.message)),
+                                            where=exc.where, **header_context(name)), 422))
 
 
 @bp.get("/<name>")

@@ -23,7 +23,7 @@ from element_studio.runtime.supervisor import Supervisor
 from element_studio.runtime.references import candidates, reference_fields
 from element_studio.runtime.templating import PLACEHOLDER
 
-from .status import Chip, chip_for_status, config_chip
+from .status import Chip, ChipState, chip_for_status, config_chip
 
 
 GUARD_MIN_LENGTH = 8  # masking a shorter value could hit ordinary words in the page ("card")
@@ -135,12 +135,14 @@ class Studio:
         return config_chip(self._missing(full_name), self._broken(full_name))
 
     def service_chip(self, status: Any) -> Chip:
-        """A service's chip from its status: the supervisor's state, unless a stopped service's
-        files cannot even be read."""
-        if status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
-            broken = self._broken(status.full_name)
-            if broken:
-                return config_chip([], broken)
+        """A service's chip from its status: the supervisor's state, unless its files cannot be
+        read. A running service then keeps running with the settings it started with, but its
+        chip must not say all is well: the next restart would fail."""
+        broken = self._broken(status.full_name)
+        if broken and status.alive:
+            return Chip(ChipState.BROKEN, "Broken", f"{broken} (it runs with the settings it started with until a restart)")
+        if broken and status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
+            return config_chip([], broken)
         return chip_for_status(status, self.status_fields(status.type))
 
     def _missing(self, full_name: str) -> list[str]:
@@ -153,7 +155,7 @@ class Studio:
         try:
             self.app.raw_config(full_name)
         except ElementError as exc:
-            return redactor.redact(exc.message)
+            return redactor.redact(f"{exc.where}: {exc.message}" if exc.where else exc.message)
         return ""
 
     def references_to(self, full_name: str) -> list[str]:

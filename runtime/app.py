@@ -51,9 +51,15 @@ class App:
             except ElementError as exc:
                 problems.append(exc)
         with self._lock:
+            owners_before = self._owners() if hasattr(self, "_chains") else set()
             self.elements = found.elements
             self._chains = chains
             self.problems = problems
+            if self._storage is not None and self._owners() != owners_before:
+                self._storage.adopt(self._migrations())  # a Type dropped in while running gets its tables
+
+    def _owners(self) -> set[str]:
+        return {name for name, chain in self._chains.items() if kind_of(chain) in (META, TYPE)}
 
     def element(self, full_name: str) -> Element:
         if full_name not in self.elements:

@@ -84,6 +84,13 @@ class Storage:
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
+    def adopt(self, migrations: Mapping[str, Migrations]) -> None:
+        """The owners changed (a Type was added to the app): migrate again on next use."""
+        with self._lock:
+            if dict(migrations) != self.migrations:
+                self.migrations = dict(migrations)
+                self._migrated = False
+
     def migrate(self) -> dict[str, int]:
         """Bring every owner's tables to its newest version; returns the versions by owner."""
         with self._lock:
