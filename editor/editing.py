@@ -88,7 +88,7 @@ def read_posted(opened: Opened, form: Any) -> Posted:
     for path, held, target in reference_fields(opened.schema, parsed.value):
         problem = problem_of(studio().app, opened.element.full_name, held, target)
         if problem:
-            report.add("error", name_of("config", path), f"{problem[:1].upper()}{problem[1:]}.")
+            report.add("error", name_of("config", path), f"{problem}.")
     descriptor = descriptor_from_form(opened.descriptor, ui)
     if not descriptor.get("title"):
         report.add("error", "element/title", "Fill in this field.")
