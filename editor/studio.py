@@ -122,7 +122,7 @@ class Studio:
             if name in statuses:
                 chips[name] = self.service_chip(statuses[name])
             else:
-                chips[name] = config_chip(self._missing(name), self._broken(name))
+                chips[name] = self.component_chip(name)
         return chips
 
     def chip(self, full_name: str) -> Chip:
@@ -132,7 +132,16 @@ class Studio:
                 return self.service_chip(self.supervisor.status(full_name))
         except (ElementError, KeyError):
             pass
-        return config_chip(self._missing(full_name), self._broken(full_name))
+        return self.component_chip(full_name)
+
+    def component_chip(self, full_name: str) -> Chip:
+        """An on-demand instance's chip (an agent): broken, needs setup, in error when its last use
+        failed (saying why, redacted), else ready."""
+        chip = config_chip(self._missing(full_name), self._broken(full_name))
+        failure = self.app.last_failure(full_name)
+        if chip.state == ChipState.READY and failure:
+            return Chip(ChipState.ERROR, "Error", redactor.redact(failure[1]))
+        return chip
 
     def service_chip(self, status: Any) -> Chip:
         """A service's chip from its status: the supervisor's state, unless its files cannot be

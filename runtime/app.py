@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
 from .json_files import read_json
+from .logs import instance_logger
 from .nodes import ElementNode
 from .references import check_declared_targets, reference_problems
 from .redaction import redactor
@@ -36,6 +38,7 @@ class App:
         self._cache: dict[str, tuple[tuple, Any]] = {}
         self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
+        self._failures: dict[str, tuple[float, str]] = {}
         self._lock = threading.RLock()
         self.refresh()
 
@@ -216,9 +219,29 @@ class App:
             cached = self._cache.get(full_name)
             if cached and cached[0] == signature:
                 return cached[1]
-            loaded = self.load_instance(full_name)
+            try:
+                loaded = self.load_instance(full_name)
+            except ElementError as exc:  # said where the user of this instance looks: its Logs and status
+                why = f"cannot load: {exc.where}: {exc.message}" if exc.where else f"cannot load: {exc.message}"
+                instance_logger(full_name).error("%s", why)
+                self.note_outcome(full_name, why)
+                raise
             self._cache[full_name] = (signature, loaded)
             return loaded
+
+    def note_outcome(self, full_name: str, failure: str | None) -> None:
+        """How the last use of an on-demand instance (an agent's answer) ended: `failure` says why
+        it failed (its status shows it, redacted, until a use succeeds); None: it succeeded."""
+        with self._lock:
+            if failure is None:
+                self._failures.pop(full_name, None)
+            else:
+                self._failures[full_name] = (time.time(), failure)
+
+    def last_failure(self, full_name: str) -> tuple[float, str] | None:
+        """(when, why) the last use of an on-demand instance failed, or None."""
+        with self._lock:
+            return self._failures.get(full_name)
 
     def adopt_running(self, full_name: str, service: Any) -> None:
         """The supervisor started `service`: getElement returns it, not a second copy."""

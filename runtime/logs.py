@@ -35,15 +35,17 @@ def instance_logger(full_name: str) -> logging.Logger:
 
 
 class RedactionFilter(logging.Filter):
-    """Rewrites each record's message (and traceback) without secrets, once, before any handler."""
+    """Rewrites each record's message (and traceback) without secrets, once, before any handler.
+    An exception whose class says `log_traceback = False` (ElementError, an agent's AgentError)
+    is already one clear line in the message: its traceback is left out."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "_redacted", False):
             record.msg = redactor.redact(record.getMessage())
             record.args = None
-            if record.exc_info:
+            if record.exc_info and getattr(record.exc_info[1], "log_traceback", True):
                 record.exc_text = redactor.redact(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
+            record.exc_info = None
             record._redacted = True
         return True
 

@@ -115,3 +115,20 @@ def test_a_config_broken_on_disk_while_running_is_shown_and_the_page_keeps_its_c
     assert f"/instances/{probe}/logs/" in [a.get("href") for tag, a in page.elements if tag == "a"]  # the Logs tab
     assert "disabled" not in next(b for b in page.buttons if b["_text"].strip() == "Stop")
     assert supervisor.status(probe).state == "running"  # it keeps running with the settings it started with
+
+
+def test_an_answer_that_fails_for_the_agent_is_one_clear_line_and_the_agents_status_says_why(world, session):
+    agent = "aiagents.gpt"
+    write_element(world.app_dir, agent, {"title": "GPT", "type": "aiagents.openaiCompatibleType", "backendBundleEntry": "."},
+                  {"baseUrl": "http://127.0.0.1:9/v1", "apiKey": "{{UNSET_LLM_KEY}}", "model": "test-model"})
+    bot = world.robot(agent)
+    world.start(bot)
+    world.sim.send_message("dingdemo", "Where is the manual?", sender_staff_id="ann")
+    line = world.wait_log(bot, "failed on msgId")
+    assert line.endswith("UnresolvedVariableError: aiagents.gpt: config.json field apiKey: variable UNSET_LLM_KEY is not set"
+                         " (set it in the environment or in the app's .env file)")
+    assert "Traceback" not in "\n".join(world.logs(bot))
+    why = "cannot load: config.json field apiKey: variable UNSET_LLM_KEY is not set"
+    home = session.get("/").get_data(as_text=True)
+    assert "chip--error" in chip_of(home, agent)["class"] and chip_of(home, agent)["title"].startswith(why)
+    assert why in session.get(f"/instances/{agent}/logs/").get_data(as_text=True)
