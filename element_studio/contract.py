@@ -17,7 +17,7 @@ from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
 from .runtime.storage import InstanceHistory, Migrations, Storage
-from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
+from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 
 
 class RunningSimulator(Protocol):
@@ -123,4 +123,5 @@ __all__ = [
     "Storage",
     "instance_logger",
     "redactor",
+    "reported",
 ]
