@@ -34,7 +34,7 @@ def _type_or_404(type_name: str):
 
 
 def _proposal(type_element) -> tuple[str, str]:
-    """A free name and a matching title, e.g. ("imRobots.dingTalkStream2", "DingTalk Robot 2")."""
+    """A free name and a matching title, e.g. ("notify.webhook2", "Webhook 2")."""
     full_name = propose_name(studio().app, type_element.full_name)
     stem = full_name.rsplit(".", 1)[-1]
     number = stem.removeprefix(stem.rstrip("0123456789"))
