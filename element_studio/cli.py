@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else needs --token)")
             sub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
             sub.add_argument("--token", default=None, help="access token required when binding beyond 127.0.0.1 (or ELEMENT_STUDIO_TOKEN)")
+            sub.add_argument("--allowed-host", dest="allowed_hosts", action="append", default=[], metavar="NAME",
+                             help="a host name the editor may be reached under besides localhost, 127.0.0.1, [::1] "
+                                  "and --host (requests naming any other host are refused); repeatable")
     new = with_app(commands.add_parser("new", help="write a new instance folder from a Type's schema defaults", description="Write a new instance folder from a Type's schema defaults."))
     new.add_argument("type", metavar="TYPE", help="the Type's fullName, e.g. imRobots.dingTalkStreamType")
     new.add_argument("name", metavar="NAME", help="the instance name (myBot) or fullName (imRobots.myBot)")
@@ -105,7 +108,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log_to_stdout()
     wait_for_signal = _stop_on_signal()
     with RuntimeSession(args.app, args.simulators) as session:
-        return serve(session.supervisor, session.simulators, args.host, args.port, token, wait_for_signal)
+        return serve(session.supervisor, session.simulators, args.host, args.port, token, wait_for_signal,
+                     allowed_hosts=args.allowed_hosts)
 
 
 class RuntimeSession:

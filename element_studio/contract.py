@@ -80,7 +80,7 @@ EDITOR_HOST_KEY = "element_studio"
 # two for the whole family. The runtime and the editor look them up; nothing else is read.
 HOOKS = {
     "Loader": "required on a Type: `Loader(nodes).load()` gives the instance's object (a Service for service Types); an optional `check()` runs in `element-studio check`",
-    "check_connection": "`async def check_connection(config, offline_endpoint) -> ConnectionCheck`: the editor's Test connection",
+    "check_connection": "`async def check_connection(config, offline_endpoint, full_name) -> ConnectionCheck`: the editor's Test connection",
     "status_fields": "a list of StatusField: how the editor shows the detail keys the service reports",
     "offline_simulator": "an OfflineSimulator: the offline default starts it and `element-studio sim` runs it",
     "migrations": "Migrations: the owner's own tables, versioned per owner (Type or Meta), and which columns hold an instance's fullName (its history: moved on rename, removed on delete)",

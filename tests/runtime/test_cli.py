@@ -1,6 +1,7 @@
 """The command line as a person uses it: real processes, real files, real signals."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -95,3 +96,42 @@ def test_serve_refuses_to_bind_beyond_this_machine_without_a_token_before_starti
     assert result.returncode == 1
     assert result.stdout == ""
     assert "refusing to bind 0.0.0.0: set --token or ELEMENT_STUDIO_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "env_token"), [(["--token", "a"], None), (["--token", "let-me-in"], None),
+                                                 ([], "aaaaaaaaaaaaaaaaaaaaaaaa")])
+def test_serve_refuses_a_weak_access_token_naming_the_rule(app_dir, args, env_token):
+    env = {k: v for k, v in os.environ.items() if k != "ELEMENT_STUDIO_TOKEN"}
+    if env_token:
+        env["ELEMENT_STUDIO_TOKEN"] = env_token
+    result = subprocess.run([CLI, "serve", "--host", "0.0.0.0", *args, "--app", str(app_dir)], capture_output=True,
+                            text=True, timeout=30, env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "the access token (--token or ELEMENT_STUDIO_TOKEN) is too weak: use at least 16 characters with at least 6 different ones" in result.stderr
+
+
+def test_serve_answers_to_an_allowed_host_name_and_refuses_any_other(app_dir):
+    process = subprocess.Popen([CLI, "serve", "--port", "0", "--simulators", "off", "--allowed-host", "studio.example.lan",
+                                "--app", str(app_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = ""
+        while "Element Studio editor: http://" not in output:
+            line = process.stdout.readline()
+            assert line, output
+            output += line
+        port = int(output.rsplit(":", 1)[1].strip(" /\n"))
+
+        def status(host: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/", headers={"Host": host})
+            code = connection.getresponse().status
+            connection.close()
+            return code
+
+        assert status(f"studio.example.lan:{port}") == 200
+        assert status(f"127.0.0.1:{port}") == 200
+        assert status(f"rebind.attacker.example:{port}") == 421
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
