@@ -456,15 +456,6 @@ def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any],
     return result
 
 
-def reference_values(root: Schema, value: Any) -> list[str]:
-    """The element fullNames a config refers to through `x-element-ref` fields."""
-    found: list[str] = []
-    for _, item, resolved in walk(root, value):
-        if "x-element-ref" in resolved and isinstance(item, str) and item not in found:
-            found.append(item)
-    return found
-
-
 def _value_at(value: Any, path: Path) -> Any:
     """The value at `path` (keys and list indices), which the caller knows exists."""
     for step in path:

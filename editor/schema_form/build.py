@@ -235,7 +235,7 @@ class _Builder:
         item.ref_found = any(full_name == text for full_name, _ in known)
         if text and not item.ref_found:
             item.options.append(Option(text, f"{text} (not found)", True))
-            if not PLACEHOLDER.search(text):
+            if not PLACEHOLDER.search(text) and not item.errors:  # a review's error already says why
                 item.warnings.append(f"There is no {text} among the instances of {item.ref_family}.")
         item.value = text
         item.env = env_refs(text, self.ctx.env_names)

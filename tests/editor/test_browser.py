@@ -35,7 +35,12 @@ def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(p
     type_name, button = ROBOT_TYPE, ROBOT_BUTTON
     page.goto(live_server + "/")
     page.get_by_role("button", name=button).click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("dingTalkStream")
+    assert not (app_dir / "imRobots").exists()  # nothing is written before the name is chosen
+    page.get_by_label("Name", exact=True).fill("support")
+    page.get_by_role("button", name="Create").click()
     expect(page.locator("h1")).to_have_text(re.compile("DingTalk Robot"))
+    assert page.url.endswith("/instances/imRobots.support")
     expect(page.locator(".page-head .chip")).to_have_text("Needs setup")
     name = page.url.rsplit("/", 1)[-1]
     folder = app_dir.joinpath(*name.split("."))
@@ -75,6 +80,7 @@ def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(p
 def test_every_control_has_a_label_and_every_button_a_name_in_the_browser(page, live_server, app_dir, agents):
     page.goto(live_server + "/")
     page.get_by_role("button", name=ROBOT_BUTTON).click()
+    page.get_by_role("button", name="Create").click()
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
         .filter(c => !c.labels || c.labels.length === 0).map(c => c.name || c.id)""")
     nameless = page.evaluate("""() => [...document.querySelectorAll('button')]

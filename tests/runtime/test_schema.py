@@ -8,6 +8,7 @@ import pytest
 
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ConfigInvalidError, InvalidJsonError
+from element_studio.runtime.references import reference_fields
 from element_studio.runtime.schema import (
     MISSING,
     apply_defaults,
@@ -17,7 +18,6 @@ from element_studio.runtime.schema import (
     known_properties,
     mask_secrets,
     missing_required,
-    reference_values,
     resolve,
     secret_paths,
     secret_values,
@@ -136,7 +136,7 @@ def test_the_walker_finds_secrets_in_variants_items_branches_and_additional_prop
     masked = mask_secrets(VARIANTS_AND_ITEMS, CONFIG, lambda path, value: "***")
     assert masked["auth"] == {"kind": "token", "token": "***"} and masked["endpoints"][0]["key"] == "***"
     assert masked["endpoints"][1] == {"url": "https://b.example"} and CONFIG["auth"]["token"] == "variant-secret-1"
-    assert reference_values(VARIANTS_AND_ITEMS, CONFIG) == ["aiagents.helpdesk"]
+    assert [held for _, held, _ in reference_fields(VARIANTS_AND_ITEMS, CONFIG)] == ["aiagents.helpdesk"]
 
 
 def test_a_secret_object_is_one_secret_and_every_string_in_it_is_registered():
