@@ -40,7 +40,7 @@ def new_instance(type_name: str) -> Response:
     try:
         create_instance(app, type_name, full_name, title=title, load_at_start=bool(type_element.descriptor.get("service")))
     except ElementError as exc:
-        flash(f"Could not create an instance of {type_element.title}: {redactor.redact(exc.message)}", "error")
+        flash(f"Could not create an instance of {type_element.title}: {redactor.redact(str(exc))}", "error")
         return redirect(url_for("home.index"))
     missing = app.missing_setup(full_name)
     note = f" Fill in {', '.join(missing)} to finish its setup." if missing else ""

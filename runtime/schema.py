@@ -5,9 +5,11 @@ references to other elements, validation. Two readers that disagree on "what is 
 it, and two that disagree on a default write files the runtime reads differently, so there is
 no second copy anywhere (the editor's `schema_form` only builds and parses forms on top of this).
 
-Schemas are JSON Schema 2020-12 documents; any subschema may be a boolean (`true` allows
-anything, `false` nothing). References are local (`#`, `#/$defs/...`, any JSON Pointer);
-a reference cycle (`"$ref": "#"`) is followed once per path, never into a RecursionError.
+Schemas are JSON Schema 2020-12 documents unless their `$schema` names an older draft
+(draft-04 to 2019-09 are read with that draft's rules: tuple `items: [...]`, `dependencies`);
+any subschema may be a boolean (`true` allows anything, `false` nothing). References are local
+(`#`, `#/$defs/...`, any JSON Pointer); a reference cycle (`"$ref": "#"`) is followed once per
+path, never into a RecursionError.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
 from .errors import ConfigInvalidError, InvalidJsonError
@@ -436,26 +439,57 @@ def _leaves(value: Any) -> Iterator[Any]:
 
 
 # validation ----------------------------------------------------------------------------------
-def validator_for(root: Schema, node: Any = MISSING) -> Draft202012Validator:
-    """A 2020-12 validator with the one format checker, for the root or a subschema of it.
+def dialect(root: Schema) -> type[Validator]:
+    """The validator class of the draft the schema declares in `$schema` (2020-12 when it
+    declares none, or one jsonschema does not know)."""
+    declared = root.get("$schema") if isinstance(root, dict) else None
+    if not isinstance(declared, str):
+        return Draft202012Validator
+    return validators.validator_for({"$schema": declared}, default=Draft202012Validator)
+
+
+def validator_for(root: Schema, node: Any = MISSING) -> Validator:
+    """A validator of the schema's draft with that draft's format checker, for the root or a
+    subschema of it.
 
     A subschema's validator still resolves `#...` references against the root document
     (`evolve` keeps the root's resolver), so a variant that uses `$defs` validates like the whole.
     """
-    validator = Draft202012Validator(root, format_checker=FORMAT_CHECKER)
+    cls = dialect(root)
+    checker = FORMAT_CHECKER if cls is Draft202012Validator else cls.FORMAT_CHECKER
+    validator = cls(root, format_checker=checker)
     return validator if node is MISSING else validator.evolve(schema=node)
 
 
 def check_schema(type_name: str, schema: Any) -> None:
-    """Raise InvalidJsonError naming the Type when its schema is not a usable 2020-12 schema."""
+    """Raise InvalidJsonError naming the Type, the place and the keyword when its schema is not
+    usable: not valid for its draft, or a `$ref` that points outside the file."""
+    cls = dialect(schema)
     try:
-        Draft202012Validator.check_schema(schema)
+        cls.check_schema(schema)
     except SchemaError as exc:
-        raise InvalidJsonError(type_name, SCHEMA_FILE, f"not a valid JSON Schema: {exc.message}") from exc
+        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place(exc.path)}", _schema_problem(exc, cls)) from exc
     for path, node in _references(schema, ()):
         if _target(schema, node["$ref"]) is None:
-            where = "/".join(str(p) for p in path) or "the root"
-            raise InvalidJsonError(type_name, SCHEMA_FILE, f"$ref {node['$ref']} at {where} points nowhere in this file")
+            raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*path, '$ref'))}",
+                                   f"$ref {node['$ref']} points nowhere in this file (only references inside it, like #/$defs/name, are followed)")
+
+
+def _place(path: Any) -> str:
+    steps = [str(p) for p in path]
+    return f"keyword {steps[-1]} at /{'/'.join(steps[:-1])}" if steps else "at the root"
+
+
+def _schema_problem(error: SchemaError, cls: type[Validator]) -> str:
+    """What is wrong with a schema keyword, with the fix for the common case of draft-07 syntax
+    in a schema read as 2020-12."""
+    keyword = str(error.path[-1]) if error.path else ""
+    if keyword == "items" and isinstance(error.instance, list) and cls is Draft202012Validator:
+        return ('holds a list (draft-07 tuple syntax): use "prefixItems" for a tuple, or declare '
+                '"$schema": "http://json-schema.org/draft-07/schema#"')
+    if error.validator == "format":
+        return f"is not a {error.validator_value} this editor can use (Python's re module): {str(error.instance)[:120]}"
+    return f"is not valid JSON Schema ({cls.__name__.removesuffix('Validator')}): {error.message[:200]}"
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:

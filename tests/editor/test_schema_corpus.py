@@ -7,6 +7,7 @@ posted back unchanged: config.json must come back byte-for-byte the same JSON va
 """
 from __future__ import annotations
 
+import html as html_text
 import json
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from tests.editor.html_checks import Page
 from tests.support.elements import instance, write_element
 
 CORPUS = Path(__file__).resolve().parent / "schema_corpus"
-ENTRIES = sorted(CORPUS.glob("*/*.json"))
+ENTRIES = sorted(p for p in CORPUS.glob("*/*.json") if p.parent.name != "refused")
+REFUSED = sorted(CORPUS.glob("refused/*.json"))
 TYPE = "corpus.sampleType"
 
 
@@ -32,8 +34,18 @@ def test_the_corpus_is_large_and_every_schema_has_valid_samples():
     assert [p.name for p, e in zip(ENTRIES, entries) if not e["valid"] or not e["origin"] or not e["license"]] == []
 
 
+def differences(before: object, after: object, path: str = "") -> list[str]:
+    """Where two JSON values differ, one line per place (what a failing save changed)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [line for key in dict.fromkeys([*before, *after])
+                for line in differences(before.get(key, "<absent>"), after.get(key, "<absent>"), f"{path}/{key}")]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [line for i, (a, b) in enumerate(zip(before, after)) for line in differences(a, b, f"{path}/{i}")]
+    return [] if canonical(before) == canonical(after) else [f"{path or '/'}: {canonical(before)[:80]} -> {canonical(after)[:80]}"]
+
+
 @pytest.mark.parametrize("path", ENTRIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_an_unchanged_save_keeps_every_valid_value(path, app_dir, supervisor, session):
+def test_the_form_renders_and_an_unchanged_save_keeps_every_valid_value(path, app_dir, supervisor, session):
     entry = json.loads(path.read_text())
     write_type(app_dir, TYPE, entry["schema"])
     names = []
@@ -41,6 +53,9 @@ def test_an_unchanged_save_keeps_every_valid_value(path, app_dir, supervisor, se
         names.append(f"corpus.sample{index}")
         write_element(app_dir, names[-1], instance(TYPE, at_start=False), value)
     supervisor.app.refresh()
+    created = session.post(f"/types/{TYPE}/new", htmx=False)  # a new instance starts from the schema's defaults
+    assert created.status_code == 302, created.get_data(as_text=True)[-2000:]
+    assert session.get(created.headers["Location"]).status_code == 200
     changed = {}
     for name, value in zip(names, entry["valid"]):
         page = session.get(f"/instances/{name}")
@@ -49,14 +64,22 @@ def test_an_unchanged_save_keeps_every_valid_value(path, app_dir, supervisor, se
         assert saved.status_code == 200, saved.get_data(as_text=True)[-3000:]
         stored = json.loads(app_dir.joinpath(*name.split("."), "config.json").read_text())
         if canonical(stored) != canonical(value):
-            changed[name] = (value, stored)
+            changed[name] = differences(value, stored)
     assert changed == {}
 
 
-@pytest.mark.parametrize("path", ENTRIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_a_new_instance_starts_from_the_schema_defaults_and_renders(path, app_dir, supervisor, session):
-    write_type(app_dir, TYPE, json.loads(path.read_text())["schema"])
+@pytest.mark.parametrize("path", REFUSED, ids=lambda p: p.stem)
+def test_a_schema_the_editor_cannot_use_is_a_clear_message_naming_the_keyword(path, app_dir, supervisor, session):
+    entry = json.loads(path.read_text())
+    write_type(app_dir, TYPE, entry["schema"])
+    folder = write_element(app_dir, "corpus.sample", instance(TYPE, at_start=False), entry["valid"][0])
     supervisor.app.refresh()
+    before = (folder / "config.json").read_text()
+    page = session.get("/instances/corpus.sample")
+    assert page.status_code == 422
+    assert f"config.schema.json keyword {entry['refused_keyword']} at /" in html_text.unescape(page.get_data(as_text=True))
+    assert session.post("/instances/corpus.sample/save", {"config/x": "1"}).status_code == 422
     created = session.post(f"/types/{TYPE}/new", htmx=False)
-    assert created.status_code == 302, created.get_data(as_text=True)[-2000:]
-    assert session.get(created.headers["Location"]).status_code == 200
+    assert created.status_code == 302 and created.headers["Location"].endswith("/")
+    assert "config.schema.json keyword" in html_text.unescape(session.get("/").get_data(as_text=True))
+    assert (folder / "config.json").read_text() == before
