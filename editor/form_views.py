@@ -48,9 +48,10 @@ def changed(name: str) -> Response:
         tree = element_form(posted.descriptor, posted.report, show={base})
         return _oob(tree.find(base))
     tree = config_form(opened, posted.render_value, posted.ui, posted.report, show={base})
-    if what == "variant":
-        if posted.ui.index(base, "variant") != posted.ui.index(base, "shown"):
-            return _section(tree.find_id(f"{html_id(base)}-v"))
+    if what.startswith("variant"):
+        level = what.removeprefix("variant")  # "" or the nesting level of the selector (see build._variant)
+        if posted.ui.index(base, what) != posted.ui.index(base, "shown" + level):
+            return _section(tree.find_id(f"{html_id(base)}-v{level}"))
         return Response(status=204)
     target = tree.find(base)
     if target is not None and target.refreshes:

@@ -23,6 +23,7 @@ from element_studio.runtime.schema import (
     main_type,
     resolve,
     secret_paths,
+    validator_for,
     variant_schema,
     variants_of,
 )
@@ -32,7 +33,7 @@ from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
 from .schemas import choices, controllers, kind_of, ordered_properties, variant_label
 from .state import UiState
-from .validate import undefined_message
+from .validate import type_message, undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
 
@@ -72,10 +73,19 @@ class _Builder:
         self.root = schema
         self.ctx = context
         self.ui = context.ui
+        self.open_refs: list[str | None] = []  # the `$ref`s being unfolded on the current path
+        self.variant_levels: dict[str, int] = {}  # selectors already open at a field name
 
     def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
               read_only: bool = False, fresh: bool = False) -> FormField:
-        """One field for `node` at `path`, whatever its kind."""
+        """One field for `node` at `path`, whatever its kind.
+
+        Two cases become a plain JSON field (marked `$json`, so the parser reads it as JSON): a
+        group that repeats a schema it is already inside (`"$ref": "#"`) and has no value, which
+        would otherwise unfold forever; and a stored value whose type the field's widget cannot
+        hold (text in a yes/no field), which is shown as it is, with its problem, and kept.
+        """
+        ref = node.get("$ref") if isinstance(node, dict) and isinstance(node.get("$ref"), str) else None
         node = resolve(self.root, node)
         name = name_of(self.ctx.prefix, path)
         shown_label = label if label is not None else str(node.get("title") or (humanize(path[-1]) if path else ""))
@@ -88,7 +98,17 @@ class _Builder:
         if value is MISSING and fresh:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
+        repeats = value is MISSING and ref is not None and ref in self.open_refs
+        if repeats or not _fits(kind, value):
+            item.hidden.append((marker(name, "json"), "1"))
+            kind = "any"
+            if repeats:
+                item.help = (item.help + " " if item.help else "") + "It repeats the settings it is part of."
+            elif not validator_for(self.root, {"type": node["type"]} if "type" in node else {}).is_valid(value):
+                item.errors.append(f"{type_message(node)} The stored value is kept until you change it.")
+        self.open_refs.append(ref)
         getattr(self, f"_{kind}")(item, node, value)
+        self.open_refs.pop()
         for ref in item.env:
             if not ref.defined and undefined_message(ref.name) not in item.warnings:
                 item.warnings.append(undefined_message(ref.name))
@@ -133,15 +153,20 @@ class _Builder:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
 
     def _variant(self, item: FormField, node: dict[str, Any], value: Any) -> None:
-        _, variants = variants_of(self.root, node)
-        shown = self.ui.index(item.name, "shown")
-        chosen = self.ui.index(item.name, "variant")
+        """A selector and the chosen variant's field. A variant that is itself a choice (a oneOf
+        branch that `$ref`s an anyOf) nests a second selector at the same path: its markers and
+        ids carry the nesting level (`$variant2`, `-v2`), so no two controls share a name."""
+        level = self.variant_levels.get(item.name, 0)
+        suffix = str(level + 1) if level else ""
+        keyword, variants = variants_of(self.root, node)
+        shown = self.ui.index(item.name, "shown" + suffix)
+        chosen = self.ui.index(item.name, "variant" + suffix)
         if chosen is None or chosen >= len(variants):
             chosen = shown if shown is not None and shown < len(variants) else detect_variant(self.root, node, value)
         switched = shown is not None and shown != chosen and shown < len(variants)
         effective = variant_schema(self.root, node, chosen)
         is_object = kind_of(self.root, effective) == "object"
-        stash = self.ui.json(item.name, "vstash")
+        stash = self.ui.json(item.name, "vstash" + suffix)
         if switched:
             left = variant_schema(self.root, node, shown)
             if not (is_object and kind_of(self.root, left) == "object"):
@@ -149,17 +174,20 @@ class _Builder:
                     stash[str(shown)] = strip_secrets(self.root, left, value)
                 value = stash.pop(str(chosen), MISSING)
         item.kind = "variant"
-        item.id = f"{html_id(item.name)}-v"
+        item.id = f"{html_id(item.name)}-v{suffix}"
         item.options = [Option(str(i), variant_label(self.root, v, i), i == chosen) for i, v in enumerate(variants)]
-        item.extra = {"select_name": marker(item.name, "variant"), "select_id": html_id(marker(item.name, "variant"))}
-        item.hidden.append((marker(item.name, "shown"), str(chosen)))
+        item.extra = {"select_name": marker(item.name, "variant" + suffix), "select_id": html_id(marker(item.name, "variant" + suffix))}
+        item.hidden.append((marker(item.name, "shown" + suffix), str(chosen)))
         if stash:
-            item.hidden.append((marker(item.name, "vstash"), json.dumps(stash, ensure_ascii=False)))
+            item.hidden.append((marker(item.name, "vstash" + suffix), json.dumps(stash, ensure_ascii=False)))
         child = FormField(kind="", name=item.name, id=html_id(item.name), path=item.path, label=item.label,
                           required=item.required, read_only=item.read_only, errors=item.errors, warnings=item.warnings)
         item.errors, item.warnings = [], []
         if value is MISSING and switched:
             value = default_for(self.root, effective)
+        raw = node[keyword][chosen] if chosen < len(node.get(keyword, [])) else None
+        self.open_refs.append(raw.get("$ref") if isinstance(raw, dict) else None)
+        self.variant_levels[item.name] = level + 1
         if is_object:
             child.help = str(variants[chosen].get("description") or "")
             self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched,
@@ -168,6 +196,8 @@ class _Builder:
         else:
             child = self.field(effective, value, item.path, required=item.required, label=item.label, read_only=item.read_only)
             child.help = str(variants[chosen].get("description") or "")
+        self.variant_levels[item.name] = level
+        self.open_refs.pop()
         item.children = [child]
 
     def _array(self, item: FormField, node: dict[str, Any], value: Any) -> None:
@@ -299,6 +329,22 @@ def _discriminators(root: dict[str, Any], variants: list[dict[str, Any]]) -> fro
         consts = {k for k, p in variant.get("properties", {}).items() if "const" in resolve(root, p)}
         keys = consts if keys is None else keys & consts
     return frozenset(keys or ())
+
+
+_HOLDS = {
+    "string": (str,), "ref": (str,), "integer": (int, float), "number": (int, float), "boolean": (bool,),
+    "object": (dict,), "array": (list,),
+}
+
+
+def _fits(kind: str, value: Any) -> bool:
+    """Whether the widget for `kind` can show `value` and post it back unchanged (a null in a
+    scalar field is kept by the parser: it shows as empty)."""
+    if value is MISSING or kind not in _HOLDS or (value is None and kind not in ("object", "array")):
+        return True
+    if isinstance(value, bool):
+        return kind == "boolean"
+    return isinstance(value, _HOLDS[kind])
 
 
 def _text(value: Any) -> str:

@@ -52,6 +52,7 @@ class _Parser:
         self.resolve_secrets = resolve_secrets
         self.problems: dict[str, str] = {}
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
+        self.variant_levels: dict[str, int] = {}  # nested selectors at one name (see build._variant)
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
@@ -59,15 +60,33 @@ class _Parser:
         name = name_of(self.prefix, path)
         if node.get("readOnly"):
             return copy.deepcopy(get_at(self.original, path))  # never trust the browser with these
+        value = self._typed(node, path, name, required=required, in_array=in_array)
+        if value is MISSING and get_at(self.original, path) is None and self._shown_empty(name):
+            return None  # a stored null left empty stays null
+        return value
+
+    def _shown_empty(self, name: str) -> bool:
+        """Whether the field was on the form and came back empty (not merely left off the page)."""
+        raw = self.ui.first(name)
+        return raw is not None and raw.strip() in ("", "null") or self.ui.has(marker(name, "set"))
+
+    def _typed(self, node: dict[str, Any], path: Path, name: str, *, required: bool, in_array: bool) -> Any:
+        if self.ui.has(marker(name, "json")):
+            raw = self.ui.first(name)
+            return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
         kind = kind_of(self.root, node)
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":
-            shown = self.ui.index(name, "shown")
+            level = self.variant_levels.get(name, 0)
+            shown = self.ui.index(name, "shown" + (str(level + 1) if level else ""))
             if shown is None:
                 return MISSING
             effective = variant_schema(self.root, node, shown)
-            return self.value(effective, path, required=required, in_array=in_array)
+            self.variant_levels[name] = level + 1
+            value = self.value(effective, path, required=required, in_array=in_array)
+            self.variant_levels[name] = level
+            return value
         if kind == "array":
             return self._array(node, path, name)
         if kind == "secret":
@@ -89,7 +108,7 @@ class _Parser:
         if kind in ("integer", "number"):
             return self._number(name, raw, kind)
         if kind == "enum":
-            return self._enum(node, name, raw, required or in_array)
+            return self._enum(node, path, name, raw, required or in_array)
         return self._json(name, raw)
 
     def _object(self, node: dict[str, Any], path: Path, name: str) -> Any:
@@ -172,10 +191,11 @@ class _Parser:
             self.problems[name] = "Enter a whole number."
         return number
 
-    def _enum(self, node: dict[str, Any], name: str, raw: str, must: bool) -> Any:
-        value: Any = raw
+    def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
+        stored = get_at(self.original, path)
+        value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
         for choice, _ in choices(self.root, node) or []:
-            if encode_choice(choice) == raw:
+            if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):
                 value = choice
                 break
         if self.ui.first(marker(name, "set")) == "" and value == node.get("default", MISSING):

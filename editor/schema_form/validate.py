@@ -38,6 +38,13 @@ TYPE_MESSAGES = {
 MISSING_MESSAGE = "Fill in this field."
 
 
+def type_message(node: dict[str, Any]) -> str:
+    """What a field of this schema node wants, said for a value of the wrong type."""
+    wanted = node.get("type")
+    wanted = next((t for t in wanted if t != "null"), "null") if isinstance(wanted, list) else wanted
+    return TYPE_MESSAGES.get(str(wanted), "Has the wrong kind of value.")
+
+
 def undefined_message(variable: str) -> str:
     """The warning for a `{{VAR}}` whose variable is set nowhere (the same text everywhere)."""
     return f"{variable} is not defined: set it in the environment or the app's .env file."
@@ -144,8 +151,7 @@ def message_for(error: ValidationError) -> str:
     """A plain-language message for one error; never quotes the value."""
     keyword, limit = error.validator, error.validator_value
     if keyword == "type":
-        wanted = limit[0] if isinstance(limit, list) else limit
-        return TYPE_MESSAGES.get(str(wanted), "Has the wrong kind of value.")
+        return type_message({"type": limit})
     if keyword == "minLength":
         return MISSING_MESSAGE if limit == 1 else f"Use at least {limit} characters."
     if keyword == "maxLength":
