@@ -36,6 +36,7 @@ _NOTHING: dict[str, Any] = {"not": {}}
 _MERGED_LISTS = ("required", "x-order")
 _OWN_KEYS = ("title", "description")
 _VARIANTS = ("oneOf", "anyOf")
+_DEEPEST = 64  # schema nodes on one path of default_for: a cycle through merged copies ends here
 
 
 class _Missing:
@@ -178,7 +179,8 @@ def variant_schema(root: Schema, node: dict[str, Any], index: int) -> dict[str, 
 
 
 def detect_variant(root: Schema, node: dict[str, Any], value: Any) -> int:
-    """The variant a value belongs to: the first it validates against, else the closest."""
+    """The variant a value belongs to: of those it validates against (several, for an anyOf
+    whose variants require nothing) the one that names most of its keys, else the closest."""
     _, variants = variants_of(root, node)
     if value is MISSING or value is None:
         value = node.get("default", MISSING)
@@ -187,11 +189,9 @@ def detect_variant(root: Schema, node: dict[str, Any], value: Any) -> int:
     if not variants:
         return 0
     base = without(node, *_VARIANTS)
-    for index, variant in enumerate(variants):
-        if validator_for(root, merge_schemas(base, variant)).is_valid(value):
-            return index
-    scores = [_closeness(root, variant, value) for variant in variants]
-    return scores.index(max(scores))
+    valid = [i for i, variant in enumerate(variants) if validator_for(root, merge_schemas(base, variant)).is_valid(value)]
+    candidates = valid or range(len(variants))
+    return max(candidates, key=lambda i: (_closeness(root, variants[i], value), -i))
 
 
 def _closeness(root: Schema, variant: dict[str, Any], value: Any) -> int:
@@ -300,7 +300,7 @@ def _enter(node: Any, path: frozenset[int | str]) -> frozenset[int | str] | None
     when `node` would repeat one: the recursion guard for schemas that refer to themselves."""
     ref = node.get("$ref") if isinstance(node, dict) else None
     keys = {id(node), ref} if isinstance(ref, str) else {id(node)}
-    return None if keys & path else path | keys
+    return None if keys & path or len(path) > _DEEPEST else path | keys
 
 
 def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:

@@ -54,6 +54,7 @@ class FormContext:
 def build_form(schema: dict[str, Any], value: Any, context: FormContext | None = None) -> FormField:
     """The whole config form for `value` (the root object's fieldset has no legend)."""
     builder = _Builder(schema, context or FormContext())
+    builder.open_refs.append("#")  # the root is being unfolded: a `"$ref": "#"` inside it repeats it
     return builder.field(schema, value if isinstance(value, dict) else {}, (), required=True, label="")
 
 
@@ -98,20 +99,27 @@ class _Builder:
         if value is MISSING and fresh:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
-        repeats = value is MISSING and ref is not None and ref in self.open_refs
-        if repeats or not _fits(kind, value):
-            item.hidden.append((marker(name, "json"), "1"))
-            kind = "any"
-            if repeats:
-                item.help = (item.help + " " if item.help else "") + "It repeats the settings it is part of."
-            elif not validator_for(self.root, {"type": node["type"]} if "type" in node else {}).is_valid(value):
+        if value is MISSING and ref is not None and ref in self.open_refs:
+            return self._as_json(item, node, value, "It repeats the settings it is part of.")
+        if not _fits(kind, value):
+            wrong = not validator_for(self.root, {"type": node["type"]} if "type" in node else {}).is_valid(value)
+            if wrong:
                 item.errors.append(f"{type_message(node)} The stored value is kept until you change it.")
+            return self._as_json(item, node, value, "")
         self.open_refs.append(ref)
         getattr(self, f"_{kind}")(item, node, value)
         self.open_refs.pop()
         for ref in item.env:
             if not ref.defined and undefined_message(ref.name) not in item.warnings:
                 item.warnings.append(undefined_message(ref.name))
+        return item
+
+    def _as_json(self, item: FormField, node: dict[str, Any], value: Any, note: str) -> FormField:
+        """The field as a JSON text the parser reads back as JSON (its `$json` marker)."""
+        item.hidden.append((marker(item.name, "json"), "1"))
+        if note:
+            item.help = (item.help + " " if item.help else "") + note
+        self._any(item, node, value)
         return item
 
     # groups ------------------------------------------------------------------------------
@@ -143,6 +151,9 @@ class _Builder:
         if branch:
             item.hidden.append((marker(item.name, "branch"), branch))
         extra = {k: v for k, v in current.items() if k not in known}
+        if not switched:  # stored keys the shown branch or variant does not name are kept as they are
+            extra.update({k: v for k, v in current.items()
+                          if k in known and k not in shown and kind_of(self.root, known[k]) != "secret"})
         if extra:
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
         stash = {}
@@ -186,7 +197,11 @@ class _Builder:
         if value is MISSING and switched:
             value = default_for(self.root, effective)
         raw = node[keyword][chosen] if chosen < len(node.get(keyword, [])) else None
-        self.open_refs.append(raw.get("$ref") if isinstance(raw, dict) else None)
+        ref = raw.get("$ref") if isinstance(raw, dict) and isinstance(raw.get("$ref"), str) else None
+        if value is MISSING and ref is not None and ref in self.open_refs:
+            item.children = [self._as_json(child, effective, value, "It repeats the settings it is part of.")]
+            return
+        self.open_refs.append(ref)
         self.variant_levels[item.name] = level + 1
         if is_object:
             child.help = str(variants[chosen].get("description") or "")
@@ -223,7 +238,7 @@ class _Builder:
     # scalars -----------------------------------------------------------------------------
     def _string(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         text = _text(value)
-        item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text else "text"
+        item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text or "\r" in text else "text"
         item.input_type = INPUT_TYPES.get(str(node.get("format")), "text")
         if item.input_type == "date" and text and not _iso_date(text):
             item.input_type = "text"  # a date input would silently empty what it cannot parse

@@ -168,6 +168,9 @@ class _Parser:
         return checked
 
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
+        stored = get_at(self.original, path)
+        if isinstance(stored, str) and raw == stored.replace("\r\n", "\n").replace("\r", "\n"):
+            return stored  # a browser posts every line break as CRLF: the stored ones are kept as they were
         if raw != "" or in_array:
             return raw
         if not required and get_at(self.original, path) == "":
