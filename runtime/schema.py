@@ -360,12 +360,34 @@ def _descriptions(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dic
         yield from _descriptions(root, sub, seen)
 
 
+def map_schema(node: dict[str, Any], key: str | None = None) -> Any:
+    """The raw subschema a key outside `properties` gets from `patternProperties` (the first
+    pattern it matches) or a schema-valued `additionalProperties`; with no key, the one a new
+    entry starts from. None when the object is no map (no such keywords, or `true`/`false`)."""
+    patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
+    if key is not None:
+        matched = [sub for pattern, sub in patterns.items() if _matches(pattern, key)]
+        if matched:
+            return matched[0]
+    additional = node.get("additionalProperties")
+    if isinstance(additional, dict):
+        return additional
+    return next(iter(patterns.values()), None) if key is None else None
+
+
+def _matches(pattern: str, key: str) -> bool:
+    try:
+        return re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
 def _property_schemas(node: dict[str, Any], key: str) -> list[Any]:
     """The raw subschemas that describe property `key` of an object described by `node`."""
     if key in _properties(node):
         return [node["properties"][key]]
     patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
-    matched = [sub for pattern, sub in patterns.items() if re.search(pattern, key)]
+    matched = [sub for pattern, sub in patterns.items() if _matches(pattern, key)]
     if matched:
         return matched
     additional = node.get("additionalProperties")

@@ -21,6 +21,7 @@ from element_studio.runtime.schema import (
     effective_object,
     known_properties,
     main_type,
+    map_schema,
     resolve,
     secret_paths,
     validator_for,
@@ -150,7 +151,10 @@ class _Builder:
             item.hidden.append((marker(item.name, "object"), "1"))
         if branch:
             item.hidden.append((marker(item.name, "branch"), branch))
-        extra = {k: v for k, v in current.items() if k not in known}
+        entries = {k: v for k, v in current.items() if k not in known and map_schema(effective, k) is not None}
+        if map_schema(effective) is not None:
+            item.children.append(self._map(item, effective, entries))
+        extra = {k: v for k, v in current.items() if k not in known and k not in entries}
         if not switched:  # stored keys the shown branch or variant does not name are kept as they are
             extra.update({k: v for k, v in current.items()
                           if k in known and k not in shown and kind_of(self.root, known[k]) != "secret"})
@@ -162,6 +166,31 @@ class _Builder:
                 stash[key] = strip_secrets(self.root, known[key], stashed)
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
+
+    def _map(self, group: FormField, node: dict[str, Any], entries: dict[str, Any]) -> FormField:
+        """The keys an object may have beyond its `properties` (a map: `additionalProperties` with
+        a schema, `patternProperties`), each a name field next to its value's field. A value's
+        field is named by the key it had when the page was built; its `$key` field holds the key
+        as typed, so a rename is read on save (parse._entries)."""
+        items = FormField(kind="map", name=marker(group.name, "map"), id=f"{group.id}-map", path=group.path,
+                          label="Other entries", read_only=group.read_only, add_label="Add entry")
+        items.extra["object"] = group.name
+        items.extra["object_label"] = group.label
+        new_schema = resolve(self.root, map_schema(node))
+        new_value = default_for(self.root, new_schema)
+        if new_value is MISSING:
+            new_value = "" if kind_of(self.root, new_schema) in ("string", "ref") else None
+        items.extra["new_value"] = strip_secrets(self.root, new_schema, new_value)
+        for key, value in entries.items():
+            entry_name = name_of(self.ctx.prefix, (*group.path, key))
+            key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
+                                  path=(*group.path, key), label="Name", value=str(key), required=True,
+                                  read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
+            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=f"Value of {key}",
+                               read_only=group.read_only)
+            items.children.append(FormField(kind="entry", name=marker(entry_name, "entry"), id=f"{html_id(entry_name)}-entry",
+                                            path=(*group.path, key), label=str(key), children=[key_field, child]))
+        return items
 
     def _variant(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         """A selector and the chosen variant's field. A variant that is itself a choice (a oneOf

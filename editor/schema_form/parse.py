@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from element_studio.runtime.schema import effective_object, resolve, variant_schema
+from element_studio.runtime.schema import effective_object, map_schema, resolve, variant_schema
 
 from .build import encode_choice
-from .paths import MISSING, Path, get_at, marker, name_of
+from .paths import MARKER, MISSING, Path, get_at, marker, name_of, unescape
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
 
@@ -126,11 +126,36 @@ class _Parser:
                 result[key] = item
                 chosen = chosen or (kind_of(self.root, resolve(self.root, sub)) != "const"
                                     and name_of(self.prefix, (*path, key)) not in self.implicit)
+        for key, item in self._entries(effective, path, name).items():
+            result.setdefault(key, item)
+            chosen = True
         for key, item in self.ui.json(name, "extra").items():
             result.setdefault(key, item)
         if path and not present and not chosen:
             return MISSING  # an absent optional group stays absent until something is filled in
         return result
+
+    def _entries(self, node: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
+        """A map's entries (build._map): each `<name>/<key>/$key` field posted is one entry, under
+        the key as typed now, with the value posted under the key it was built with."""
+        found: dict[str, Any] = {}
+        suffix = f"/{MARKER}key"
+        for field_name in self.ui.form:
+            segment = field_name[len(name) + 1: -len(suffix)] if field_name.startswith(name + "/") and field_name.endswith(suffix) else ""
+            if not segment or "/" in segment:
+                continue
+            old_key = unescape(segment)
+            new_key = (self.ui.first(field_name) or "").strip()
+            if not new_key:
+                self.problems[field_name] = "Enter a name for this entry."
+                continue
+            if new_key in found or new_key in _properties_of(node):
+                self.problems[field_name] = f"There is already an entry named {new_key}."
+                continue
+            sub = map_schema(node, old_key) or map_schema(node) or {}
+            value = self.value(sub, (*path, old_key), required=False, in_array=True)
+            found[new_key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
+        return found
 
     def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:
         indices = self.ui.indices_under(name)
@@ -213,3 +238,8 @@ class _Parser:
         except json.JSONDecodeError as exc:
             self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
             return raw
+
+
+def _properties_of(node: dict[str, Any]) -> dict[str, Any]:
+    props = node.get("properties")
+    return props if isinstance(props, dict) else {}
