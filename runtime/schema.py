@@ -182,7 +182,7 @@ def detect_variant(root: Schema, node: dict[str, Any], value: Any) -> int:
     """The variant a value belongs to: of those it validates against (several, for an anyOf
     whose variants require nothing) the one that names most of its keys, else the closest."""
     _, variants = variants_of(root, node)
-    if value is MISSING or value is None:
+    if value is MISSING:
         value = node.get("default", MISSING)
         if value is MISSING:
             return 0

@@ -181,12 +181,12 @@ class _Builder:
         if new_value is MISSING:
             new_value = "" if kind_of(self.root, new_schema) in ("string", "ref") else None
         items.extra["new_value"] = strip_secrets(self.root, new_schema, new_value)
-        for key, value in entries.items():
+        for number, (key, value) in enumerate(entries.items(), start=1):
             entry_name = name_of(self.ctx.prefix, (*group.path, key))
             key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
-                                  path=(*group.path, key), label="Name", value=str(key), required=True,
+                                  path=(*group.path, key), label=f"Name of entry {number}", value=str(key), required=True,
                                   read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
-            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=f"Value of {key}",
+            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=f"Value of entry {number}",
                                read_only=group.read_only)
             items.children.append(FormField(kind="entry", name=marker(entry_name, "entry"), id=f"{html_id(entry_name)}-entry",
                                             path=(*group.path, key), label=str(key), children=[key_field, child]))

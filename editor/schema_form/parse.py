@@ -196,6 +196,8 @@ class _Parser:
         stored = get_at(self.original, path)
         if isinstance(stored, str) and raw == stored.replace("\r\n", "\n").replace("\r", "\n"):
             return stored  # a browser posts every line break as CRLF: the stored ones are kept as they were
+        if raw == "" and stored is None:
+            return None  # a stored null left empty (also as a list item or map entry) stays null
         if raw != "" or in_array:
             return raw
         if not required and get_at(self.original, path) == "":

@@ -142,6 +142,13 @@ def _report(error: ValidationError, prefix: str, report: Report, unchecked: set[
                 report.add("error", name, MISSING_MESSAGE)
                 report.missing.add(name)
         return
+    if keyword in ("dependentRequired", "dependencies") and isinstance(error.instance, dict):
+        for trigger, needed in error.validator_value.items():
+            if trigger in error.instance and isinstance(needed, list):
+                for key in needed:
+                    if key not in error.instance:
+                        report.add("error", name_of(prefix, (*path, key)), f"Fill in this field when {trigger} is set.")
+        return
     if path in unchecked:
         return
     report.add("error", name_of(prefix, path), message_for(error))
