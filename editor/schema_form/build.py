@@ -184,7 +184,7 @@ class _Builder:
         for number, (key, value) in enumerate(entries.items(), start=1):
             entry_name = name_of(self.ctx.prefix, (*group.path, key))
             key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
-                                  path=(*group.path, key), label=f"Name of entry {number}", value=str(key), required=True,
+                                  path=(*group.path, key), label=f"Name of entry {number}", value=str(key),
                                   read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
             child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=f"Value of entry {number}",
                                read_only=group.read_only)
