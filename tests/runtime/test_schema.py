@@ -186,3 +186,17 @@ def test_a_draft07_tuple_in_a_2020_12_schema_is_named_with_its_fix_and_accepted_
     draft07 = {"$schema": "http://json-schema.org/draft-07/schema#", **tuple_schema}
     check_schema("x.tupleType", draft07)
     assert validator_for(draft07).is_valid({"pair": ["a", 1]}) and not validator_for(draft07).is_valid({"pair": [1, "a"]})
+
+
+def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is_not():
+    schema = {"type": "object", "properties": {
+        "mirrors": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "proxy": {"type": "string", "x-url-with-credentials": True},
+        "homepage": {"type": "string"}}}
+    config = {"mirrors": ["https://bob:m1rror-pw@mirror.example/x", "https://mirror.example/y"],
+              "proxy": "http://carol:{{PROXY_PASSWORD}}@proxy:3128", "homepage": "https://dave:not-a-url-field@x"}
+    assert secret_values(schema, config) == ["m1rror-pw"]
+    masked = mask_secrets(schema, config, lambda path, secret: "***")
+    assert masked["mirrors"] == ["https://bob:***@mirror.example/x", "https://mirror.example/y"]
+    assert masked["proxy"] == config["proxy"], "a placeholder names where the password comes from"
+    assert masked["homepage"] == config["homepage"]
