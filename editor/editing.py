@@ -197,6 +197,21 @@ def changes(opened: Opened, posted: Posted) -> list[FileChange]:
     return [file_change("e.json", opened.descriptor, descriptor), file_change("config.json", before, after)]
 
 
+def renamed_entries(tree: FormField, ui: UiState) -> set[str]:
+    """Names of the fields of map entries that are not on the page as it was posted (an entry
+    renamed since the page was built is named by its new key now): no feedback goes to them,
+    and the map groups themselves have none."""
+    names: set[str] = set()
+    for group in tree.walk():
+        if group.kind != "map":
+            continue
+        names.add(group.name)
+        for entry in group.children:
+            names.add(entry.name)
+            names.update(f.name for f in entry.walk() if not ui.has(f.name) and not ui.submitted_under(f.name))
+    return names
+
+
 def marker_base(name: str) -> tuple[str, str]:
     """`config/a/$variant` -> ("config/a", "variant"); a plain field name -> (name, "")."""
     if "/$" in name:

@@ -67,7 +67,7 @@ def new_instance(type_name: str) -> Response | tuple[str, int]:
                         load_at_start=bool(type_element.descriptor.get("service")))
     except ElementError as exc:
         return render_template("home/new.html", type_element=type_element, family=family_of(type_name), name=wanted,
-                               title=typed_title, name_error=redactor.redact(exc.message)), 422
+                               title=typed_title, name_error=redactor.redact(str(exc))), 422
     missing = app.missing_setup(full_name)
     note = f" Fill in {', '.join(missing)} to finish its setup." if missing else ""
     flash(f"Created {full_name}.{note}", "success")

@@ -146,12 +146,15 @@ class App:
 
     # configs ----------------------------------------------------------------------------
     def type_schema(self, type_name: str) -> dict[str, Any] | None:
-        """A Type's config.schema.json, or None when it declares none."""
+        """A Type's config.schema.json, or None when it declares none; InvalidJsonError (naming the
+        keyword and where it is) when the schema is not usable, so no reader meets it half-way."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
         if not path.is_file():
             return None
-        return read_json(path, type_name)
+        schema = read_json(path, type_name)
+        check_schema(type_name, schema)
+        return schema
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:
         chain = self.chain(full_name)
@@ -268,9 +271,8 @@ class App:
         for element in self.types():
             try:
                 load_loader(element)
-                schema = self.type_schema(element.full_name)
+                schema = self.type_schema(element.full_name)  # raises when the schema itself is unusable
                 if schema is not None:
-                    check_schema(element.full_name, schema)
                     check_declared_targets(self, element.full_name, schema)
             except ElementError as exc:
                 problems.append(exc)

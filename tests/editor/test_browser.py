@@ -153,3 +153,24 @@ def test_the_json_view_follows_the_form_and_applies_back(page, live_server, list
     page.get_by_role("button", name="Apply to form").click()
     expect(page.get_by_label("User")).to_have_value("bob")
     expect(page.get_by_label("Word 1", exact=True)).to_have_value("x")
+
+
+def test_a_map_entry_is_added_renamed_and_removed_in_the_browser(page, live_server, app_dir, supervisor):
+    write_type(app_dir, "maps.headersType", {"type": "object", "properties": {"name": {"type": "string"}},
+                                             "additionalProperties": {"type": "string"}}, title="Headers")
+    config = write_element(app_dir, "maps.one", {"title": "One", "type": "maps.headersType", "backendBundleEntry": "."},
+                           {"name": "api", "Accept": "text/html", "X-Old": "drop me"}) / "config.json"
+    supervisor.app.refresh()
+    page.goto(live_server + "/instances/maps.one")
+    page.evaluate("window.marker = 'same page'")
+    expect(page.get_by_label("Name of entry 1", exact=True)).to_have_value("Accept")
+    page.get_by_role("button", name="Remove entry 2").click()
+    expect(page.get_by_label("Name of entry 2", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Add entry to this group").click()
+    expect(page.get_by_label("Name of entry 2", exact=True)).to_be_focused()
+    page.get_by_label("Name of entry 2", exact=True).fill("X-Trace")
+    page.get_by_label("Value of entry 2", exact=True).fill("on")
+    page.get_by_label("Name of entry 1", exact=True).fill("Accept-Language")
+    assert page.evaluate("window.marker") == "same page"
+    review_and_save(page)
+    assert json.loads(config.read_text()) == {"name": "api", "Accept-Language": "text/html", "X-Trace": "on"}

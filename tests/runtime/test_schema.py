@@ -175,8 +175,17 @@ def test_check_and_loading_reject_a_bad_uri_naming_the_field(app_dir):
 
 def test_a_schema_whose_reference_points_nowhere_is_reported_with_the_type():
     check_schema("x.fineType", RECURSIVE)
-    with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json: \$ref #/\$defs/gone at properties/a points nowhere"):
+    with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json keyword \$ref at /properties/a: \$ref #/\$defs/gone points nowhere"):
         check_schema("x.brokenType", {"properties": {"a": {"$ref": "#/$defs/gone"}}})
+
+
+def test_a_draft07_tuple_in_a_2020_12_schema_is_named_with_its_fix_and_accepted_when_the_draft_is_declared():
+    tuple_schema = {"properties": {"pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}
+    with pytest.raises(InvalidJsonError, match=r"keyword items at /properties/pair: holds a list \(draft-07 tuple syntax\): use \"prefixItems\""):
+        check_schema("x.tupleType", tuple_schema)
+    draft07 = {"$schema": "http://json-schema.org/draft-07/schema#", **tuple_schema}
+    check_schema("x.tupleType", draft07)
+    assert validator_for(draft07).is_valid({"pair": ["a", 1]}) and not validator_for(draft07).is_valid({"pair": [1, "a"]})
 
 
 def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is_not():
