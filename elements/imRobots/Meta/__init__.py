@@ -4,11 +4,15 @@ The message log, the answer journal, the API call count, the feedback store and 
 live here once; the family's editor pages (playground, feedback) plug into the editor through
 the contract's `editor_pages`.
 """
-from element_studio.contract import Migrations
+from element_studio.contract import InstanceHistory, Migrations
 
 from . import answer_journal, api_usage, feedback_store, message_log  # noqa: F401  (each adds its table to the metadata)
 from .pages import editor_pages
 
-migrations = Migrations(message_log.metadata)  # the message log's, journal's, API count's and feedback store's tables
+migrations = Migrations(
+    message_log.metadata,  # the message log's, the answer journal's, the API count's and the feedback store's tables
+    steps=(feedback_store.one_rating_per_person,),
+    history=(InstanceHistory("message_log", "robot", "logged messages"), InstanceHistory("feedback", "robot", "ratings")),
+)
 
 __all__ = ["editor_pages", "migrations"]

@@ -74,11 +74,10 @@ def test_kill_9_while_answers_stream_then_restart_ends_every_card_and_keeps_ever
 
         presses: list[str] = []
 
-        def press_300() -> None:
-            for user in range(25):
+        def press_300() -> None:  # one press per person per answer (a later one would replace the rating)
+            for user in range(100):
                 for card in rated_cards:
-                    for label in LABELS:
-                        presses.append(sim.press_button(card, label=label, user_id=f"user{user}"))
+                    presses.append(sim.press_button(card, label=LABELS[user % 4], user_id=f"user{user}"))
 
         pressing = threading.Thread(target=press_300, name="presses")
         pressing.start()
