@@ -140,7 +140,10 @@ class Answerer:
             return True
 
     def _record_begin(self, storage: Storage, incoming: Incoming, card_id: str, first: bool) -> bool:
-        if first and not records.log_received(storage, self.robot, incoming):
+        if not first:
+            journal.begin_again(storage, self.robot, self.replicas.replica_id, incoming.msg_id, card_id)
+            return True
+        if not records.log_received(storage, self.robot, incoming):
             return False
         journal.begin(storage, self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
         return True

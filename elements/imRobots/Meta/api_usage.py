@@ -19,7 +19,6 @@ from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text, selec
 from element_studio.contract import Storage
 
 from .message_log import metadata
-from .upsert import insert_or_update
 
 FLUSH_EVERY = 5.0
 
@@ -48,7 +47,7 @@ def stored_calls(storage: Storage, app_id: str, month: str) -> int:
 def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> int:
     """Add to a month's count and return the new total (an upsert: the app's robots on other
     replicas add theirs too, so the total includes their calls)."""
-    insert = insert_or_update(storage, api_usage).values(app_id=app_id, month=month, calls=calls)
+    insert = storage.insert(api_usage).values(app_id=app_id, month=month, calls=calls)
     with storage.connect() as conn:
         return conn.execute(insert.on_conflict_do_update(index_elements=["app_id", "month"], set_={"calls": api_usage.c.calls + insert.excluded.calls})
                             .returning(api_usage.c.calls)).scalar_one()

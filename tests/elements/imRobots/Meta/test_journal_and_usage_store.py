@@ -20,7 +20,7 @@ ASKED = Incoming(msg_id="m1", kind=TEXT, question="Où est ma carte ?", msgtype=
 def test_a_journal_row_is_begun_attempted_again_claimed_by_one_replica_and_ended(app_dir, database):
     storage = App(app_dir, database_url=database).storage
     journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
-    journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
+    journal.begin_again(storage, ROBOT, "replica-a", "m1", "card-1")
     [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
     assert (entry.incoming, entry.card_id, entry.replica, entry.attempts) == (
         dataclasses.replace(ASKED, reply_to='{"webhook": "w"}'), "card-1", "replica-a", 2)
