@@ -10,9 +10,8 @@ and a control API under `/_sim/`.
 * `element-studio sim feishu` runs one in the foreground (cli.py).
 
 Point a robot at it with `"domain": "<base_url>"` (or `lark.ws.Client(domain=base_url)`).
+This package's own import is light; server.py and thread.py import lark_oapi (seconds of CPU).
 """
 from .apps import DEMO_APP_ID, DEMO_APP_SECRET
-from .server import FeishuSimulator
-from .thread import FeishuSimulatorThread
 
-__all__ = ["DEMO_APP_ID", "DEMO_APP_SECRET", "FeishuSimulator", "FeishuSimulatorThread"]
+__all__ = ["DEMO_APP_ID", "DEMO_APP_SECRET"]

@@ -1,0 +1,15 @@
+"""imRobots.feishuType: a Feishu (Lark) robot on the long connection answering with an AI agent.
+
+Nothing here imports `lark_oapi` (seconds of CPU): the robot and the connection test import
+their SDK-backed parts off the event loop, the simulator when it starts.
+"""
+from ..Meta.chat_platform import ChatPlatform
+from ..Meta.robot_status import status_fields
+from . import card_view
+from .check import check_connection
+from .loader import Loader
+from .offline import offline_simulator
+
+chat_platform = ChatPlatform(credentials=card_view.credentials, read_card=card_view.read_card, read_reply=card_view.read_reply)
+
+__all__ = ["Loader", "chat_platform", "check_connection", "offline_simulator", "status_fields"]
