@@ -166,6 +166,8 @@ class Gateway:
                     await live.ws.send_bytes(raw)
                 except ConnectionError:
                     break
+        with self.recorder.locked():
+            delivery.sent_at.append(time.time())
         if schedule:
             self._spawn(self._redeliver_later(delivery, delivery.tries))
 

@@ -54,6 +54,7 @@ class Delivery:
     payload: bytes
     kind: str  # "message" | "card"
     frame_ids: list[str] = field(default_factory=list)  # the frame message_id of each try
+    sent_at: list[float] = field(default_factory=list)  # when each try's last frame went out
     responses: list[dict[str, Any]] = field(default_factory=list)  # {code, data, at, frame_id, connection_id}
     tries: int = 0
     created_at: float = field(default_factory=time.time)
@@ -61,6 +62,12 @@ class Delivery:
     @property
     def answered(self) -> bool:
         return any(r.get("code") == 200 for r in self.responses)
+
+    @property
+    def response_latency(self) -> float | None:
+        """Seconds from the first try's last frame to its response (None before one came)."""
+        first = next((r for r in self.responses if self.frame_ids and r.get("frame_id") == self.frame_ids[0]), None)
+        return first["at"] - self.sent_at[0] if first and self.sent_at else None
 
 
 @dataclass
