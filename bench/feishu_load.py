@@ -80,9 +80,9 @@ def sim_main(conn, robots: int) -> None:
 
 def _press(sim, card_id: str) -> str:
     """Press a button of the card's first (streaming) version: a callback that is not feedback."""
-    return sim.sim.gateway.push(sim.card(card_id).client_id, {"schema": "2.0", "header": {
-        "event_id": f"probe-{time.monotonic_ns()}", "event_type": "card.action.trigger", "create_time": "0", "app_id": ""},
-        "event": {"action": {"value": {"probe": True}}}}, "card").event_id
+    envelope = {"schema": "2.0", "header": {"event_id": f"probe-{time.monotonic_ns()}", "event_type": "card.action.trigger",
+                                            "create_time": "0", "app_id": ""}, "event": {"action": {"value": {"probe": True}}}}
+    return sim._on_loop(sim.sim.gateway.push, sim.card(card_id).client_id, envelope, "card").event_id  # on the simulator's loop
 
 
 def _report(sim, msg_ids: list[str], probe_ids: list[str]) -> dict[str, Any]:
