@@ -2,7 +2,6 @@
 
     .venv/bin/python bench/feishu_load.py                      # the three scenarios below
     .venv/bin/python bench/feishu_load.py --scenario burst     # one of them
-    .venv/bin/python bench/feishu_load.py --robots 20 --questions 5 --chunks 10 --seconds 1
 
 Three processes per run: the Feishu simulator, the robots under test (every robot an instance
 under one Supervisor, one loop thread) and this one, which sends the questions through the
@@ -31,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dingtalk_load import AGENT_LOADER, percentile
+from dingtalk_load import AGENT_LOADER, percentile, sim_call
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -163,34 +162,29 @@ def run_one(scenario: str, robots: int, questions: int, chunks: int, seconds: fl
         apps = app_ids(robots)
         startup = time.monotonic() - started
         watched = psutil.Process(bot_process.pid)
-        msg_ids = call(sim_conn, "send", [(app, f"question {q} for {app}", f"ou_{app}_{q}") for q in range(questions) for app in apps])
+        msg_ids = sim_call(sim_conn, "send", [(app, f"question {q} for {app}", f"ou_{app}_{q}") for q in range(questions) for app in apps])
         sent_at, probe_ids, peak_rss, peak_threads = time.monotonic(), [], 0, 0
         while time.monotonic() - sent_at < seconds + 30:
             peak_rss, peak_threads = max(peak_rss, watched.memory_info().rss), max(peak_threads, watched.num_threads())
             if probe and time.monotonic() - sent_at < seconds * 0.9:
-                probe_ids += call(sim_conn, "probe", apps)
+                probe_ids += sim_call(sim_conn, "probe", apps)
             elif time.monotonic() - sent_at > seconds:
-                report = call(sim_conn, "report", (msg_ids, probe_ids))
+                report = sim_call(sim_conn, "report", (msg_ids, probe_ids))
                 if report["answered"] == len(msg_ids):
                     break
             time.sleep(0.05)
         time.sleep(0.2)
-        report = call(sim_conn, "report", (msg_ids, probe_ids))
+        report = sim_call(sim_conn, "report", (msg_ids, probe_ids))
     finally:
         if bot_process.is_alive():
             bot_conn.send("stop")
             if bot_conn.poll(10):
                 bot_conn.recv()
         bot_process.join(5)
-        call(sim_conn, "stop", None)
+        sim_call(sim_conn, "stop", None)
         sim_process.join(5)
     return {"scenario": scenario, "robots": robots, "questions": questions, "startup": startup, "rss_mb": peak_rss / 2**20,
             "threads": peak_threads, **report}
-
-
-def call(conn, command: str, arg: Any) -> Any:
-    conn.send((command, arg))
-    return conn.recv()
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -212,18 +206,9 @@ def table(results: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
-    parser.add_argument("--robots", type=int, help="custom scenario: number of robots")
-    parser.add_argument("--questions", type=int, default=1, help="custom scenario: questions per robot")
-    parser.add_argument("--chunks", type=int, default=10, help="custom scenario: chunks per answer (K)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="custom scenario: seconds per answer (T)")
-    parser.add_argument("--probe", action="store_true", help="custom scenario: card callbacks every 50 ms while answers stream")
-    args = parser.parse_args(argv)
-    if args.robots:
-        scenarios = {"custom": dict(robots=args.robots, questions=args.questions, chunks=args.chunks, seconds=args.seconds, probe=args.probe)}
-    else:
-        scenarios = SCENARIOS if args.scenario == "all" else {args.scenario: SCENARIOS[args.scenario]}
+    chosen = parser.parse_args(argv).scenario
     results = []
-    for name, spec in scenarios.items():
+    for name, spec in (SCENARIOS if chosen == "all" else {chosen: SCENARIOS[chosen]}).items():
         print(f"running {name}: {spec}", file=sys.stderr, flush=True)
         results.append(run_one(name, **spec))
     print(table(results))

@@ -43,3 +43,4 @@ def test_the_sample_feishu_robot_answers_in_the_playground_with_a_card_and_butto
     feedback = wait_until(lambda: "How do I add a robot?" in (page := session.get(f"/instances/{ROBOT}/feedback").get_data(as_text=True)) and page)
     assert "Very helpful" in feedback
     assert "demo-feishu-secret" not in final + feedback
+    assert 'class="pg pg--feishu"' in session.get(f"/instances/{ROBOT}/playground").get_data(as_text=True)  # Feishu's look

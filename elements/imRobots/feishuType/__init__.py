@@ -10,6 +10,7 @@ from .check import check_connection
 from .loader import Loader
 from .offline import offline_simulator
 
-chat_platform = ChatPlatform(credentials=card_view.credentials, read_card=card_view.read_card, read_reply=card_view.read_reply)
+chat_platform = ChatPlatform(credentials=card_view.credentials, read_card=card_view.read_card, read_reply=card_view.read_reply,
+                             look="feishu")
 
 __all__ = ["Loader", "chat_platform", "check_connection", "offline_simulator", "status_fields"]
