@@ -97,6 +97,11 @@ class RobotHandler:
         )
         return True
 
+    def on_feedback(self, feedback: feedback_store.Feedback) -> None:
+        """A press for a Type whose connection answers the platform before anything async can
+        run (Feishu's response waits for no task): stored in a task, after the response."""
+        self._spawn(self.keep_feedback(feedback), f"feedback {feedback.msg_id}")
+
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
         earlier run of this robot in this process and those of dead replicas (a crash)."""
