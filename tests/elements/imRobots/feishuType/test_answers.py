@@ -106,3 +106,22 @@ def test_pictures_get_the_text_only_reply_and_a_full_robot_says_busy(feishu_worl
     assert texts[picture].startswith("Sorry, I can only read text")
     assert texts[second].startswith("I'm answering other questions")
     final_card(sim, first)
+
+
+def test_an_answer_left_in_the_journal_ends_on_its_card_after_a_restart(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(hang=True), apologyText="Sorry, I restarted.")
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "Will you survive a crash?")
+    wait_until(lambda: sim.cards(msg_id=msg))
+    [row] = wait_until(lambda: feishu_world.rows("SELECT * FROM answer_journal WHERE robot = ? AND card_id != ''", bot))
+    feishu_world.supervisor.stop(bot)
+    row["attempts"] = 2  # what a crash leaves when this message had crashed the robot once already
+    feishu_world.execute(f"INSERT INTO answer_journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", *row.values())
+    versions = len(sim.cards(msg_id=msg)[0].versions)
+
+    feishu_world.start(bot)
+    card = wait_until(lambda: next((c for c in sim.cards(msg_id=msg) if c.versions[-1].kind == "update" and len(c.versions) >= versions + 2), None))
+    assert answer_text(card.latest) == "Sorry, I restarted."
+    assert card.sequence > 1_000_000_000  # continued above the earlier run's numbers
+    assert "(begun 2 times)" in feishu_world.wait_log(bot, "ending it with the apology")
