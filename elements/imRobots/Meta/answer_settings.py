@@ -12,6 +12,8 @@ from typing import Any
 from .ratings import RATINGS
 from .replies import FeedbackButton
 
+MARKDOWN = "markdown"  # the one reply mode without a card; every other mode streams into one
+
 
 @dataclass(frozen=True)
 class AnswerSettings:
@@ -28,12 +30,14 @@ class AnswerSettings:
     answer_timeout: float
     busy_text: str
     apology_text: str
-    text_only_text: str
+    text_only_text: str  # for pictures the agent cannot look at, and for files and videos
+    no_files_text: str  # for files and videos when the agent does look at pictures
     dedup_seconds: float
 
     @property
     def uses_cards(self) -> bool:
-        return self.reply_mode == "card"
+        """Whether answers stream into a card (a Type may offer several kinds of card)."""
+        return self.reply_mode != MARKDOWN
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AnswerSettings:
@@ -54,5 +58,6 @@ class AnswerSettings:
             busy_text=config["busyText"],
             apology_text=config["apologyText"],
             text_only_text=config["textOnlyText"],
+            no_files_text=config["noFilesText"],
             dedup_seconds=float(config["advanced"]["dedupMinutes"]) * 60.0,
         )
