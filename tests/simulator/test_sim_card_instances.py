@@ -10,6 +10,7 @@ import requests
 from dingtalk_stream import AIMarkdownCardInstance, ChatbotMessage, card_replier
 
 from element_studio.elements.imRobots.dingTalkStreamType.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.cli import is_final_card, render_card
 from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
 from .conftest import get_token
@@ -98,3 +99,11 @@ async def test_a_card_with_http_callbacks_sends_no_press_over_the_stream(sim, ht
         assert r.status == 200
     with pytest.raises(ValueError, match="callbackType HTTP"):
         await sim.press_button("h1", label="Go")
+
+
+def test_sim_send_prints_an_ai_cards_state_text_and_buttons_and_knows_when_it_ended():
+    buttons = json.dumps({"msgButtons": [{"text": "😊 Helpful", "id": "feedback_helpful", "request": True}]})
+    finished = {"cardParamMap": {"flowStatus": "3", "msgContent": "All done.", "sys_full_json_obj": buttons}}
+    assert render_card(finished) == "(finished)\nAll done.\n[😊 Helpful]" and is_final_card(finished)
+    thinking = {"cardParamMap": {"flowStatus": "1", "msgContent": "Thinking…"}}
+    assert render_card(thinking) == "(processing)\nThinking…" and not is_final_card(thinking)
