@@ -45,8 +45,9 @@ def outcome_of(check: ConnectionCheck) -> Outcome:
     detail = redactor.redact(check.message)
     if check.ok:
         return Outcome(True, f"ok: connected as {check.identity}" if check.identity else "ok: connected", detail)
-    headline = {"credentials": "credentials refused", "network": f"cannot reach {service}",
-                "settings": "not tested"}.get(check.step, f"{check.step} failed")
+    headline = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested",
+                "in use": "already in use", "not found": "not found",
+                "server": f"{service} answered with an error"}.get(check.step, f"{check.step} failed")
     if detail.lower().startswith(headline):  # "credentials refused (HTTP 401 ...)": say it once
         detail = detail[len(headline):].strip(" :()")
     return Outcome(False, headline, detail)
@@ -73,7 +74,7 @@ def run_check(name: str, raw_config: dict[str, Any], schema: dict[str, Any]) -> 
     except ElementError as exc:
         return Outcome(False, "not tested", redactor.redact(exc.message))
     st.learn_secrets(secret_values(schema, config))
-    future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name)))
+    future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name), name))
     try:
         check = future.result(CHECK_TIMEOUT)
     except FutureTimeout:

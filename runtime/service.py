@@ -8,13 +8,14 @@ every socket. While running, a service reports what it is doing through its cont
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .app import App
+    from .cluster import Cluster
     from .storage import Storage
 
 
@@ -58,6 +59,13 @@ class StatusField:
     kind: FieldKind = FieldKind.TEXT
 
 
+def reported(fields: Sequence[StatusField], detail: Mapping[str, Any], kind: FieldKind) -> Any:
+    """The value reported under the first declared detail field of `kind` (None when the Type
+    declares none): how the editor and a family's pages read e.g. the link of any Type."""
+    field = next((f for f in fields if f.kind == kind), None)
+    return detail.get(field.key) if field else None
+
+
 @runtime_checkable
 class Service(Protocol):
     """What the supervisor starts and stops."""
@@ -98,20 +106,22 @@ class InstanceStatus:
 
 
 class ServiceContext:
-    """Handed to `Service.start`: the instance's logger, app, storage, a status reporter and,
-    when the app runs offline, the base URL of its Type's simulator."""
+    """Handed to `Service.start`: the instance's logger, app, storage, this replica of the
+    cluster, a status reporter and, when the app runs offline, the base URL of its Type's simulator."""
 
     def __init__(
         self,
         full_name: str,
         app: App,
         logger: logging.Logger,
+        cluster: Cluster,
         report: Callable[[InstanceState | None, str | None, dict[str, Any]], None],
         offline_endpoint: str | None = None,
     ) -> None:
         self.full_name = full_name
         self.app = app
         self.logger = logger
+        self.cluster = cluster
         self.offline_endpoint = offline_endpoint
         self._report = report
 

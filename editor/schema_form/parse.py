@@ -16,9 +16,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from element_studio.runtime.schema import effective_object, resolve, variant_schema
+from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
+from element_studio.runtime.schema import (
+    effective_object,
+    holds_url_credentials,
+    resolve,
+    url_password,
+    variant_schema,
+    with_url_password,
+)
 
-from .build import encode_choice
+from .build import URL_PASSWORD_KEPT, encode_choice
 from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
@@ -83,6 +91,8 @@ class _Parser:
             return MISSING
         raw = raw.replace("\r\n", "\n")
         if kind in ("string", "ref"):
+            if self.resolve_secrets and holds_url_credentials(node):
+                raw = self._saved_url_password(path, raw)
             return self._string(node, path, raw, required, in_array)
         if raw.strip() == "":
             return MISSING
@@ -148,6 +158,13 @@ class _Parser:
             self.implicit.add(name)
         return checked
 
+    def _saved_url_password(self, path: Path, raw: str) -> str:
+        """A URL whose password was left as the form showed it gets the saved password back."""
+        saved = url_password(get_at(self.original, path))
+        if saved is not None and url_password(raw) == URL_PASSWORD_KEPT:
+            return with_url_password(raw, saved)
+        return raw
+
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
         if raw != "" or in_array:
             return raw
@@ -186,7 +203,10 @@ class _Parser:
 
     def _json(self, name: str, raw: str) -> Any:
         try:
-            return json.loads(raw)
+            return loads_bounded(raw)
         except json.JSONDecodeError as exc:
             self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            return raw
+        except TooDeeplyNested as exc:
+            self.problems[name] = f"This JSON is {exc}."
             return raw
