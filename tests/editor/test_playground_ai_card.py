@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from element_studio.elements.imRobots.Meta.feedback_store import feedback
 
 from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.robots import FAST
@@ -52,4 +55,4 @@ def test_an_ai_card_streams_in_the_playground_and_finishes_with_its_feedback_but
     expect(page.locator(".pg__recorded")).to_contain_text("Recorded in the feedback table: 😊 Helpful")
     expect(card.get_by_role("button", name="😊 Helpful")).to_have_attribute("aria-pressed", "true")
     with supervisor.app.storage.connect() as conn:
-        assert [r["rating"] for r in conn.execute("SELECT rating FROM feedback WHERE robot = ?", (ROBOT,))] == ["helpful"]
+        assert [r.rating for r in conn.execute(select(feedback).where(feedback.c.robot == ROBOT))] == ["helpful"]
