@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 
 from element_studio.runtime.errors import ConcurrentEditError, ElementError
-from element_studio.runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
+from element_studio.runtime.instances import (delete_instance, duplicate_instance, editable_instance, history_of,
+                                              planned_rename, point_references, rename_instance, save_instance)
 from element_studio.runtime.redaction import redactor
 
 from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
-                      restart_if_running, summary)
+                      renamed_entries, restart_if_running, summary)
 from .pages import Page
 from .studio import studio
 
@@ -20,8 +21,8 @@ def open_or_explain(name: str) -> Opened:
     try:
         return open_instance(name)
     except ElementError as exc:
-        abort(make_response(render_template("instances/broken.html", name=name, problem=redactor.redact(str(exc.message)),
-                                            where=exc.where), 422))
+        abort(make_response(render_template("instances/broken.html", problem=redactor.redact(str(exc.message)),
+                                            where=exc.where, **header_context(name)), 422))
 
 
 @bp.get("/<name>")
@@ -58,9 +59,11 @@ def _review(opened: Opened, posted: Posted, *, panel: str, status: int = 200, **
     element_tree = element_form(posted.descriptor, posted.report)
     config_tree = config_form(opened, posted.render_value, posted.ui, posted.report)
     rows = summary(element_tree, config_tree)
+    unplaced = renamed_entries(config_tree, posted.ui)
     body = render_template(
         "instances/_review.html", opened=opened, name=opened.element.full_name, rows=rows, panel=panel,
-        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path],
+        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path
+                and f.name not in unplaced],
         report=posted.report, **extra,
     )
     response = make_response(body, status)
@@ -120,24 +123,51 @@ def _stop_if_active(name: str) -> bool:
     return False
 
 
+def _counted(history: list[tuple[str, int]]) -> str:
+    """[("ratings", 12), ("logged messages", 30)] -> "12 ratings, 30 logged messages"."""
+    return ", ".join(f"{rows} {label}" for label, rows in history)
+
+
 @bp.post("/<name>/rename")
-def rename(name: str) -> Response:
-    """Give the instance a new name (its folder moves); a running service is stopped first."""
+def rename(name: str) -> Response | str:
+    """Give the instance a new name: its folder and its history (every owner's rows that name
+    it) move together. A name that cannot be taken changes nothing, a running service included.
+    When other instances refer to it, the first press asks which of them to point at the new name."""
     st = studio()
     st.instance(name)
     wanted = request.form.get("new_name", "").strip()
     if wanted in ("", name.rsplit(".", 1)[-1], name):
         return redirect(url_for("instances.edit", name=name))
-    users = st.references_to(name)
-    stopped = _stop_if_active(name)
     try:
-        new_name = rename_instance(st.app, name, wanted)
+        new_name = planned_rename(st.app, name, wanted)
     except ElementError as exc:
         flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
         return redirect(url_for("instances.edit", name=name))
-    note = " It was stopped for the move." if stopped else ""
-    if users:
-        note += f" Still naming {name}: {', '.join(users)}; pick {new_name} there."
+    users = st.references_to(name)
+    if users and not request.form.get("decided"):
+        return render_template("instances/rename.html", name=name, new_name=new_name, wanted=wanted, users=users,
+                               element=st.instance(name), history=_counted(history_of(st.app, name)),
+                               active=st.is_active(name))
+    stopped = _stop_if_active(name)
+    history = _counted(history_of(st.app, name))
+    try:
+        new_name = rename_instance(st.app, name, wanted)
+    except ElementError as exc:
+        if stopped:
+            st.supervisor.start(name)
+        flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
+        return redirect(url_for("instances.edit", name=name))
+    note = f" Its history came along: {history}." if history else ""
+    note += " It was stopped for the move." if stopped else ""
+    chosen = [user for user in users if user in request.form.getlist("repoint")]
+    pointed = [user for user in chosen if point_references(st.app, user, name, new_name)]
+    for user in pointed:
+        restart_if_running(user)
+    if pointed:
+        note += f" {', '.join(pointed)} now {'name' if len(pointed) > 1 else 'names'} {new_name}."
+    left = [user for user in users if user not in pointed]
+    if left:
+        note += f" Still naming {name}: {', '.join(left)}; pick {new_name} there."
     flash(f"Renamed to {new_name}.{note}", "success")
     return redirect(url_for("instances.edit", name=new_name))
 
@@ -158,16 +188,26 @@ def duplicate(name: str) -> Response:
 
 @bp.route("/<name>/delete", methods=["GET", "POST"])
 def delete(name: str) -> Response | str:
-    """Ask first (GET); delete the folder on the confirming POST."""
+    """Ask first (GET), saying what goes with it; delete folder and history on the confirming
+    POST. A delete that is refused changes nothing (a running service keeps running)."""
     st = studio()
     element = st.instance(name)
+    editable = element.root.origin == "app"
     if request.method == "GET":
         return render_template("instances/delete.html", element=element, name=name, users=st.references_to(name),
-                               active=st.is_active(name), editable=element.root.origin == "app")
-    _stop_if_active(name)
+                               active=st.is_active(name), editable=editable,
+                               history=_counted(history_of(st.app, name)) if editable else "")
+    try:
+        editable_instance(st.app, name)
+    except ElementError as exc:
+        flash(f"Not deleted: {exc.message}", "error")
+        return redirect(url_for("instances.edit", name=name))
+    stopped = _stop_if_active(name)
     try:
         delete_instance(st.app, name)
     except ElementError as exc:
+        if stopped:
+            st.supervisor.start(name)
         flash(f"Not deleted: {exc.message}", "error")
         return redirect(url_for("instances.edit", name=name))
     flash(f"Deleted {name}.", "success")

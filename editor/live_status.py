@@ -95,7 +95,8 @@ def service_view(status: InstanceStatus, chip: Chip, fields: list[StatusField]) 
     if chip.state == ChipState.NEEDS_SETUP:
         why = f"Needs setup: fill in {', '.join(chip.missing)} in Settings before it can start."
     elif chip.state == ChipState.BROKEN:
-        why = "Its files cannot be read: fix them before it can start."
+        why = (f"Its files cannot be read: {chip.message}." if alive else
+               "Its files cannot be read: fix them before it can start.")
     can_start = chip.state in (ChipState.STOPPED, ChipState.ERROR) and not alive
     can_stop = alive or chip.state == ChipState.ERROR
     return ServiceView(status.full_name, status.title, chip, can_start, can_stop, alive, why,

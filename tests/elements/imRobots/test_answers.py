@@ -193,7 +193,7 @@ def test_a_voice_message_is_answered_from_dingtalks_transcript(world):
     wait_until(lambda: world.rows("SELECT question, outcome FROM message_log WHERE msg_id = ?", msg) == [{"question": "明天的会议几点开始", "outcome": "answered"}])
 
 
-def test_feedback_presses_are_stored_once_with_question_and_answer(world):
+def test_one_persons_rating_of_an_answer_is_one_rating_a_later_press_replacing_it(world):
     sim = world.sim
     bot = world.robot(world.agent(chunks=["42"]))
     world.start(bot)
@@ -201,19 +201,18 @@ def test_feedback_presses_are_stored_once_with_question_and_answer(world):
     card = sim.wait_for_card(msg)
     final_of(sim, card.card_biz_id)
     key = card.card_biz_id[:16]
-    presses = [
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
-        sim.press_button(card.card_biz_id, label="😅 Not helpful"),
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}", user_id="erin"),
+    presses = [  # one at a time, as people press: each handled before the next
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        lambda: sim.press_button(card.card_biz_id, label="😅 Not helpful"),
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}", user_id="erin"),
     ]
-    for message_id in presses:
-        sim.wait_for_ack(message_id)
-    wait_until(lambda: sum("feedback" in line for line in world.logs(bot)) >= 4)
+    for handled, press in enumerate(presses, start=1):
+        sim.wait_for_ack(press())
+        wait_until(lambda: sum("feedback" in line for line in world.logs(bot)) >= handled)
     rows = world.rows("SELECT robot, conversation_id, user_id, message_id, question, answer, rating FROM feedback ORDER BY user_id, rating")
     conversation = card.conversation_id
     assert rows == [
-        {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
         {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "notHelpful"},
         {"robot": bot, "conversation_id": conversation, "user_id": "erin", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
     ]
