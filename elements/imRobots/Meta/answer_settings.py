@@ -58,6 +58,6 @@ class AnswerSettings:
             busy_text=config["busyText"],
             apology_text=config["apologyText"],
             text_only_text=config["textOnlyText"],
-            no_files_text=config["noFilesText"],
+            no_files_text=config.get("noFilesText", config["textOnlyText"]),  # only Types that fetch pictures declare it
             dedup_seconds=float(config["advanced"]["dedupMinutes"]) * 60.0,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from element_studio.elements.imRobots.dingTalkStreamType import cards
-from element_studio.elements.imRobots.dingTalkStreamType.backoff import Backoff
+from element_studio.elements.imRobots.Meta.backoff import Backoff
 from element_studio.elements.imRobots.Meta.incoming import EMPTY, NOT_TEXT, PICTURES, TEXT
 from element_studio.elements.imRobots.Meta.replies import FeedbackButton
 from element_studio.elements.imRobots.dingTalkStreamType.messages import parse_incoming
