@@ -56,6 +56,7 @@ def test_a_dropped_connection_reconnects_and_later_messages_are_answered(feishu_
     sim = feishu_world.sim
     bot = feishu_world.robot(feishu_world.agent(chunks=["back"]))
     feishu_world.start(bot)
+    wait_until(lambda: sim.live_connection_count(APP) == 1)  # the simulator's side of the handshake may lag the robot's
     assert sim.drop_connection(APP) == 1
     feishu_world.wait_status(bot, lambda s: s.detail["reconnects"] == 1 and s.detail["connection"] == "connected")
     assert sim.live_connection_count(APP) == 1
