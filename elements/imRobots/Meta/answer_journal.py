@@ -20,7 +20,7 @@ from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, Table, Text
 
 from element_studio.contract import Storage
 
-from .incoming import TEXT, Incoming
+from .incoming import Incoming
 from .message_log import metadata
 
 answer_journal = Table(
@@ -32,6 +32,7 @@ answer_journal = Table(
     Column("in_group", Integer, nullable=False),
     Column("sender", Text, nullable=False),
     Column("sender_name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
     Column("msgtype", Text, nullable=False),
     Column("question", Text, nullable=False),
     Column("reply_to", Text, nullable=False),
@@ -80,7 +81,7 @@ def begin(storage: Storage, robot: str, replica: str, incoming: Incoming, reply_
     with storage.connect() as conn:
         conn.execute(insert(answer_journal).values(
             robot=robot, msg_id=incoming.msg_id, replica=replica, conversation_id=incoming.conversation_id, in_group=int(incoming.in_group),
-            sender=incoming.sender, sender_name=incoming.sender_name, msgtype=incoming.msgtype, question=incoming.question,
+            sender=incoming.sender, sender_name=incoming.sender_name, kind=incoming.kind, msgtype=incoming.msgtype, question=incoming.question,
             reply_to=reply_to, reply_until=incoming.reply_until, card_id=card_id, attempts=1, started_at=time.time()))
 
 
@@ -112,7 +113,7 @@ def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any])
     return [
         JournalEntry(
             incoming=Incoming(
-                msg_id=row.msg_id, kind=TEXT, question=row.question, msgtype=row.msgtype, conversation_id=row.conversation_id,
+                msg_id=row.msg_id, kind=row.kind, question=row.question, msgtype=row.msgtype, conversation_id=row.conversation_id,
                 in_group=bool(row.in_group), sender=row.sender, sender_name=row.sender_name, reply_to=load_address(row.reply_to),
                 reply_until=row.reply_until,
             ),

@@ -12,6 +12,8 @@ from typing import Any
 from .ratings import RATINGS
 from .replies import FeedbackButton
 
+MARKDOWN = "markdown"  # the one reply mode without a card; every other mode streams into one
+
 
 @dataclass(frozen=True)
 class AnswerSettings:
@@ -28,7 +30,8 @@ class AnswerSettings:
     answer_timeout: float
     busy_text: str
     apology_text: str
-    text_only_text: str
+    text_only_text: str  # for pictures the agent cannot look at, and for files and videos
+    no_files_text: str  # for files and videos when the agent does look at pictures
     dedup_seconds: float
     max_question_chars: int = 0  # 0: no cap
     question_too_long_text: str = ""
@@ -36,7 +39,8 @@ class AnswerSettings:
 
     @property
     def uses_cards(self) -> bool:
-        return self.reply_mode == "card"
+        """Whether answers stream into a card (a Type may offer several kinds of card)."""
+        return self.reply_mode != MARKDOWN
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AnswerSettings:
@@ -57,6 +61,7 @@ class AnswerSettings:
             busy_text=config["busyText"],
             apology_text=config["apologyText"],
             text_only_text=config["textOnlyText"],
+            no_files_text=config.get("noFilesText", config["textOnlyText"]),  # only Types that fetch pictures declare it
             dedup_seconds=float(config["advanced"]["dedupMinutes"]) * 60.0,
             # Options a Type may leave out of its schema: without them there is no cap and no budget.
             max_question_chars=int(config.get("maxQuestionChars", 0)),

@@ -23,8 +23,9 @@ from . import answer_journal as journal, message_log as records
 from .answer_settings import AnswerSettings
 from .api_budget import AnswerForm, answer_form, why
 from .batched_writes import BatchedWrites
-from .incoming import Incoming
-from .replies import AnswerCard, ChatReplies, ReplyFailed
+from .incoming import PICTURES, Incoming
+from .pictures import ChatPictures, accepts_pictures
+from .replies import AnswerCard, ChatReplies, ReplyFailed, apology_after
 from .throttle import CardUpdateThrottle
 
 STOP_FINISH_TIMEOUT = 0.5  # on stop, how long an answer may take to end its card
@@ -53,6 +54,7 @@ class Answerer:
         app: Any,
         logger: logging.Logger,
         on_error: Callable[[str], None] = lambda text: None,
+        pictures: ChatPictures | None = None,
         usage: CallCount | None = None,
         replicas: journal.Replicas | None = None,
     ) -> None:
@@ -63,10 +65,21 @@ class Answerer:
         self.app = app
         self.log = logger
         self.on_error = on_error
+        self.pictures = pictures  # None: the Type cannot fetch pictures
         self.usage = usage
         self.replicas = replicas or journal.ThisProcessOnly()  # whose journal rows are whose
         self.writes = BatchedWrites(storage)  # the robot's journal, log and feedback writes, batched
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
+
+    async def reads_pictures(self) -> bool:
+        """Whether this robot can hand pictures to its agent (a broken agent reads none)."""
+        if self.pictures is None:
+            return False
+        try:
+            return accepts_pictures(await self._agent())
+        except Exception as exc:  # answering says what is wrong with the agent; here it only reads no pictures
+            self.log.warning("cannot tell whether agent %s reads pictures: %s", self.settings.agent, exc)
+            return False
 
     def current_form(self) -> AnswerForm:
         """The form answers take now; a change is logged with its reason (the API budget)."""
@@ -84,6 +97,9 @@ class Answerer:
         card = self._card(incoming, self.current_form(), resume)
         if not await self._begin(incoming, card, first=resume is None):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
+            return
+        if incoming.kind == PICTURES and not await self.reads_pictures():
+            await self._decline_pictures(incoming)
             return
         if card is not None:
             card = await self._start_card(incoming, card)
@@ -112,11 +128,16 @@ class Answerer:
         incoming = entry.incoming
         remaining = deadline - time.monotonic() - RECOVERY_FINAL_MARGIN
         age = time.time() - entry.started_at
-        if entry.attempts < MAX_ATTEMPTS and age < RETRY_WITHIN and remaining > 1.0:
+        if entry.attempts < MAX_ATTEMPTS and age < RETRY_WITHIN and remaining > 1.0 and incoming.kind != PICTURES:
             self.log.warning("msgId %s was being answered when the robot stopped %.0f s ago: answering it again", incoming.msg_id, age)
             await self.answer(incoming, resume=entry, timeout=remaining)
             return
-        reason = f"begun {entry.attempts} times" if entry.attempts >= MAX_ATTEMPTS else f"asked {age:.0f} s ago"
+        if incoming.kind == PICTURES:
+            reason = "its pictures are not kept"
+        elif entry.attempts >= MAX_ATTEMPTS:
+            reason = f"begun {entry.attempts} times"
+        else:
+            reason = f"asked {age:.0f} s ago"
         self.log.warning("msgId %s was being answered when the robot stopped (%s): ending it with the apology", incoming.msg_id, reason)
         card = self._card(incoming, AnswerForm.THINKING_AND_FINAL, entry) if entry.card_id else None
         await self._end(incoming, card, "", records.STOPPED, self.settings.apology_text)
@@ -148,6 +169,18 @@ class Answerer:
         journal.begin(storage, self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
         return True
 
+    async def _decline_pictures(self, incoming: Incoming) -> None:
+        """Say what the robot reads instead of answering pictures its agent cannot look at."""
+        self.log.info("msgId %s has only pictures and agent %s does not look at pictures: told the sender", incoming.msg_id, self.settings.agent)
+        try:
+            await self.replies.text(incoming, self.settings.text_only_text)
+        except ReplyFailed as exc:
+            self.log.error("reply to msgId %s failed: %s", incoming.msg_id, exc)
+        try:
+            await self.writes.write(lambda storage: self._record_end(storage, incoming.msg_id, "", records.NOT_TEXT))
+        except Exception as exc:
+            self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
+
     async def _start_card(self, incoming: Incoming, card: _StreamingCard) -> _StreamingCard | None:
         journaled = card.card.card_id
         try:
@@ -176,7 +209,11 @@ class Answerer:
         try:
             async with timeout:
                 agent = await self._agent()
-                stream = agent.stream(incoming.question, incoming.chat_id)
+                pictures = await self._pictures_for(agent, incoming)
+                if pictures:
+                    stream = agent.stream(incoming.question, incoming.chat_id, images=pictures)
+                else:
+                    stream = agent.stream(incoming.question, incoming.chat_id)
                 if inspect.isawaitable(stream):  # an `async def stream` that returns the iterator
                     stream = await stream
                 async with _closing(stream):
@@ -203,6 +240,15 @@ class Answerer:
             self.log.error("agent %s returned an empty answer for msgId %s", self.settings.agent, incoming.msg_id)
             return text, records.FAILED, self.settings.apology_text
         return text, records.ANSWERED, ""
+
+    async def _pictures_for(self, agent: Any, incoming: Incoming) -> list[Any]:
+        """The message's pictures when the agent looks at them (raises PictureUnavailable)."""
+        if not incoming.pictures or self.pictures is None or not accepts_pictures(agent):
+            return []
+        pictures = await self.pictures.download(incoming)
+        self.log.info("msgId %s: %d picture%s for agent %s (%d bytes)", incoming.msg_id, len(pictures), "" if len(pictures) == 1 else "s",
+                      self.settings.agent, sum(len(p.data) for p in pictures))
+        return pictures
 
     async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:
         """Show the outcome (on the card; as markdown without one or when it fails), then record it
@@ -239,10 +285,7 @@ class Answerer:
 
     async def _markdown(self, incoming: Incoming, text: str, outcome: str, apology: str) -> None:
         """The answer (or the apology after what arrived) as one markdown reply."""
-        if outcome == records.ANSWERED:
-            body = text
-        else:
-            body = f"{text}\n\n---\n\n{apology}" if text.strip() else apology
+        body = text if outcome == records.ANSWERED else apology_after(text, apology)
         if incoming.reply_until and incoming.reply_until < time.time():
             self.log.error("cannot reply to msgId %s: its reply address expired %.0f s ago", incoming.msg_id, time.time() - incoming.reply_until)
             return

@@ -21,7 +21,7 @@ from . import answer_journal as journal, feedback_store, message_log as records
 from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
-from .incoming import TEXT, Incoming
+from .incoming import NOT_TEXT, PICTURES, TEXT, Incoming
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
@@ -64,9 +64,9 @@ class RobotHandler:
             return
         self.status.message_handled()
         where = "group" if incoming.in_group else "single chat"
-        if incoming.kind != TEXT:
+        if incoming.kind not in (TEXT, PICTURES):
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
-            self._spawn(self._short_reply(incoming, self.settings.text_only_text, records.NOT_TEXT), f"not-text {incoming.msg_id}")
+            self._spawn(self._unreadable_reply(incoming), f"not-text {incoming.msg_id}")
             return
         cap = self.settings.max_question_chars
         if cap and len(incoming.question) > cap:
@@ -79,7 +79,8 @@ class RobotHandler:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return
-        self.log.info("question msgId %s from %s in a %s (%d chars)", incoming.msg_id, incoming.sender, where, len(incoming.question))
+        pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
+        self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
         self.answers_in_flight += 1
         self.status.answer_started()
         self._spawn(self._answer(self.answerer.answer(incoming)), f"answer {incoming.msg_id}")
@@ -146,6 +147,11 @@ class RobotHandler:
         finally:
             self.answers_in_flight -= 1
             self.status.answer_finished()
+
+    async def _unreadable_reply(self, incoming: Incoming) -> None:
+        """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""
+        pictures = incoming.kind == NOT_TEXT and await self.answerer.reads_pictures()
+        await self._short_reply(incoming, self.settings.no_files_text if pictures else self.settings.text_only_text, records.NOT_TEXT)
 
     async def _short_reply(self, incoming: Incoming, text: str, outcome: str) -> None:
         """A text reply (busy, text only), logged in the message log."""

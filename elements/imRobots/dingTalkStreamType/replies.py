@@ -1,5 +1,6 @@
 """How the family's answers look on DingTalk: an interactive card sent and updated through
-the OpenAPI, and markdown or text replies through the message's session webhook."""
+the OpenAPI (or an AI card streamed through the card streaming API), and markdown or text
+replies through the message's session webhook."""
 from __future__ import annotations
 
 import contextlib
@@ -8,8 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import FeedbackButton, ReplyFailed
-from . import cards
+from ..Meta.replies import FeedbackButton, ReplyFailed, apology_after
+from . import ai_cards, cards
+from .ai_cards import AICardTemplate
 from .http import ApiError
 from .messages import DingTalkAddress
 from .openapi import DingTalkApi, WebhookError
@@ -29,10 +31,13 @@ def _refusals() -> Iterator[None]:
 class DingTalkReplies:
     """The family's ChatReplies for one robot's DingTalk app."""
 
-    def __init__(self, api: DingTalkApi) -> None:
+    def __init__(self, api: DingTalkApi, ai_card: AICardTemplate | None = None) -> None:
         self.api = api
+        self.ai_card = ai_card  # None: StandardCard interactive cards
 
-    def card(self, incoming: Incoming, card_id: str = "") -> DingTalkCard:
+    def card(self, incoming: Incoming, card_id: str = "") -> DingTalkCard | DingTalkAICard:
+        if self.ai_card is not None:
+            return DingTalkAICard(self.api, incoming, self.ai_card, card_id)
         return DingTalkCard(self.api, incoming, card_id)
 
     def dump_address(self, reply_to: DingTalkAddress) -> str:
@@ -51,6 +56,13 @@ class DingTalkReplies:
         address: DingTalkAddress = incoming.reply_to
         with _refusals():
             await self.api.reply(address.session_webhook, cards.text_reply(text, address.at(incoming)))
+
+
+def _addressable(incoming: Incoming) -> None:
+    """DingTalk addresses a single-chat card by staff id; an external sender has none, so the
+    answer goes through the session webhook instead (ReplyFailed makes it markdown)."""
+    if not incoming.in_group and not incoming.reply_to.staff_id:
+        raise ReplyFailed("the sender has no staff id (senderStaffId), so no card can reach this single chat")
 
 
 class DingTalkCard:
@@ -75,9 +87,7 @@ class DingTalkCard:
             with _refusals():
                 await self.api.update_card(self.card_biz_id, cards.thinking_card(incoming.question, thinking_text, self.key))
             return
-        if not incoming.in_group and not address.staff_id:
-            # DingTalk addresses a single-chat card by staff id; an external sender has none
-            raise ReplyFailed("the sender has no staff id (senderStaffId), so no card can reach this single chat")
+        _addressable(incoming)
         at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
         with _refusals():
             await self.api.send_card(
@@ -102,3 +112,62 @@ class DingTalkCard:
     async def fail(self, partial_answer: str, apology: str) -> None:
         with _refusals():
             await self.api.update_card(self.card_biz_id, cards.apology_card(self.incoming.question, partial_answer, apology, self.key))
+
+
+class DingTalkAICard:
+    """One answer's AI card: created and delivered processing, streamed whole under a fresh guid
+    per update once it is inputting, finalized (or ended in error) and then set to its final state."""
+
+    def __init__(self, api: DingTalkApi, incoming: Incoming, template: AICardTemplate, track_id: str = "") -> None:
+        self.api = api
+        self.incoming = incoming
+        self.template = template
+        self.sent = bool(track_id)  # a card delivered before a restart
+        self.track_id = track_id or ai_cards.out_track_id(incoming.msg_id)
+        self.inputting = False
+
+    @property
+    def card_id(self) -> str:
+        return self.track_id
+
+    async def start(self, thinking_text: str) -> None:
+        incoming, address = self.incoming, self.incoming.reply_to
+        if self.sent:  # back to processing; the next update streams again
+            with _refusals():
+                await self.api.put_card_params(self.track_id, self.template.params(ai_cards.PROCESSING, thinking_text))
+            return
+        _addressable(incoming)
+        at_users = {address.staff_id: incoming.sender_name} if incoming.in_group and address.staff_id else None
+        with _refusals():
+            await self.api.create_and_deliver_card(
+                self.track_id,
+                self.template.template_id,
+                self.template.params(ai_cards.PROCESSING, thinking_text),
+                conversation_id=incoming.conversation_id,
+                in_group=incoming.in_group,
+                receiver_staff_id=address.staff_id,
+                at_users=at_users,
+            )
+        self.sent = True
+
+    async def show(self, partial_answer: str) -> None:
+        with _refusals():
+            if not self.inputting:  # the template shows streamed text once the card is inputting
+                await self.api.put_card_params(self.track_id, self.template.params(ai_cards.INPUTTING, partial_answer))
+                self.inputting = True
+            await self.api.stream_card(self.track_id, self.template.content_field, partial_answer)
+
+    async def finish(self, answer: str, buttons: tuple[FeedbackButton, ...]) -> None:
+        with _refusals():
+            if self.inputting:
+                await self.api.stream_card(self.track_id, self.template.content_field, answer, finalize=True)
+                self.inputting = False  # finalized: a retry of a refused final state does not stream again
+            await self.api.put_card_params(self.track_id, self.template.final_params(answer, buttons))
+
+    async def fail(self, partial_answer: str, apology: str) -> None:
+        text = apology_after(partial_answer, apology)
+        with _refusals():
+            if self.inputting:
+                await self.api.stream_card(self.track_id, self.template.content_field, text, finalize=True, error=True)
+                self.inputting = False
+            await self.api.put_card_params(self.track_id, self.template.params(ai_cards.FAILED, text))

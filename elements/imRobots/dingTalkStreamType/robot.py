@@ -22,6 +22,7 @@ from .callbacks import ROBOT_TOPICS, Callbacks
 from .connection import StreamConnection
 from .http import make_session
 from .openapi import DingTalkApi
+from .pictures import DingTalkPictures
 from .replies import DingTalkReplies
 from .settings import RobotSettings
 
@@ -54,9 +55,10 @@ class DingTalkRobot:
         self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
                           on_call=self._count_call)
-        replies = DingTalkReplies(api)
-        self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, usage,
-                                 replicas=context.cluster)
+        replies = DingTalkReplies(api, settings.ai_card)
+        pictures = DingTalkPictures(api, self._session, settings.http_timeout)
+        self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, pictures,
+                                 usage, replicas=context.cluster)
         self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, self.answerer, self.status, self.log)
         self.status.api_usage(usage.calls, self.answerer.current_form())
         callbacks = Callbacks(self.full_name, self.handler, self.log)
