@@ -95,7 +95,8 @@ def sim_main(conn, robots: int) -> None:
         elif command == "tokens":
             conn.send(len(sim.api_calls("/v1.0/oauth2/accessToken")))
         elif command == "live":
-            conn.send(sum(sim.live_connection_count(cid) for cid in arg))
+            live = sim.sim.recorder.live_connection_counts()
+            conn.send(sum(live.get(cid, 0) for cid in arg))
         elif command == "done":
             finals = _finals(sim)
             conn.send(sum(1 for msg in arg if conversation[msg] in finals))
@@ -109,13 +110,16 @@ def sim_main(conn, robots: int) -> None:
 
 
 def _finals(sim) -> dict[str, float]:
-    """conversationId -> when its card got its final version (the one with buttons)."""
+    """conversationId -> when its card got its final version (the one with buttons).
+
+    Read without copying the cards (`cards()` deep-copies each one under the recorder's lock,
+    which starved the simulator's loop during a 1000-answer burst and inflated its ACK times)."""
     from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
 
     finals: dict[str, float] = {}
-    for card in sim.cards():  # one copy of every card per call: the recorder returns copies
-        if card.versions and iter_buttons(card.versions[-1].card_data):
-            finals.setdefault(card.conversation_id, card.versions[-1].at)
+    for conversation_id, latest in sim.sim.recorder.latest_card_versions():
+        if iter_buttons(latest.card_data):
+            finals.setdefault(conversation_id, latest.at)
     return finals
 
 
@@ -346,8 +350,11 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
             time.sleep(0.05)
         startup = time.monotonic() - started
         if design == "ours":  # it fetches each robot's access token once connected: let that finish
-            while sim_call(sim_conn, "tokens", None) < robots:
+            tokens_by = time.monotonic() + 60.0
+            while (tokens := sim_call(sim_conn, "tokens", None)) < robots and time.monotonic() < tokens_by:
                 time.sleep(0.05)
+            if tokens < robots:
+                print(f"only {tokens} of {robots} robots fetched an access token within 60 s of connecting", file=sys.stderr, flush=True)
             bot_conn.send("settle")
             assert bot_conn.recv() == "settled"
         time.sleep(0.5)
@@ -365,7 +372,7 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
             streaming = time.monotonic() - sent_at < seconds * 0.9
             if ping and streaming:
                 ping_ids += sim_call(sim_conn, "ping", cids)
-            # "done" copies every card inside the simulator: ask rarely, and not while pinging
+            # "done" reads every card's newest version inside the simulator: not while pinging
             if not streaming and time.monotonic() - checked > 0.25:
                 checked = time.monotonic()
                 if sim_call(sim_conn, "done", msg_ids) == len(msg_ids):

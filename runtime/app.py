@@ -10,7 +10,7 @@ from typing import Any
 from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
-from .json_files import read_json
+from .json_files import parse_json, read_json, read_text
 from .logs import instance_logger
 from .nodes import ElementNode
 from .references import check_declared_targets, reference_problems
@@ -43,6 +43,7 @@ class App:
         self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
         self._failures: dict[str, tuple[float, str]] = {}
+        self._checked_schemas: dict[Path, str] = {}  # schema file -> the text that last passed check_schema
         self._lock = threading.RLock()
         self.refresh()
 
@@ -152,8 +153,11 @@ class App:
         path = element.folder / SCHEMA_FILE
         if not path.is_file():
             return None
-        schema = read_json(path, type_name)
-        check_schema(type_name, schema)
+        text = read_text(path, type_name)
+        schema = parse_json(text, type_name, SCHEMA_FILE)
+        if self._checked_schemas.get(path) != text:  # meta-validating costs ms, and every status asks: once per version
+            check_schema(type_name, schema)
+            self._checked_schemas[path] = text
         return schema
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:

@@ -45,13 +45,17 @@ def nesting_depth(value: Any) -> int:
 
 def read_json(path: Path, full_name: str) -> Any:
     """Parse `path`; on failure raise InvalidJsonError naming the file, line and column."""
+    return parse_json(read_text(path, full_name), full_name, path.name)
+
+
+def read_text(path: Path, full_name: str) -> str:
+    """The UTF-8 text of `path`; InvalidJsonError naming the file when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidJsonError(full_name, path.name, f"cannot read file ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise InvalidJsonError(full_name, path.name, "file is not UTF-8 text") from exc
-    return parse_json(text, full_name, path.name)
 
 
 def parse_json(text: str, full_name: str, file_name: str) -> Any:

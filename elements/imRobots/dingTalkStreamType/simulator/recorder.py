@@ -264,6 +264,15 @@ class Recorder:
         with self._lock:
             return sum(1 for r in self._connections if r.client_id == client_id and r.live)
 
+    def live_connection_counts(self) -> dict[str, int]:
+        """clientId -> open stream connections, for every app at once (a load test asks often)."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for r in self._connections:
+                if r.live:
+                    counts[r.client_id] = counts.get(r.client_id, 0) + 1
+        return counts
+
     def max_live_connections(self, client_id: str) -> int:
         """The most connections this app ever held open at the same moment."""
         with self._lock:
@@ -318,6 +327,12 @@ class Recorder:
                     if (client_id is None or c.client_id == client_id)
                     and (conversation_id is None or c.conversation_id == conversation_id)
                     and (msg_id is None or c.reply_to_msg_id == msg_id)]
+
+    def latest_card_versions(self) -> list[tuple[str, CardVersion]]:
+        """(conversationId, newest version) of every card, without copying the cards: cheap
+        enough to ask while a thousand answers stream (versions are never changed once added)."""
+        with self._lock:
+            return [(c.conversation_id, c.versions[-1]) for c in self._cards.values() if c.versions]
 
     def card(self, card_biz_id: str) -> CardRecord | None:
         """One card by its cardBizId (a deep copy), or None."""
