@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, Table, Text, delete, insert, select, update
+from sqlalchemy import Column, Float, Integer, PrimaryKeyConstraint, Table, Text, bindparam, delete, insert, select, update
 
 from element_studio.contract import Storage
 
@@ -42,6 +42,13 @@ answer_journal = Table(
     Column("started_at", Float, nullable=False),
     PrimaryKeyConstraint("robot", "msg_id"),
 )
+# Statements built once (see message_log: building one per write costs more than running it).
+_THIS_ROW = (answer_journal.c.robot == bindparam("of_robot"), answer_journal.c.msg_id == bindparam("of_msg_id"))
+_BEGIN = insert(answer_journal)
+_BEGIN_AGAIN = update(answer_journal).where(*_THIS_ROW).values(attempts=answer_journal.c.attempts + 1)
+_SET_CARD = update(answer_journal).where(*_THIS_ROW)
+_END = delete(answer_journal).where(*_THIS_ROW)
+_CLAIM = update(answer_journal).where(*_THIS_ROW, answer_journal.c.replica == bindparam("from_replica"))
 
 
 class Replicas(Protocol):
@@ -79,30 +86,29 @@ def begin(storage: Storage, robot: str, replica: str, incoming: Incoming, reply_
     A plain INSERT, not an upsert: SQLAlchemy compiles a dialect's INSERT ... ON CONFLICT anew
     on every call (it is not cacheable), 1-2 ms of Python on the robots' write path."""
     with storage.connect() as conn:
-        conn.execute(insert(answer_journal).values(
-            robot=robot, msg_id=incoming.msg_id, replica=replica, conversation_id=incoming.conversation_id, in_group=int(incoming.in_group),
-            sender=incoming.sender, sender_name=incoming.sender_name, kind=incoming.kind, msgtype=incoming.msgtype, question=incoming.question,
-            reply_to=reply_to, reply_until=incoming.reply_until, card_id=card_id, attempts=1, started_at=time.time()))
+        conn.execute(_BEGIN, {
+            "robot": robot, "msg_id": incoming.msg_id, "replica": replica, "conversation_id": incoming.conversation_id,
+            "in_group": int(incoming.in_group), "sender": incoming.sender, "sender_name": incoming.sender_name, "kind": incoming.kind,
+            "msgtype": incoming.msgtype, "question": incoming.question, "reply_to": reply_to, "reply_until": incoming.reply_until,
+            "card_id": card_id, "attempts": 1, "started_at": time.time()})
 
 
 def begin_again(storage: Storage, robot: str, replica: str, msg_id: str, card_id: str) -> None:
     """A journaled answer is begun again (after a restart): one more attempt, by this replica."""
     with storage.connect() as conn:
-        conn.execute(update(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.msg_id == msg_id)
-                     .values(replica=replica, card_id=card_id, attempts=answer_journal.c.attempts + 1))
+        conn.execute(_BEGIN_AGAIN, {"of_robot": robot, "of_msg_id": msg_id, "replica": replica, "card_id": card_id})
 
 
 def set_card(storage: Storage, robot: str, msg_id: str, card_id: str) -> None:
     """Remember a card id the platform assigned when the card was sent."""
     with storage.connect() as conn:
-        conn.execute(update(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.msg_id == msg_id)
-                     .values(card_id=card_id))
+        conn.execute(_SET_CARD, {"of_robot": robot, "of_msg_id": msg_id, "card_id": card_id})
 
 
 def end(storage: Storage, robot: str, msg_id: str) -> None:
     """The answer ended (answered, or ended with an apology): nothing left to recover."""
     with storage.connect() as conn:
-        conn.execute(delete(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.msg_id == msg_id))
+        conn.execute(_END, {"of_robot": robot, "of_msg_id": msg_id})
 
 
 def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any]) -> list[JournalEntry]:
@@ -130,6 +136,4 @@ def claim(storage: Storage, entry_robot: str, msg_id: str, from_replica: str, to
     """Take over an answer a dead replica (or an earlier run of this robot) left; False when
     another replica claimed it first."""
     with storage.connect() as conn:
-        return conn.execute(update(answer_journal).where(
-            answer_journal.c.robot == entry_robot, answer_journal.c.msg_id == msg_id, answer_journal.c.replica == from_replica,
-        ).values(replica=to_replica)).rowcount == 1
+        return conn.execute(_CLAIM, {"of_robot": entry_robot, "of_msg_id": msg_id, "from_replica": from_replica, "replica": to_replica}).rowcount == 1

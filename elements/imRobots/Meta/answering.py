@@ -68,7 +68,7 @@ class Answerer:
         self.pictures = pictures  # None: the Type cannot fetch pictures
         self.usage = usage
         self.replicas = replicas or journal.ThisProcessOnly()  # whose journal rows are whose
-        self.writes = BatchedWrites(storage)  # the robot's journal, log and feedback writes, batched
+        self.writes = BatchedWrites.shared(storage)  # journal, log and feedback writes, batched with the other robots'
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
 
     async def reads_pictures(self) -> bool:

@@ -14,10 +14,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text, select
+from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text, bindparam, exists, insert, select, update
 
 from element_studio.contract import Storage
 
+from .batched_writes import BatchedWrites
 from .message_log import metadata
 
 FLUSH_EVERY = 5.0
@@ -29,6 +30,12 @@ api_usage = Table(
     Column("calls", Integer, nullable=False),
     PrimaryKeyConstraint("app_id", "month"),
 )
+
+_THIS_MONTH = (api_usage.c.app_id == bindparam("of_app", type_=Text), api_usage.c.month == bindparam("of_month", type_=Text))
+_ADD = update(api_usage).where(*_THIS_MONTH).values(calls=api_usage.c.calls + bindparam("added", type_=Integer)).returning(api_usage.c.calls)
+_FIRST = insert(api_usage).from_select(["app_id", "month", "calls"], select(
+    bindparam("of_app", type_=Text), bindparam("of_month", type_=Text), bindparam("added", type_=Integer)).where(~exists().where(*_THIS_MONTH))
+).returning(api_usage.c.calls)
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +52,21 @@ def stored_calls(storage: Storage, app_id: str, month: str) -> int:
 
 
 def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> int:
-    """Add to a month's count and return the new total (an upsert: the app's robots on other
-    replicas add theirs too, so the total includes their calls)."""
-    insert = storage.insert(api_usage).values(app_id=app_id, month=month, calls=calls)
+    """Add to a month's count and return the new total (the app's robots on other replicas add
+    theirs too, so the total includes their calls).
+
+    Statements built once, an UPDATE and for a month's first count an INSERT ... WHERE NOT
+    EXISTS: an upsert (INSERT ... ON CONFLICT) is compiled anew on every call, and a thousand
+    robots each save every few seconds. Two replicas counting an app's first call of a month at
+    the same moment meet the primary key: one gets the error (see log_received)."""
+    params = {"of_app": app_id, "of_month": month, "added": calls}
     with storage.connect() as conn:
-        return conn.execute(insert.on_conflict_do_update(index_elements=["app_id", "month"], set_={"calls": api_usage.c.calls + insert.excluded.calls})
-                            .returning(api_usage.c.calls)).scalar_one()
+        total = conn.execute(_ADD, params).scalar()
+        if total is not None:
+            return total
+        if conn.execute(_FIRST, params).first() is not None:
+            return calls
+        return conn.execute(_ADD, params).scalar_one()  # another replica's first count came in between
 
 
 class ApiUsage:
@@ -101,7 +117,7 @@ class ApiUsage:
             return
         self._unsaved -= calls
         try:
-            total = await asyncio.to_thread(add_calls, self.storage, self.app_id, month, calls)
+            total = await BatchedWrites.shared(self.storage).write(lambda storage: add_calls(storage, self.app_id, month, calls))
         except Exception as exc:
             log.error("could not save the API call count of %s: %s", self.app_id, exc)
             if month == self.month:

@@ -10,6 +10,7 @@ from element_studio.elements.imRobots.Meta import answer_journal as journal
 from element_studio.elements.imRobots.Meta.api_usage import add_calls, stored_calls
 from element_studio.elements.imRobots.Meta.batched_writes import BatchedWrites
 from element_studio.elements.imRobots.Meta.incoming import TEXT, Incoming
+from element_studio.elements.imRobots.Meta.message_log import log_received, outcomes
 from element_studio.runtime.app import App
 
 ROBOT = "imRobots.bot"
@@ -58,3 +59,18 @@ def test_a_failing_write_in_a_batch_fails_alone(app_dir, database):
     first, second, third = asyncio.run(three_writes())
     assert (first, third) == (2, 7) and isinstance(second, Exception)
     assert stored_calls(storage, "dingone", "2026-11") == 7
+
+
+def test_a_batch_with_a_message_logged_twice_keeps_the_first_and_every_other_write(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+
+    async def batch():
+        writes = BatchedWrites(storage)
+        return await asyncio.gather(
+            writes.write(lambda batch: log_received(batch, ROBOT, ASKED)),
+            writes.write(lambda batch: log_received(batch, ROBOT, dataclasses.replace(ASKED, question="again"))),
+            writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 2)))
+
+    assert asyncio.run(batch()) == [True, False, 2]
+    assert outcomes(storage, ROBOT, ["m1"]) == {"m1": "answering"}
+    assert stored_calls(storage, "dingone", "2026-11") == 2
