@@ -189,9 +189,9 @@ class Loader:
 '''
 
 
-def ours_main(conn, base_url: str, robots: int, chunks: int, seconds: float, questions: int) -> None:
-    """Our Type: every robot an instance under one Supervisor (one loop thread)."""
-    _local_env(base_url)
+def write_app(robots: int, chunks: int, seconds: float, questions: int) -> Path:
+    """The app our robots run: the bench agent and one robot instance per clientId (written
+    before the clock starts: the files are the bench's setup, not the runtime's start)."""
     app_dir = Path(tempfile.mkdtemp(prefix="dingtalk-bench-"))
 
     def write(full_name: str, descriptor: dict, config: dict | None = None, files: dict | None = None) -> None:
@@ -210,13 +210,17 @@ def ours_main(conn, base_url: str, robots: int, chunks: int, seconds: float, que
     for cid in client_ids(robots):
         write(f"imRobots.{cid}", {"title": cid, "type": "imRobots.dingTalkStreamType", "backendBundleEntry": ".", "backendLoadTime": "afterAppInit"},
               {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions)})
+    return app_dir
+
+
+def ours_main(conn, base_url: str, app_dir: Path) -> None:
+    """Our Type: every robot an instance under one Supervisor (one loop thread)."""
+    _local_env(base_url)
     from element_studio.runtime.app import App
     from element_studio.runtime.supervisor import Supervisor
 
     supervisor = Supervisor(App(app_dir))
-    supervisor.start_at_boot()
-    while sum(s.detail.get("connection") == "connected" for s in supervisor.statuses()) < robots:
-        time.sleep(0.05)
+    supervisor.start_at_boot()  # returns once every robot is started; the bench counts connections at the simulator
     conn.send("ready")
     if conn.recv() == "settle":  # wait until the loop is idle (startup work done), then go
         import asyncio
@@ -234,7 +238,7 @@ def ours_main(conn, base_url: str, robots: int, chunks: int, seconds: float, que
 
 
 # -- the robots: the tutorial's design ---------------------------------------------------------
-def tutorial_main(conn, base_url: str, robots: int, chunks: int, seconds: float, questions: int) -> None:
+def tutorial_main(conn, base_url: str, robots: int, chunks: int, seconds: float) -> None:
     """The seed's design with the real SDK: a thread + event loop per robot, blocking agent and HTTP."""
     _local_env(base_url)  # before the SDK is imported: it reads the endpoint once
     import asyncio
@@ -321,6 +325,7 @@ class Result:
     threads: int
     redeliveries: int
     duplicates: int
+    cpu: float  # CPU seconds the robots' process used from the questions to the last answer
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -339,8 +344,10 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
     sim_process.start()
     base_url = sim_conn.recv()
     bot_conn, bot_child = ctx.Pipe()
-    target = ours_main if design == "ours" else tutorial_main
-    bot_process = ctx.Process(target=target, args=(bot_child, base_url, robots, chunks, seconds, questions), daemon=True)
+    if design == "ours":
+        bot_process = ctx.Process(target=ours_main, args=(bot_child, base_url, write_app(robots, chunks, seconds, questions)), daemon=True)
+    else:
+        bot_process = ctx.Process(target=tutorial_main, args=(bot_child, base_url, robots, chunks, seconds), daemon=True)
     started = time.monotonic()
     bot_process.start()
     try:
@@ -361,6 +368,7 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
         watched = psutil.Process(bot_process.pid)
         items = [(cid, f"question {q} for {cid}", f"user-{cid}-{q}") for q in range(questions) for cid in cids]
         peak_rss, peak_threads = 0, 0
+        cpu_before = sum(watched.cpu_times()[:2])
         msg_ids = sim_call(sim_conn, "send", items)
         sent_at = time.monotonic()
         ping_ids: list[str] = []
@@ -378,6 +386,7 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
                 if sim_call(sim_conn, "done", msg_ids) == len(msg_ids):
                     break
             time.sleep(0.05)
+        cpu = sum(watched.cpu_times()[:2]) - cpu_before
         time.sleep(0.2)
         report = sim_call(sim_conn, "report", (msg_ids, ping_ids))
     finally:
@@ -408,6 +417,7 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
         threads=peak_threads,
         redeliveries=report["redeliveries"],
         duplicates=report["duplicates"],
+        cpu=cpu,
     )
 
 
@@ -418,14 +428,14 @@ def sim_call(conn, command: str, arg: Any) -> Any:
 
 def table(results: list[Result]) -> str:
     head = ("| scenario | design | robots x questions | answered | ACK p50 | ACK p99 | ping ACK p99 while streaming "
-            "| thinking card p50 | answer p50 | all answered after | card updates / answer | peak RSS | threads | redelivered / duplicate cards | all connected after start |")
-    lines = [head, "|" + " --- |" * 15]
+            "| thinking card p50 | answer p50 | all answered after | card updates / answer | peak RSS | threads | redelivered / duplicate cards | all connected after start | robots' CPU until answered |")
+    lines = [head, "|" + " --- |" * 16]
     for r in results:
         ping = f"{r.ping_p99:.1f} ms" if r.ping_p99 is not None else "-"
         done = f"{r.all_done:.2f} s" if r.all_done is not None else f"not all within {BASELINE_WAIT:.0f} s"
         lines.append(
             f"| {r.scenario} | {r.design} | {r.robots} x {r.questions} | {r.answered}/{r.robots * r.questions} | {r.ack_p50:.1f} ms | {r.ack_p99:.1f} ms "
-            f"| {ping} | {r.thinking_p50 * 1000:.0f} ms | {r.wall_p50:.2f} s | {done} | {r.updates:.1f} | {r.rss_mb:.0f} MB | {r.threads} | {r.redeliveries} / {r.duplicates} | {r.startup:.1f} s |"
+            f"| {ping} | {r.thinking_p50 * 1000:.0f} ms | {r.wall_p50:.2f} s | {done} | {r.updates:.1f} | {r.rss_mb:.0f} MB | {r.threads} | {r.redeliveries} / {r.duplicates} | {r.startup:.1f} s | {r.cpu:.2f} s |"
         )
     return "\n".join(lines)
 
