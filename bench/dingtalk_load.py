@@ -15,6 +15,14 @@ single chat so each card is easy to attribute):
   every robot is pinged every 50 ms: "ping ACK p99" is the loop's responsiveness under load.
 * burst:  10 robots x 10 questions, all at once, with a 1 s agent (K=10).
 * robots: 200 robots x 1 question (K=5 over 1 s): memory and threads of many robots.
+* agent:  1 robot x 50 questions, all at once, answered by the shipped OpenAI-compatible agent
+  (`aiagents.openaiCompatibleType`, its real client and chat memory) from a fourth process: a
+  local chat completions server on 127.0.0.1 streaming K=10 chunks over 1 s per request.
+  Ours only (the tutorial's design has no such agent). **agent-markdown**: the same with
+  `replyMode: markdown` (one session-webhook reply per answer, no OpenAPI call, so DingTalk's
+  20 card calls per second per app do not apply).
+* `--robots 1000 --questions 1 --chunks 5 --seconds 1 --no-baseline`: 1,000 robots in one
+  process, the start and a burst of one question each.
 
 "ours" is imRobots.dingTalkStreamType under the real Supervisor (one loop thread). "tutorial"
 reproduces the seed's design with the real SDK: a thread and an event loop per robot,
@@ -44,7 +52,10 @@ SCENARIOS = {
     "stream": dict(robots=5, questions=10, chunks=20, seconds=3.0, ping=True),
     "burst": dict(robots=10, questions=10, chunks=10, seconds=1.0, ping=False),
     "robots": dict(robots=200, questions=1, chunks=5, seconds=1.0, ping=False),
+    "agent": dict(robots=1, questions=50, chunks=10, seconds=1.0, ping=False, llm=True),
+    "agent-markdown": dict(robots=1, questions=50, chunks=10, seconds=1.0, ping=False, llm=True, reply_mode="markdown"),
 }
+OURS_ONLY = {"agent", "agent-markdown"}
 BASELINE_WAIT = 90.0  # the tutorial's design answers one question per robot at a time
 
 
@@ -120,6 +131,9 @@ def _finals(sim) -> dict[str, float]:
     for conversation_id, latest in sim.sim.recorder.latest_card_versions():
         if iter_buttons(latest.card_data):
             finals.setdefault(conversation_id, latest.at)
+    for reply in sim.sim.recorder.replies():  # replyMode markdown: the answer is one webhook reply
+        if reply.errcode == 0:
+            finals.setdefault(reply.conversation_id, reply.at)
     return finals
 
 
@@ -148,7 +162,8 @@ def _report(sim, msg_ids, ping_ids, conversation) -> dict[str, Any]:
             thinking.append(cards[0].versions[0].at - sent[msg].at)
         if conversation[msg] in finals:
             walls.append(finals[conversation[msg]] - sent[msg].at)
-            updates.append(len(cards[0].versions) - 1)
+            if cards:
+                updates.append(len(cards[0].versions) - 1)
     ping_acks = [acks_by_id[m] - frames_by_id[m][0] for m in ping_ids if m in acks_by_id and frames_by_id.get(m)]
     first_sent = min(sent[m].at for m in msg_ids)
     done = [finals[conversation[m]] for m in msg_ids if conversation[m] in finals]
@@ -163,6 +178,45 @@ def _report(sim, msg_ids, ping_ids, conversation) -> dict[str, Any]:
         "redeliveries": deliveries - len(msg_ids),
         "all_done": (max(done) - first_sent) if len(done) == len(msg_ids) else None,
     }
+
+
+# -- the chat model: an OpenAI-compatible server ------------------------------------------------
+def llm_main(conn, chunks: int, seconds: float) -> None:
+    """`POST /v1/chat/completions` with `stream: true`, answered as server-sent events: `chunks`
+    deltas spread over `seconds`, then `[DONE]`, as hosted and local LLM servers stream."""
+    import asyncio
+
+    from aiohttp import web
+
+    def event(data: dict) -> bytes:
+        return f"data: {json.dumps(data)}\n\n".encode()
+
+    async def completions(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        question = body["messages"][-1]["content"]
+        for index in range(chunks):
+            await asyncio.sleep(seconds / chunks)
+            delta = {"role": "assistant", "content": f"chunk {index} of the answer to {question}. "}
+            await response.write(event({"id": "bench", "object": "chat.completion.chunk", "created": 0, "model": body.get("model", ""),
+                                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    async def serve() -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", completions)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+        await site.start()
+        conn.send(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1")
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stop"
+        await runner.cleanup()
+
+    asyncio.run(serve())
 
 
 # -- the robots: ours --------------------------------------------------------------------------
@@ -189,9 +243,10 @@ class Loader:
 '''
 
 
-def write_app(robots: int, chunks: int, seconds: float, questions: int) -> Path:
-    """The app our robots run: the bench agent and one robot instance per clientId (written
-    before the clock starts: the files are the bench's setup, not the runtime's start)."""
+def write_app(robots: int, chunks: int, seconds: float, questions: int, llm_url: str | None = None, reply_mode: str = "card") -> Path:
+    """The app our robots run: the agent (the bench agent, or with `llm_url` the shipped
+    OpenAI-compatible agent) and one robot instance per clientId (written before the clock
+    starts: the files are the bench's setup, not the runtime's start)."""
     app_dir = Path(tempfile.mkdtemp(prefix="dingtalk-bench-"))
 
     def write(full_name: str, descriptor: dict, config: dict | None = None, files: dict | None = None) -> None:
@@ -206,10 +261,15 @@ def write_app(robots: int, chunks: int, seconds: float, questions: int) -> Path:
 
     write("aiagents.benchType", {"title": "Bench agent", "type": "aiagents.Meta", "backendBundleEntry": "."}, None,
           {"__init__.py": "from .loader import Loader\n", "loader.py": AGENT_LOADER})
-    write("aiagents.bench", {"title": "Bench", "type": "aiagents.benchType", "backendBundleEntry": "."}, {"chunks": chunks, "seconds": seconds})
+    if llm_url:
+        write("aiagents.bench", {"title": "Bench", "type": "aiagents.openaiCompatibleType", "backendBundleEntry": "."},
+              {"baseUrl": llm_url, "model": "bench-model", "timeoutSeconds": 30})
+    else:
+        write("aiagents.bench", {"title": "Bench", "type": "aiagents.benchType", "backendBundleEntry": "."}, {"chunks": chunks, "seconds": seconds})
     for cid in client_ids(robots):
         write(f"imRobots.{cid}", {"title": cid, "type": "imRobots.dingTalkStreamType", "backendBundleEntry": ".", "backendLoadTime": "afterAppInit"},
-              {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions)})
+              {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions),
+               "replyMode": reply_mode})
     return app_dir
 
 
@@ -335,17 +395,24 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool) -> Result:
+def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool, llm: bool = False,
+            reply_mode: str = "card") -> Result:
     import psutil
 
     ctx = mp.get_context("spawn")
+    llm_url, llm_conn, llm_process = None, None, None
+    if llm:
+        llm_conn, llm_child = ctx.Pipe()
+        llm_process = ctx.Process(target=llm_main, args=(llm_child, chunks, seconds), daemon=True)
+        llm_process.start()
+        llm_url = llm_conn.recv()
     sim_conn, sim_child = ctx.Pipe()
     sim_process = ctx.Process(target=sim_main, args=(sim_child, robots), daemon=True)
     sim_process.start()
     base_url = sim_conn.recv()
     bot_conn, bot_child = ctx.Pipe()
     if design == "ours":
-        bot_process = ctx.Process(target=ours_main, args=(bot_child, base_url, write_app(robots, chunks, seconds, questions)), daemon=True)
+        bot_process = ctx.Process(target=ours_main, args=(bot_child, base_url, write_app(robots, chunks, seconds, questions, llm_url, reply_mode)), daemon=True)
     else:
         bot_process = ctx.Process(target=tutorial_main, args=(bot_child, base_url, robots, chunks, seconds), daemon=True)
     started = time.monotonic()
@@ -399,6 +466,9 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
             bot_process.kill()
         sim_call(sim_conn, "stop", None)
         sim_process.join(5)
+        if llm_process is not None:
+            llm_conn.send("stop")
+            llm_process.join(5)
     return Result(
         scenario=scenario,
         design=design,
@@ -458,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios = {args.scenario: SCENARIOS[args.scenario]}
     results = []
     for name, spec in scenarios.items():
-        for design in ("ours",) if args.no_baseline else ("ours", "tutorial"):
+        for design in ("ours",) if args.no_baseline or name in OURS_ONLY else ("ours", "tutorial"):
             print(f"running {name} ({design}): {spec}", file=sys.stderr, flush=True)
             results.append(run_one(name, design, **spec))
     print(table(results))

@@ -33,6 +33,7 @@ FINAL_RETRY_DELAYS = (0.5, 1.0, 2.0)  # a final card refused for a passing fault
 RETRY_WITHIN = 600.0  # after a restart, answers begun less than this long ago are answered again
 MAX_ATTEMPTS = 2  # ... unless they were begun this often already (a question that crashes the robot)
 RECOVERY_FINAL_MARGIN = 3.0  # seconds kept for the final card within the recovery deadline
+_warmed: set[tuple[int, str]] = set()  # (id of the App, agent) whose load some robot of this process began
 
 
 class CallCount(Protocol):
@@ -70,6 +71,19 @@ class Answerer:
         self.replicas = replicas or journal.ThisProcessOnly()  # whose journal rows are whose
         self.writes = BatchedWrites.shared(storage)  # journal, log and feedback writes, batched with the other robots'
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
+
+    async def warm_up(self) -> None:
+        """Load the agent now, once per app and agent in this process, so the first questions do
+        not wait for it (the OpenAI-compatible agent imports its client library on first load:
+        0.7 s during which 50 questions waited). A failure is left to the first answer to report."""
+        key = (id(self.app), self.settings.agent)
+        if key in _warmed:
+            return
+        _warmed.add(key)
+        try:
+            await self._agent()
+        except Exception:  # the answer that needs the agent says what is wrong with it
+            _warmed.discard(key)
 
     async def reads_pictures(self) -> bool:
         """Whether this robot can hand pictures to its agent (a broken agent reads none)."""

@@ -105,8 +105,10 @@ class RobotHandler:
 
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
-        earlier run of this robot in this process and those of dead replicas (a crash)."""
+        earlier run of this robot in this process and those of dead replicas (a crash); and load
+        the agent meanwhile, so the first questions do not wait for it."""
         self._spawn(self._recover(), "recovery")
+        self._spawn(self.answerer.warm_up(), "agent warm-up")
 
     async def _recover(self) -> None:
         started = time.monotonic()

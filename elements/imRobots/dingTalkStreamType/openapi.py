@@ -101,11 +101,17 @@ class DingTalkApi:
         redactor.add(token)
         return token, float(answer.get("expireIn") or 7200)
 
-    async def _with_token(self, operation: str, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """An OpenAPI call with the access token; on 401 the token is refreshed once and retried."""
+    async def _with_token(self, operation: str, method: str, path: str, body: dict[str, Any], unless_busy: bool = False) -> dict[str, Any] | None:
+        """An OpenAPI call with the access token; on 401 the token is refreshed once and retried.
+        `unless_busy`: None, without calling, when the app's rate limit has no room right now."""
         for attempt in (1, 2):
             token = await self.token.get()
-            await self._turn(operation)
+            if unless_busy and attempt == 1:
+                if not self.rate_limit.reserve_now(operation):
+                    return None
+                self.on_call()
+            else:
+                await self._turn(operation)
             try:
                 return await call_json(self.session, operation, method, self.base + path, body, self.timeout, {TOKEN_HEADER: token})
             except ApiError as exc:
@@ -151,10 +157,12 @@ class DingTalkApi:
             body["singleChatReceiver"] = json.dumps({"userId": receiver_staff_id})
         await self._with_token("send card", "POST", CARD_SEND_PATH, body)
 
-    async def update_card(self, card_biz_id: str, card_data: dict[str, Any]) -> None:
-        """Replace the data of a card this robot sent."""
+    async def update_card(self, card_biz_id: str, card_data: dict[str, Any], unless_busy: bool = False) -> None:
+        """Replace the data of a card this robot sent; `unless_busy`: skip it when the app's
+        rate limit has no room right now (a streaming update: the next one or the final card
+        carries its text)."""
         body = {"cardBizId": card_biz_id, "cardData": json.dumps(card_data, ensure_ascii=False)}
-        await self._with_token("update card", "PUT", CARD_UPDATE_PATH, body)
+        await self._with_token("update card", "PUT", CARD_UPDATE_PATH, body, unless_busy)
 
     # card instances (AI cards) ---------------------------------------------------------
     async def create_and_deliver_card(

@@ -30,6 +30,16 @@ class AppRateLimit:
         slots.append(at)
         return at - now
 
+    def reserve_now(self, api: str) -> bool:
+        """Reserve a call of `api` only if it may go out at once (a streaming update that waited
+        for its turn would show stale text and push the final cards back)."""
+        slots = self._slots.setdefault(api, deque(maxlen=self.per_window))
+        now = self._clock()
+        if len(slots) == self.per_window and slots[0] + self.window > now:
+            return False
+        slots.append(now)
+        return True
+
     async def turn(self, api: str) -> None:
         """Wait until a call of `api` may go out."""
         wait = self.reserve(api)

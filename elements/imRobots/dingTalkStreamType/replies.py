@@ -101,8 +101,10 @@ class DingTalkCard:
         self.sent = True
 
     async def show(self, partial_answer: str) -> None:
+        """Skipped while the app's card updates are at DingTalk's limit: 50 answers at once
+        queued 165 streaming updates behind it, and every final card behind those."""
         with _refusals():
-            await self.api.update_card(self.card_biz_id, cards.streaming_card(self.incoming.question, partial_answer, self.key))
+            await self.api.update_card(self.card_biz_id, cards.streaming_card(self.incoming.question, partial_answer, self.key), unless_busy=True)
 
     async def finish(self, answer: str, buttons: tuple[FeedbackButton, ...]) -> None:
         card = cards.final_card(self.incoming.question, answer, self.key, self.incoming.msg_id, buttons)
