@@ -23,6 +23,7 @@ from .app import App
 from .cluster import HEARTBEAT_SECONDS, IN_FLIGHT_DETAIL, RESTART, START, STOP, Cluster, ClusterMode, Command, Lease, Wakeup
 from .errors import ElementError
 from .logs import LogEntry, instance_logger, ring_buffer
+from .resolution import INSTANCE
 from .service import InstanceState, InstanceStatus, Service, ServiceContext
 
 ERROR, NEEDS_SETUP, RUNNING = InstanceState.ERROR, InstanceState.NEEDS_SETUP, InstanceState.RUNNING
@@ -168,10 +169,18 @@ class Supervisor:
 
     def _entry(self, full_name: str) -> _Entry:
         if full_name not in self._entries:
-            if full_name not in self._service_names():
+            if not self._is_service(full_name):
                 raise UnknownInstanceError(full_name)
             self._entries[full_name] = _Entry(full_name)
         return self._entries[full_name]
+
+    def _is_service(self, full_name: str) -> bool:
+        """Whether `full_name` is one of `_service_names()`, without listing them all (1,000
+        robots starting asked for the whole list 1,000 times)."""
+        try:
+            return self.app.kind(full_name) == INSTANCE and self.app.is_service(full_name)
+        except ElementError:
+            return False
 
     async def _statuses(self) -> list[InstanceStatus]:
         return [await self._status(name) for name in self._service_names()]

@@ -48,6 +48,7 @@ _BEGIN = insert(answer_journal)
 _BEGIN_AGAIN = update(answer_journal).where(*_THIS_ROW).values(attempts=answer_journal.c.attempts + 1)
 _SET_CARD = update(answer_journal).where(*_THIS_ROW)
 _END = delete(answer_journal).where(*_THIS_ROW)
+_UNFINISHED = select(answer_journal).where(answer_journal.c.robot == bindparam("of_robot")).order_by(answer_journal.c.started_at)
 _CLAIM = update(answer_journal).where(*_THIS_ROW, answer_journal.c.replica == bindparam("from_replica"))
 
 
@@ -115,7 +116,7 @@ def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any])
     """Every answer of this robot that began and never ended, on any replica, oldest first;
     `load_address` is the Type's reader of the reply addresses it wrote."""
     with storage.connect() as conn:
-        rows = conn.execute(select(answer_journal).where(answer_journal.c.robot == robot).order_by(answer_journal.c.started_at)).all()
+        rows = conn.execute(_UNFINISHED, {"of_robot": robot}).all()
     return [
         JournalEntry(
             incoming=Incoming(

@@ -32,6 +32,7 @@ api_usage = Table(
 )
 
 _THIS_MONTH = (api_usage.c.app_id == bindparam("of_app", type_=Text), api_usage.c.month == bindparam("of_month", type_=Text))
+_STORED = select(api_usage.c.calls).where(*_THIS_MONTH)
 _ADD = update(api_usage).where(*_THIS_MONTH).values(calls=api_usage.c.calls + bindparam("added", type_=Integer)).returning(api_usage.c.calls)
 _FIRST = insert(api_usage).from_select(["app_id", "month", "calls"], select(
     bindparam("of_app", type_=Text), bindparam("of_month", type_=Text), bindparam("added", type_=Integer)).where(~exists().where(*_THIS_MONTH))
@@ -47,7 +48,7 @@ def month_of(epoch: float) -> str:
 
 def stored_calls(storage: Storage, app_id: str, month: str) -> int:
     with storage.connect() as conn:
-        calls = conn.execute(select(api_usage.c.calls).where(api_usage.c.app_id == app_id, api_usage.c.month == month)).scalar()
+        calls = conn.execute(_STORED, {"of_app": app_id, "of_month": month}).scalar()
     return int(calls or 0)
 
 
@@ -91,7 +92,7 @@ class ApiUsage:
         key = (id(storage), app_id)
         if key not in cls._shared:
             loaded = cls(storage, app_id)
-            loaded._stored = await asyncio.to_thread(stored_calls, storage, app_id, loaded.month)
+            loaded._stored = await BatchedWrites.shared(storage).write(lambda batch: stored_calls(batch, app_id, loaded.month))
             cls._shared.setdefault(key, loaded)  # a robot of the same app may have loaded it meanwhile
         usage = cls._shared[key]
         usage._users += 1

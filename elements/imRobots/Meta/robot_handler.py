@@ -125,7 +125,7 @@ class RobotHandler:
         earlier run of the robot) or dead; True while rows of other live replicas remain (one of
         them may be a killed process whose heartbeat has not expired yet)."""
         replicas, me = self.answerer.replicas, self.answerer.replicas.replica_id
-        entries = await asyncio.to_thread(journal.unfinished, self.storage, self.robot, self.replies.load_address)
+        entries = await self.answerer.writes.write(lambda storage: journal.unfinished(storage, self.robot, self.replies.load_address))
         entries = [e for e in entries if e.incoming.msg_id not in self.seen]
         if not entries:
             return False
