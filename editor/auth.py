@@ -11,10 +11,11 @@ import hmac
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 
+from .i18n import _
 from .pages import Page
 
 bp = Blueprint("auth", __name__)
-OPEN_ENDPOINTS = {"auth.login", "static"}
+OPEN_ENDPOINTS = {"auth.login", "i18n.choose", "static"}
 
 
 def _proof(token: str) -> str:
@@ -31,7 +32,7 @@ def require_token() -> Response | None:
         return None
     login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("HX-Request"):
-        return Response("Log in again.", status=401, headers={"HX-Redirect": login})
+        return Response(_("Log in again."), status=401, headers={"HX-Redirect": login})
     return redirect(login)
 
 
@@ -51,14 +52,14 @@ def login() -> Response | str:
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("home.index")
             return redirect(target)
-        error = "That token is not right."
+        error = _("That token is not right.")
     return render_template("auth/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout() -> Response:
     session.clear()
-    flash("Logged out.")
+    flash(_("Logged out."))
     return redirect(url_for("auth.login"))
 
 

@@ -15,6 +15,7 @@ from element_studio.runtime.schema import mask_secrets, secret_paths
 
 from .editing import config_form, element_form, marker_base, read_posted
 from .instances import open_or_explain
+from .i18n import _
 from .pages import Page
 from .schema_form import (
     MISSING,
@@ -81,11 +82,11 @@ def array(name: str) -> Response:
     index = int(request.form.get("_index", "0") or 0)
     path = path_of(target, "config")
     if path is None or op not in ("add", "remove", "up", "down"):
-        return Response("Unknown list action.", status=400)
+        return Response(_("Unknown list action."), status=400)
     value = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False).value
     before = config_form(opened, value, ui).find(target)
     if before is None or before.kind != "array":
-        return Response("No such list in this form.", status=400)
+        return Response(_("No such list in this form."), status=400)
     typed_path = _typed(value, path)
     items = list(get_at(value, typed_path) or []) if get_at(value, typed_path) is not MISSING else []
     order = list(range(len(items)))
@@ -166,7 +167,7 @@ def json_view(name: str) -> str:
     opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
     value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET)
-    return render_template("form/_json.html", name=name, text=json.dumps(value, indent=2, ensure_ascii=False))
+    return render_template("form/_json.html", name=name, secret_placeholder=JSON_SECRET, text=json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @bp.post("/apply-json")
@@ -177,13 +178,13 @@ def apply_json(name: str) -> Response:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        return _json_error(f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
+        return _json_error(_("Not valid JSON at line %(line)s, column %(column)s: %(problem)s.", line=exc.lineno, column=exc.colno, problem=exc.msg))
     if not isinstance(value, dict):
-        return _json_error("The config must be a JSON object: { ... }.")
+        return _json_error(_("The config must be a JSON object: { ... }."))
     typed_secrets = [p for p in secret_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]
     if typed_secrets:
         fields = ", ".join(".".join(str(s) for s in p) for p in typed_secrets)
-        return _json_error(f"Secrets are changed in the form only (so they never show here): {fields}.")
+        return _json_error(_("Secrets are changed in the form only (so they never show here): %(fields)s.", fields=fields))
     for path in secret_paths(opened.schema, value):
         _drop(value, path)
     modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}

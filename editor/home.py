@@ -9,6 +9,7 @@ from element_studio.runtime.names import is_full_name
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import TYPE
 
+from .i18n import N_, _, element_title
 from .pages import NavLink, Page
 from .studio import families, studio
 
@@ -40,12 +41,12 @@ def new_instance(type_name: str) -> Response:
     try:
         create_instance(app, type_name, full_name, title=title, load_at_start=bool(type_element.descriptor.get("service")))
     except ElementError as exc:
-        flash(f"Could not create an instance of {type_element.title}: {redactor.redact(exc.message)}", "error")
+        flash(_("Could not create an instance of %(type)s: %(problem)s", type=element_title(type_element), problem=redactor.redact(exc.message)), "error")
         return redirect(url_for("home.index"))
     missing = app.missing_setup(full_name)
-    note = f" Fill in {', '.join(missing)} to finish its setup." if missing else ""
-    flash(f"Created {full_name}.{note}", "success")
+    note = " " + _("Fill in %(fields)s to finish its setup.", fields=_(", ").join(missing)) if missing else ""
+    flash(_("Created %(name)s.", name=full_name) + note, "success")
     return redirect(url_for("instances.edit", name=full_name))
 
 
-page = Page(bp, nav=NavLink("Elements", "home.index"))
+page = Page(bp, nav=NavLink(N_("Elements"), "home.index"))

@@ -9,6 +9,7 @@ from element_studio.runtime.redaction import redactor
 
 from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
                       restart_if_running, summary)
+from .i18n import N_, _, element_title
 from .pages import Page
 from .studio import studio
 
@@ -31,7 +32,7 @@ def edit(name: str) -> str:
     st.app.refresh()
     opened = open_or_explain(name)
     config_tree = config_form(opened, opened.config)
-    sections = [("element-heading", "Element"), ("config-heading", "Settings")]
+    sections = [("element-heading", N_("Element")), ("config-heading", N_("Settings"))]
     sections += [(c.id, c.label) for c in config_tree.children if c.kind in ("object", "array", "variant") and c.label]
     return render_template(
         "instances/edit.html", opened=opened, missing=st.app.missing_setup(name), sections=sections,
@@ -48,8 +49,8 @@ def header_context(name: str) -> dict:
     return {
         "name": name, "element": element, "chip": st.chip(name), "is_service": st.app.is_service(name),
         "chain": [element.full_name, element.type, type_element.type if type_element else ""],
-        "type_title": type_element.title if type_element else element.type,
-        "family_title": family.title if family else "",
+        "type_title": element_title(type_element) if type_element else element.type,
+        "family_title": element_title(family) if family else "",
     }
 
 
@@ -106,9 +107,9 @@ def save(name: str) -> Response:
     except ElementError as exc:
         return _review(opened, posted, panel="failed", status=422, problem=redactor.redact(exc.message))
     missing = st.app.missing_setup(name)
-    note = f" It still needs setup: fill in {', '.join(missing)}." if missing else ""
+    note = " " + _("It still needs setup: fill in %(fields)s.", fields=_(", ").join(missing)) if missing else ""
     restarted = restart_if_running(name)
-    flash(*(restarted or (f"Saved e.json and config.json.{note}", "success")))
+    flash(*(restarted or (_("Saved e.json and config.json.") + note, "success")))
     return Response("", 200, headers={"HX-Redirect": url_for("instances.edit", name=name)})
 
 
@@ -133,12 +134,12 @@ def rename(name: str) -> Response:
     try:
         new_name = rename_instance(st.app, name, wanted)
     except ElementError as exc:
-        flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
+        flash(_("Not renamed to “%(name)s”: %(problem)s", name=wanted, problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    note = " It was stopped for the move." if stopped else ""
+    note = " " + _("It was stopped for the move.") if stopped else ""
     if users:
-        note += f" Still naming {name}: {', '.join(users)}; pick {new_name} there."
-    flash(f"Renamed to {new_name}.{note}", "success")
+        note += " " + _("Still naming %(old)s: %(users)s; pick %(new)s there.", old=name, users=_(", ").join(users), new=new_name)
+    flash(_("Renamed to %(name)s.", name=new_name) + note, "success")
     return redirect(url_for("instances.edit", name=new_name))
 
 
@@ -150,9 +151,9 @@ def duplicate(name: str) -> Response:
     try:
         copy_name = duplicate_instance(st.app, name)
     except ElementError as exc:
-        flash(f"Not copied: {exc.message}", "error")
+        flash(_("Not copied: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    flash(f"Copied {name} to {copy_name}. Rename it below if you like.", "success")
+    flash(_("Copied %(name)s to %(copy)s. Rename it below if you like.", name=name, copy=copy_name), "success")
     return redirect(url_for("instances.edit", name=copy_name))
 
 
@@ -168,9 +169,9 @@ def delete(name: str) -> Response | str:
     try:
         delete_instance(st.app, name)
     except ElementError as exc:
-        flash(f"Not deleted: {exc.message}", "error")
+        flash(_("Not deleted: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    flash(f"Deleted {name}.", "success")
+    flash(_("Deleted %(name)s.", name=name), "success")
     return redirect(url_for("home.index"))
 
 

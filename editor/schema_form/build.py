@@ -28,9 +28,10 @@ from element_studio.runtime.schema import (
 )
 from element_studio.runtime.templating import PLACEHOLDER
 
+from ..i18n import _
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
-from .schemas import choices, controllers, kind_of, ordered_properties, variant_label
+from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
 from .state import UiState
 from .validate import undefined_message
 
@@ -54,11 +55,6 @@ def build_form(schema: dict[str, Any], value: Any, context: FormContext | None =
     """The whole config form for `value` (the root object's fieldset has no legend)."""
     builder = _Builder(schema, context or FormContext())
     return builder.field(schema, value if isinstance(value, dict) else {}, (), required=True, label="")
-
-
-def encode_choice(value: Any) -> str:
-    """How an enum value travels in a form: strings as themselves, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def env_refs(text: str, env_names: frozenset[str]) -> list[EnvRef]:
@@ -174,7 +170,7 @@ class _Builder:
         item.kind = "array"
         items_node = resolve(self.root, node["items"])
         values = value if isinstance(value, list) else []
-        item_label = str(items_node.get("title") or "Item")
+        item_label = str(items_node.get("title") or _("Item"))
         for index, entry in enumerate(values):
             child = self.field(items_node, entry, (*item.path, index), required=False,
                                label=f"{item_label} {index + 1}", read_only=item.read_only)
@@ -184,7 +180,7 @@ class _Builder:
             item.hidden.append((marker(item.name, "array"), "1"))
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
         item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
-        item.add_label = f"Add {item_label[:1].lower() + item_label[1:]}" if item_label != "Item" else "Add item"
+        item.add_label = _("Add %(item)s", item=item_label[:1].lower() + item_label[1:]) if item_label != _("Item") else _("Add item")
         new_item = default_for(self.root, items_node)
         if new_item is MISSING:
             new_item = "" if kind_of(self.root, items_node) in ("string", "ref") else None
@@ -211,15 +207,15 @@ class _Builder:
         item.kind = "ref"
         item.ref_family = str(node["x-element-ref"])
         known = list(self.ctx.refs.get(item.ref_family, []))
-        item.options = [Option("", "Choose…", not text)]
+        item.options = [Option("", _("Choose…"), not text)]
         for full_name, title in known:
             shown = f"{title} ({full_name})" if title and title != full_name else full_name
             item.options.append(Option(full_name, shown, full_name == text))
-        item.ref_found = any(full_name == text for full_name, _ in known)
+        item.ref_found = any(full_name == text for full_name, _title in known)
         if text and not item.ref_found:
             item.options.append(Option(text, f"{text} (not found)", True))
             if not PLACEHOLDER.search(text):
-                item.warnings.append(f"There is no {text} among the instances of {item.ref_family}.")
+                item.warnings.append(_("There is no %(name)s among the instances of %(family)s.", name=text, family=item.ref_family))
         item.value = text
         item.env = env_refs(text, self.ctx.env_names)
 
@@ -245,7 +241,7 @@ class _Builder:
         current = value if value is not MISSING else node.get("default", MISSING)
         item.kind = "radios" if node.get("x-widget") == "radios" else "select"
         if item.kind == "select" and (not item.required or current is MISSING):
-            item.options.append(Option("", "Choose…" if item.required else "—", current is MISSING))
+            item.options.append(Option("", _("Choose…") if item.required else "—", current is MISSING))
         for choice, label in options:
             item.options.append(Option(encode_choice(choice), label, current is not MISSING and choice == current and type(choice) is type(current)))
         if current is not MISSING and not any(o.selected for o in item.options):
@@ -273,7 +269,7 @@ class _Builder:
     def _any(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         item.kind = "json"
         item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
-        item.help = (item.help + " " if item.help else "") + "Any JSON value."
+        item.help = (item.help + " " if item.help else "") + _("Any JSON value.")
 
 
 def strip_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:

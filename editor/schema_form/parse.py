@@ -18,6 +18,7 @@ from typing import Any
 
 from element_studio.runtime.schema import effective_object, resolve, variant_schema
 
+from ..i18n import _
 from .build import encode_choice
 from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
@@ -164,17 +165,17 @@ class _Parser:
         except ValueError:
             number = math.nan
         if math.isnan(number) or math.isinf(number):
-            self.problems[name] = "Enter a whole number." if kind == "integer" else "Enter a number."
+            self.problems[name] = _("Enter a whole number.") if kind == "integer" else _("Enter a number.")
             return raw
         if kind == "integer":
             if number.is_integer():
                 return int(number)
-            self.problems[name] = "Enter a whole number."
+            self.problems[name] = _("Enter a whole number.")
         return number
 
     def _enum(self, node: dict[str, Any], name: str, raw: str, must: bool) -> Any:
         value: Any = raw
-        for choice, _ in choices(self.root, node) or []:
+        for choice, _label in choices(self.root, node) or []:
             if encode_choice(choice) == raw:
                 value = choice
                 break
@@ -188,5 +189,5 @@ class _Parser:
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
-            self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            self.problems[name] = _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s).", problem=exc.msg, line=exc.lineno, column=exc.colno)
             return raw
