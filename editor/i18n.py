@@ -27,7 +27,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 NAMES = {"en": "English", "zh": "中文"}  # each language in its own words, for the switch
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 SCRIPT = Path(__file__).parent / "static" / "studio.js"
-SCRIPT_TEXT = re.compile(r"""\b_\("((?:[^"\\]|\\.)*)"\)""")
+SCRIPT_TEXT = re.compile(r"""\b_\("((?:[^"\\]|\\.)*)"[,)]""")
 
 bp = Blueprint("i18n", __name__)
 
