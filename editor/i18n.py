@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_time
+from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
 from flask import Blueprint, Flask, Response, current_app, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale, get_translations
@@ -50,15 +50,25 @@ def language() -> str:
 def lookup(text: str) -> str:
     """`text` in the request's language, unformatted: the editor's catalog, then the element texts."""
     translated = get_translations().gettext(text)
-    if translated != text or not has_request_context():
-        return translated
+    return translated if translated != text else _element_text(text, text)
+
+
+def nlookup(singular: str, plural: str, number: int) -> str:
+    """The singular or plural form, unformatted; element texts key a plural message by its singular."""
+    translated = get_translations().ngettext(singular, plural, number)
+    return translated if translated not in (singular, plural) else _element_text(singular, translated)
+
+
+def _element_text(key: str, fallback: str) -> str:
+    """What the families' and Types' `translations/<language>.json` texts say for `key`."""
     current = language()
-    if current == DEFAULT_LANGUAGE:
-        return text
+    if current == DEFAULT_LANGUAGE or not has_request_context():
+        return fallback
     from .studio import studio
 
     app = studio().app
-    return text_in([element.folder for element in app.metas() + app.types()], text, current)
+    found = text_in([element.folder for element in app.metas() + app.types()], key, current)
+    return found if found != key else fallback
 
 
 def gettext(text: str, **values: Any) -> str:
@@ -72,8 +82,7 @@ _ = gettext
 
 def ngettext(singular: str, plural: str, number: int, **values: Any) -> str:
     """The singular or plural form for `number` (`%(num)s` is the number)."""
-    translated = get_translations().ngettext(singular, plural, number)
-    return translated % {"num": format_number(number), **values}
+    return nlookup(singular, plural, number) % {"num": format_number(number), **values}
 
 
 def element_title(element: Any) -> str:
@@ -92,6 +101,11 @@ def localized(type_element: Any, schema: dict[str, Any]) -> dict[str, Any]:
 
 def format_number(value: float) -> str:
     return format_decimal(value, locale=get_locale() if has_request_context() else DEFAULT_LANGUAGE)
+
+
+def format_moment(epoch: float) -> str:
+    """A date and time (local time) the way the reader's locale writes it."""
+    return format_datetime(datetime.fromtimestamp(epoch), "medium", locale=get_locale() if has_request_context() else DEFAULT_LANGUAGE)
 
 
 def format_clock(epoch: float) -> str:
@@ -139,8 +153,8 @@ def init_app(flask_app: Flask) -> None:
     flask_app.register_blueprint(bp)
     Babel(flask_app, locale_selector=language)
     flask_app.jinja_env.install_gettext_callables(
-        gettext=lookup, ngettext=lambda s, p, n: get_translations().ngettext(s, p, n), newstyle=True)
-    flask_app.jinja_env.globals.update(format_number=format_number, code=code, strong=strong,
+        gettext=lookup, ngettext=nlookup, newstyle=True)
+    flask_app.jinja_env.globals.update(format_number=format_number, format_datetime=format_moment, code=code, strong=strong,
                                      element_title=element_title, element_description=element_description)
 
     @flask_app.context_processor

@@ -23,6 +23,7 @@ from element_studio.runtime.supervisor import Supervisor
 from element_studio.runtime.schema import reference_values
 from element_studio.runtime.templating import PLACEHOLDER
 
+from . import i18n
 from .status import Chip, chip_for_status, config_chip
 
 
@@ -42,6 +43,13 @@ class Studio:
     @property
     def app(self) -> App:
         return self.supervisor.app
+
+    @property
+    def language(self) -> str:
+        return i18n.language()
+
+    def gettext(self, text: str, **values: Any) -> str:
+        return i18n.gettext(text, **values)
 
     def env_names(self) -> frozenset[str]:
         """Names of the defined environment variables; their values never leave the server."""

@@ -17,6 +17,7 @@ from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
 from .runtime.storage import Migrations, Storage
+from .runtime.translations import LANGUAGES, text_in
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
 
 
@@ -73,6 +74,14 @@ class EditorHost(Protocol):
     def learn_secrets(self, values: Iterable[str]) -> None:
         """Secrets a page read: the response guard and the log redactor mask them from now on."""
 
+    @property
+    def language(self) -> str:
+        """The reader's language ("en" or "zh"): the top bar's choice, else the browser's."""
+
+    def gettext(self, text: str, **values: Any) -> str:
+        """`text` in the reader's language (the editor's catalog, then every family's and Type's
+        `translations/<language>.json` texts), then `%(name)s` filled from `values`."""
+
 
 EDITOR_HOST_KEY = "element_studio"
 
@@ -93,6 +102,16 @@ def editor_host() -> EditorHost:
     return current_app.extensions[EDITOR_HOST_KEY]
 
 
+def translated_text(app: App, full_name: str, text: str, language: str) -> str:
+    """`text` as the element's (a Type's or Meta's, by fullName) `translations/<language>.json`
+    translates it in its "texts", else `text` itself (e.g. a robot answering in the asker's language)."""
+    try:
+        folder = app.element(full_name).folder
+    except ElementError:
+        return text
+    return text_in([folder], text, language)
+
+
 def hook_of(app: App, full_name: str, name: str) -> Any:
     """A hook the package of a Type or Meta (by fullName) exports, or None (e.g. a family's
     page asking the instance's Type for its platform specifics)."""
@@ -110,6 +129,7 @@ __all__ = [
     "ElementError",
     "FieldKind",
     "InstanceState",
+    "LANGUAGES",
     "Link",
     "Migrations",
     "OfflineSimulator",
@@ -119,6 +139,7 @@ __all__ = [
     "StatusField",
     "editor_host",
     "hook_of",
+    "translated_text",
     "Storage",
     "instance_logger",
     "redactor",
