@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from element_studio.runtime.redaction import redactor
-from element_studio.runtime.service import FieldKind, InstanceState, InstanceStatus, Link, StatusField
+from element_studio.runtime.service import FieldKind, InstanceState, InstanceStatus, Link, StatusField, reported
 
 from .i18n import N_, _
 
@@ -62,10 +62,6 @@ class Chip:
     missing: tuple[str, ...] = ()  # required fields still empty (needs setup)
 
 
-def _field_of_kind(fields: list[StatusField], kind: FieldKind) -> StatusField | None:
-    return next((f for f in fields if f.kind == kind), None)
-
-
 def _number(value: Any) -> float | None:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -75,16 +71,13 @@ def chip_for_status(status: InstanceStatus, fields: list[StatusField]) -> Chip:
     message = redactor.redact(status.message)
     if status.state == InstanceState.NEEDS_SETUP:
         return config_chip(list(status.missing))
-    link_field = _field_of_kind(fields, FieldKind.LINK)
-    retry_field = _field_of_kind(fields, FieldKind.RETRY_AT)
-    link = status.detail.get(link_field.key) if link_field else None
-    retry_at = _number(status.detail.get(retry_field.key)) if retry_field else None
+    link = reported(fields, status.detail, FieldKind.LINK)
+    retry_at = _number(reported(fields, status.detail, FieldKind.RETRY_AT))
     if status.state == InstanceState.RUNNING and link in set(Link):
         state, label = LINK_CHIPS[Link(link)]
         label = _(label)
         if link == Link.BACKING_OFF:
-            error_field = _field_of_kind(fields, FieldKind.ERROR)
-            error = str(status.detail.get(error_field.key) or "") if error_field else ""
+            error = str(reported(fields, status.detail, FieldKind.ERROR) or "")
             return Chip(state, label, redactor.redact(error) or message, retry_at)
         return Chip(state, label, message)
     state = ChipState(status.state.value)

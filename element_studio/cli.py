@@ -6,6 +6,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .app_folder import AppFolderMissing, choose_app_folder, is_sample_copy
@@ -90,8 +91,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     log_to_stdout()
+    wait_for_signal = _stop_on_signal()
     with RuntimeSession(args.app, args.simulators):
-        _wait_for_signal()
+        wait_for_signal()
         log.info("stopping")
     return 0
 
@@ -101,8 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     token = access_token_for(args.host, args.token)
     log_to_stdout()
+    wait_for_signal = _stop_on_signal()
     with RuntimeSession(args.app, args.simulators) as session:
-        return serve(session.supervisor, session.simulators, args.host, args.port, token, _wait_for_signal)
+        return serve(session.supervisor, session.simulators, args.host, args.port, token, wait_for_signal)
 
 
 class RuntimeSession:
@@ -135,13 +138,21 @@ class RuntimeSession:
         stop_offline_simulators(self.simulators)
 
 
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM."""
+def _stop_on_signal() -> Callable[[], None]:
+    """Catch SIGINT and SIGTERM from now on; returns the wait for one of them.
+
+    Installed before anything starts, so a signal during start-up still ends in a clean
+    shutdown (the wait then returns at once) instead of killing half-started services.
+    """
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+
+    def wait() -> None:
+        while not stop.wait(0.5):
+            pass
+
+    return wait
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
 from .runtime.storage import Migrations, Storage
+from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 from .runtime.translations import LANGUAGES, text_in
-from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField
 
 
 class RunningSimulator(Protocol):
@@ -143,4 +143,5 @@ __all__ = [
     "Storage",
     "instance_logger",
     "redactor",
+    "reported",
 ]

@@ -8,7 +8,7 @@ every socket. While running, a service reports what it is doing through its cont
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -56,6 +56,13 @@ class StatusField:
     key: str
     label: str
     kind: FieldKind = FieldKind.TEXT
+
+
+def reported(fields: Sequence[StatusField], detail: Mapping[str, Any], kind: FieldKind) -> Any:
+    """The value reported under the first declared detail field of `kind` (None when the Type
+    declares none): how the editor and a family's pages read e.g. the link of any Type."""
+    field = next((f for f in fields if f.kind == kind), None)
+    return detail.get(field.key) if field else None
 
 
 @runtime_checkable

@@ -15,7 +15,7 @@ from element_studio.editor.status import chip_for_status
 from element_studio.runtime.connection_check import ConnectionCheck
 from element_studio.runtime.logs import LogEntry
 from element_studio.runtime.redaction import redactor
-from element_studio.elements.imRobots.dingTalkStreamType.status import status_fields as FIELDS
+from element_studio.elements.imRobots.Meta.robot_status import status_fields as FIELDS
 from element_studio.runtime.service import InstanceState, InstanceStatus
 from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.waiting import wait_until

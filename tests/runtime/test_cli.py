@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -77,7 +76,6 @@ def test_run_keeps_valid_instances_running_beside_broken_ones_and_stops_on_sigte
                 assert line, output
                 output += line
             wait_until(lambda: len(server.open_connections()) == 1)
-            time.sleep(0.3)  # `run` installs its signal handlers just after printing the statuses; nothing shows when
             process.send_signal(signal.SIGTERM)
             rest, _ = process.communicate(timeout=10)  # it stops well within its 5 s shutdown timeout
             output += rest

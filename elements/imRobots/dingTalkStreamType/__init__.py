@@ -4,7 +4,7 @@ from . import card_view
 from .check import check_connection
 from .loader import Loader
 from .offline import offline_simulator
-from .status import status_fields
+from ..Meta.robot_status import status_fields
 
 chat_platform = ChatPlatform(credentials=card_view.credentials, read_card=card_view.read_card, read_reply=card_view.read_reply)
 

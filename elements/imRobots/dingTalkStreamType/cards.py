@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .settings import FeedbackButton
+from ..Meta.replies import FeedbackButton
 
 TITLE_LIMIT = 120
 FEEDBACK_ACTION = "feedback"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .handler import ROBOT_TOPICS
+from .callbacks import ROBOT_TOPICS
 from element_studio.contract import ConnectionCheck
 
 from .http import ApiError, make_session

@@ -28,7 +28,7 @@ from .http import NETWORK_ERRORS, ApiError, network_reason
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 from .settings import RobotSettings
-from .status import RobotStatus
+from ..Meta.robot_status import RobotStatus
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # the SDK's websockets default of 1 MiB drops big frames
 CLOSE_TIMEOUT = 0.5

@@ -1,4 +1,4 @@
-"""What a robot message asks: the SDK's ChatbotMessage reduced to what answering needs."""
+"""What a robot message asks: the SDK's ChatbotMessage read into the family's Incoming."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,42 +6,22 @@ from typing import Any
 
 from dingtalk_stream import ChatbotMessage
 
-TEXT = "text"
-NOT_TEXT = "not_text"
-EMPTY = "empty"
+from ..Meta.incoming import EMPTY, NOT_TEXT, TEXT, Incoming
+
 GROUP = "2"
 SINGLE = "1"
 
 
 @dataclass(frozen=True)
-class Incoming:
-    """One robot message: who asked what, where, and where to reply."""
+class DingTalkAddress:
+    """Where a DingTalk answer goes: the message's session webhook, the sender's staff id."""
 
-    msg_id: str
-    kind: str  # TEXT, NOT_TEXT or EMPTY
-    question: str
-    msgtype: str
-    conversation_id: str
-    conversation_type: str  # SINGLE or GROUP
-    sender_id: str
-    sender_staff_id: str
-    sender_nick: str
     session_webhook: str
-    robot_code: str
+    staff_id: str
 
-    @property
-    def in_group(self) -> bool:
-        return self.conversation_type == GROUP
-
-    @property
-    def chat_id(self) -> str:
-        """The agent's memory key: one per person per conversation."""
-        return f"{self.conversation_id}/{self.sender_staff_id or self.sender_id}"
-
-    @property
-    def sender(self) -> str:
-        """The sender as stored and logged: staff id when known, else DingTalk's opaque id."""
-        return self.sender_staff_id or self.sender_id
+    def at(self, incoming: Incoming) -> list[str]:
+        """Whom a group reply @-mentions (no one in a single chat)."""
+        return [self.staff_id] if incoming.in_group and self.staff_id else []
 
 
 def parse_incoming(data: dict[str, Any]) -> Incoming:
@@ -54,18 +34,17 @@ def parse_incoming(data: dict[str, Any]) -> Incoming:
         data = {**data, "content": {}}
     message = ChatbotMessage.from_dict(data)
     kind, question = _question_of(message)
+    staff_id = str(message.sender_staff_id or "")
     return Incoming(
         msg_id=str(message.message_id),
         kind=kind,
         question=question,
         msgtype=str(message.message_type or ""),
         conversation_id=str(message.conversation_id or ""),
-        conversation_type=str(message.conversation_type or SINGLE),
-        sender_id=str(message.sender_id or ""),
-        sender_staff_id=str(message.sender_staff_id or ""),
-        sender_nick=str(message.sender_nick or ""),
-        session_webhook=str(message.session_webhook or ""),
-        robot_code=str(message.robot_code or ""),
+        in_group=str(message.conversation_type or SINGLE) == GROUP,
+        sender=staff_id or str(message.sender_id or ""),
+        sender_name=str(message.sender_nick or ""),
+        reply_to=DingTalkAddress(str(message.session_webhook or ""), staff_id),
     )
 
 

@@ -13,13 +13,15 @@ from urllib.parse import urlsplit
 
 from element_studio.contract import ServiceContext, instance_logger, redactor
 
-from .answering import Answerer
+from ..Meta.answering import Answerer
+from ..Meta.robot_handler import RobotHandler
+from ..Meta.robot_status import RobotStatus
+from .callbacks import ROBOT_TOPICS, Callbacks
 from .connection import StreamConnection
-from .handler import ROBOT_TOPICS, RobotHandler
 from .http import make_session
 from .openapi import DingTalkApi
+from .replies import DingTalkReplies
 from .settings import RobotSettings
-from .status import RobotStatus
 
 STOP_SOCKET_WAIT = 1.0
 STOP_ANSWERS_GRACE = 1.0
@@ -47,17 +49,19 @@ class DingTalkRobot:
         self.status = RobotStatus(context.update)
         self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint)
-        answerer = Answerer(self.full_name, settings, api, context.storage, self._agent, self.log, self.status.error)
-        self.handler = RobotHandler(self.full_name, settings, api, context.storage, answerer, self.status, self.log)
+        replies = DingTalkReplies(api)
+        answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error)
+        self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, answerer, self.status, self.log)
+        callbacks = Callbacks(self.full_name, self.handler, self.log)
         self.api = api
         self.connection = StreamConnection(
-            api, settings, ROBOT_TOPICS, self.handler.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token
+            api, settings, ROBOT_TOPICS, callbacks.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token
         )
         self.log.info(
             "starting: clientId %s, agent %s, %s replies%s",
             settings.client_id,
-            settings.agent,
-            settings.reply_mode,
+            settings.answers.agent,
+            settings.answers.reply_mode,
             f", proxy {settings.proxy.split('@')[-1]}" if settings.proxy else "",
         )
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
@@ -74,13 +78,6 @@ class DingTalkRobot:
                 self.log.warning("no access token yet: %s", exc)
 
         self._warming = asyncio.create_task(warm(), name=f"{self.full_name}: access token")
-
-    async def _agent(self) -> Any:
-        """The configured agent (loading may build an index: off the loop)."""
-        agent = await asyncio.to_thread(self.app.getElement, self.settings.agent)
-        if not callable(getattr(agent, "stream", None)):
-            raise TypeError(f"{self.settings.agent} is not an agent with stream(question, chat_id)")
-        return agent
 
     async def stop(self) -> None:
         started = time.monotonic()

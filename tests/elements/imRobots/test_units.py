@@ -9,10 +9,10 @@ import pytest
 
 from element_studio.elements.imRobots.dingTalkStreamType import cards
 from element_studio.elements.imRobots.dingTalkStreamType.backoff import Backoff
-from element_studio.elements.imRobots.dingTalkStreamType.dedup import SeenMessages
-from element_studio.elements.imRobots.dingTalkStreamType.messages import EMPTY, NOT_TEXT, TEXT, parse_incoming
-from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton, RobotSettings
-from element_studio.elements.imRobots.dingTalkStreamType.throttle import CardUpdateThrottle
+from element_studio.elements.imRobots.Meta.incoming import EMPTY, NOT_TEXT, TEXT
+from element_studio.elements.imRobots.Meta.replies import FeedbackButton
+from element_studio.elements.imRobots.dingTalkStreamType.messages import parse_incoming
+from element_studio.elements.imRobots.dingTalkStreamType.settings import RobotSettings
 from element_studio.runtime.schema import apply_defaults, is_secret, validate_config
 from element_studio.runtime.errors import ConfigInvalidError
 
@@ -44,17 +44,18 @@ def test_defaults_give_the_seed_budget_and_feedback_buttons():
     config = apply_defaults(SCHEMA, dict(MINIMAL))
     validate_config(SCHEMA, config, "imRobots.x")
     settings = RobotSettings.from_config(config)
-    assert (settings.max_card_updates, settings.update_interval, settings.update_every_chunks) == (20, 2.0, 5)
-    assert settings.reply_mode == "card" and settings.proxy == ""
-    assert [b.rating for b in settings.feedback_buttons] == ["veryHelpful", "helpful", "somewhatHelpful", "notHelpful"]
-    assert settings.dedup_seconds >= 600 and settings.reconnect_min == 1 and settings.reconnect_max == 60
+    answers = settings.answers
+    assert (answers.max_card_updates, answers.update_interval, answers.update_every_chunks) == (20, 2.0, 5)
+    assert answers.reply_mode == "card" and settings.proxy == ""
+    assert [b.rating for b in answers.feedback_buttons] == ["veryHelpful", "helpful", "somewhatHelpful", "notHelpful"]
+    assert answers.dedup_seconds >= 600 and settings.reconnect_min == 1 and settings.reconnect_max == 60
 
 
 def test_feedback_labels_are_configurable_and_empty_ones_hidden():
     config = apply_defaults(SCHEMA, {**MINIMAL, "feedbackButtons": {"helpful": "👍", "notHelpful": "👎", "veryHelpful": "", "somewhatHelpful": ""}})
-    assert RobotSettings.from_config(config).feedback_buttons == (FeedbackButton("helpful", "👍"), FeedbackButton("notHelpful", "👎"))
+    assert RobotSettings.from_config(config).answers.feedback_buttons == (FeedbackButton("helpful", "👍"), FeedbackButton("notHelpful", "👎"))
     off = apply_defaults(SCHEMA, {**MINIMAL, "feedbackButtons": {"enabled": False}})
-    assert RobotSettings.from_config(off).feedback_buttons == ()
+    assert RobotSettings.from_config(off).answers.feedback_buttons == ()
 
 
 @pytest.mark.parametrize("bad", [{"replyMode": "voice"}, {"proxy": "ftp://x:1"}, {"maxCardUpdates": 0}, {"advanced": {"dedupMinutes": 5}}, {"colour": "red"}])
@@ -70,29 +71,6 @@ def test_proxy_accepts_socks5_and_http_urls():
         validate_config(SCHEMA, apply_defaults(SCHEMA, {**MINIMAL, "proxy": proxy}), "imRobots.x")
 
 
-def test_throttle_never_exceeds_the_budget_and_reserves_the_final_update():
-    throttle = CardUpdateThrottle(max_updates=4, interval=100, every_chunks=2, now=0)
-    due = [throttle.chunk(0) for _ in range(3)]
-    assert due == [False, True, True]  # pending stays 2+ until an update goes out
-    sent = 0
-    for t in range(100):
-        if throttle.chunk(t):
-            throttle.updated(t)
-            sent += 1
-    throttle.finished()
-    assert sent == 3 and throttle.used == 4
-
-
-def test_throttle_updates_after_the_interval_even_with_few_chunks():
-    throttle = CardUpdateThrottle(max_updates=20, interval=2, every_chunks=5, now=0)
-    assert throttle.chunk(1.0) is False
-    assert throttle.chunk(2.5) is True
-    throttle.updated(2.5)
-    assert throttle.chunk(3.0) is False
-    one = CardUpdateThrottle(max_updates=1, interval=0, every_chunks=1, now=0)
-    assert one.chunk(10) is False  # the only update is the final one
-
-
 def test_backoff_grows_from_about_one_second_to_the_ceiling_with_jitter():
     backoff = Backoff(1, 60, rng=random.Random(7))
     delays = [backoff.next() for _ in range(10)]
@@ -101,16 +79,6 @@ def test_backoff_grows_from_about_one_second_to_the_ceiling_with_jitter():
     assert len({round(d, 6) for d in delays[-3:]}) > 1  # jittered, not lock-step
     backoff.reset()
     assert backoff.next() <= 1.2
-
-
-def test_seen_messages_answer_once_within_the_ttl():
-    now = [0.0]
-    seen = SeenMessages(ttl=600, clock=lambda: now[0])
-    assert seen.first_time("m1") and not seen.first_time("m1")
-    now[0] = 599
-    assert not seen.first_time("m1")
-    now[0] = 1300
-    assert seen.first_time("m1") and len(seen) == 1
 
 
 def test_every_id_in_a_final_card_is_unique():

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, g, make_response, render_template, request, session
 
-from element_studio.contract import EditorPage, ElementError, FieldKind, InstanceState, Link, editor_host, hook_of, redactor
+from element_studio.contract import EditorPage, ElementError, FieldKind, InstanceState, Link, editor_host, hook_of, redactor, reported
 
 from ..chat_platform import ChatPlatform
 from .playground_chat import Chat, turns
@@ -89,8 +89,7 @@ def _credentials(name: str) -> tuple[str, str]:
 def _connected(name: str, status: Any) -> bool:
     """Whether the robot reports its link as connected (the Type's LINK status field)."""
     fields = hook_of(editor_host().app, status.type, "status_fields") or []
-    link = next((f.key for f in fields if f.kind == FieldKind.LINK), None)
-    return link is not None and status.detail.get(link) == Link.CONNECTED
+    return reported(fields, status.detail, FieldKind.LINK) == Link.CONNECTED
 
 
 def readiness(name: str) -> Readiness:

@@ -1,4 +1,5 @@
-"""What the editor shows about a robot, reported through the supervisor's ServiceContext.
+"""What the editor shows about any IM robot with a long connection, reported through the
+supervisor's ServiceContext (a Type exports `status_fields` from here).
 
 Detail keys: connection ("connecting" | "connected" | "backing_off"), connectedSince,
 lastFrameAt, reconnects, answersInFlight, messagesHandled, lastError, nextRetryAt (epoch

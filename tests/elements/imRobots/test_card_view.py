@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from element_studio.elements.imRobots.Meta.pages.card_model import render_markdown, render_text
 from element_studio.elements.imRobots.dingTalkStreamType.card_view import read_card, read_reply
 from element_studio.elements.imRobots.dingTalkStreamType import cards
-from element_studio.elements.imRobots.dingTalkStreamType.settings import FeedbackButton
+from element_studio.elements.imRobots.Meta.replies import FeedbackButton
 
 HOSTILE = """Answer with **bold**, `code` and a [guide](https://example.com/guide).
 

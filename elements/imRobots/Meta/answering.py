@@ -1,5 +1,6 @@
-"""Answering one question: ask the agent, stream into the card (or one markdown reply), and
-always end visibly: an agent that raises or runs out of time ends the card with an apology.
+"""Answering one question, the same on every IM platform: ask the agent, stream into the
+Type's card within the update budget (or one markdown reply), and always end visibly: an
+agent that raises or runs out of time ends the card with an apology.
 """
 from __future__ import annotations
 
@@ -8,18 +9,16 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from element_studio.contract import Storage
 
-from ..Meta import feedback_store, message_log as records
-from . import cards
-from .card_reply import CardReply
-from .http import ApiError
-from .messages import Incoming
-from .openapi import DingTalkApi, WebhookError
-from .settings import RobotSettings
+from . import message_log as records
+from .answer_settings import AnswerSettings
+from .incoming import Incoming
+from .replies import AnswerCard, ChatReplies, ReplyFailed
+from .throttle import CardUpdateThrottle
 
 STOP_FINISH_TIMEOUT = 0.5  # on stop, how long an answer may take to end its card
 
@@ -30,18 +29,18 @@ class Answerer:
     def __init__(
         self,
         robot: str,
-        settings: RobotSettings,
-        api: DingTalkApi,
+        settings: AnswerSettings,
+        replies: ChatReplies,
         storage: Storage,
-        get_agent: Callable[[], Awaitable[Any]],
+        app: Any,
         logger: logging.Logger,
         on_error: Callable[[str], None] = lambda text: None,
     ) -> None:
         self.robot = robot
         self.settings = settings
-        self.api = api
+        self.replies = replies
         self.storage = storage
-        self.get_agent = get_agent
+        self.app = app
         self.log = logger
         self.on_error = on_error
 
@@ -50,7 +49,7 @@ class Answerer:
         if not await self._first_time(incoming):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
             return
-        card = await self._start_card(incoming) if self.settings.reply_mode == "card" else None
+        card = await self._start_card(incoming) if self.settings.uses_cards else None
         text, outcome, apology = "", records.ANSWERED, ""
         try:
             text, outcome, apology = await self._ask_agent(incoming, card)
@@ -76,22 +75,29 @@ class Answerer:
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
 
-    async def _start_card(self, incoming: Incoming) -> CardReply | None:
-        card = CardReply(self.api, self.settings, incoming, self.log)
+    async def _start_card(self, incoming: Incoming) -> _StreamingCard | None:
+        card = _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log)
         try:
             await card.start()
-        except ApiError as exc:
-            self.log.warning("cannot send the card (%s): answering msgId %s with markdown through the session webhook", exc, incoming.msg_id)
+        except ReplyFailed as exc:
+            self.log.warning("cannot send the card (%s): answering msgId %s with markdown instead", exc, incoming.msg_id)
             return None
         return card
 
-    async def _ask_agent(self, incoming: Incoming, card: CardReply | None) -> tuple[str, str, str]:
+    async def _agent(self) -> Any:
+        """The configured agent (loading may build an index: off the loop)."""
+        agent = await asyncio.to_thread(self.app.getElement, self.settings.agent)
+        if not callable(getattr(agent, "stream", None)):
+            raise TypeError(f"{self.settings.agent} is not an agent with stream(question, chat_id)")
+        return agent
+
+    async def _ask_agent(self, incoming: Incoming, card: _StreamingCard | None) -> tuple[str, str, str]:
         """(answer text, outcome, apology); the text so far survives a failure."""
         parts: list[str] = []
         timeout = asyncio.timeout(self.settings.answer_timeout)
         try:
             async with timeout:
-                agent = await self.get_agent()
+                agent = await self._agent()
                 stream = agent.stream(incoming.question, incoming.chat_id)
                 if inspect.isawaitable(stream):  # an `async def stream` that returns the iterator
                     stream = await stream
@@ -120,7 +126,7 @@ class Answerer:
             return text, records.FAILED, self.settings.apology_text
         return text, records.ANSWERED, ""
 
-    async def _end(self, incoming: Incoming, card: CardReply | None, text: str, outcome: str, apology: str) -> None:
+    async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:
         """Show the outcome (on the card; as markdown without one or when it fails), then record it."""
         shown = False
         if card is not None:
@@ -130,7 +136,7 @@ class Answerer:
                 else:
                     await card.fail(text, apology)
                 shown = True
-            except ApiError as exc:
+            except ReplyFailed as exc:
                 self.log.error("final card for msgId %s failed (%s): sending it as markdown instead", incoming.msg_id, exc)
         if not shown:
             await self._markdown(incoming, text, outcome, apology)
@@ -145,11 +151,54 @@ class Answerer:
             body = text
         else:
             body = f"{text}\n\n---\n\n{apology}" if text.strip() else apology
-        at = [incoming.sender_staff_id] if incoming.in_group and incoming.sender_staff_id else []
         try:
-            await self.api.reply(incoming.session_webhook, cards.markdown_reply(incoming.question, body, at))
-        except (ApiError, WebhookError) as exc:
+            await self.replies.markdown(incoming, body)
+        except ReplyFailed as exc:
             self.log.error("markdown reply to msgId %s failed: %s", incoming.msg_id, exc)
+
+
+class _StreamingCard:
+    """The Type's card driven by the update budget: the thinking card, streaming updates when
+    the throttle allows (a failed one is only logged: the final card still comes), the end."""
+
+    def __init__(self, card: AnswerCard, settings: AnswerSettings, incoming: Incoming, logger: logging.Logger,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.card = card
+        self.settings = settings
+        self.incoming = incoming
+        self.log = logger
+        self.clock = clock
+        self.throttle = self._new_throttle()
+
+    def _new_throttle(self) -> CardUpdateThrottle:
+        s = self.settings
+        return CardUpdateThrottle(s.max_card_updates, s.update_interval, s.update_every_chunks, self.clock())
+
+    @property
+    def updates(self) -> int:
+        """Updates sent after the thinking card (the final one included)."""
+        return self.throttle.used
+
+    async def start(self) -> None:
+        await self.card.start(self.settings.thinking_text)
+        self.throttle = self._new_throttle()
+
+    async def chunk(self, parts: list[str]) -> None:
+        if not self.throttle.chunk(self.clock()):
+            return
+        self.throttle.updated(self.clock())
+        try:
+            await self.card.show("".join(parts))
+        except ReplyFailed as exc:
+            self.log.warning("card update for msgId %s failed: %s", self.incoming.msg_id, exc)
+
+    async def finish(self, answer: str) -> None:
+        self.throttle.finished()
+        await self.card.finish(answer, self.settings.feedback_buttons)
+
+    async def fail(self, partial_answer: str, apology: str) -> None:
+        self.throttle.finished()
+        await self.card.fail(partial_answer, apology)
 
 
 @contextlib.asynccontextmanager

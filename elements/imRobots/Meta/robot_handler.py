@@ -1,6 +1,6 @@
-"""What the robot does with each ACKed callback: answer a question (once, within the bound),
-reply "busy" or "text only", or store a feedback press. Work runs in tasks the handler
-owns, so the connection loop goes straight back to reading frames.
+"""What a robot does with each message its Type has ACKed: answer a question (once, within the
+bound), reply "busy" or "text only", or store a feedback press. Work runs in tasks the handler
+owns, so the Type's connection loop goes straight back to reading frames.
 """
 from __future__ import annotations
 
@@ -9,33 +9,25 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from dingtalk_stream import CallbackMessage, ChatbotMessage
-from dingtalk_stream.card_callback import Card_Callback_Router_Topic
-
 from element_studio.contract import Storage
 
-from ..Meta import feedback_store, message_log as records
-from . import cards
+from . import feedback_store, message_log as records
+from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
-from .feedback import parse_feedback
-from .http import ApiError
-from .messages import TEXT, Incoming, parse_incoming
-from .openapi import DingTalkApi, WebhookError
-from .settings import RobotSettings
-from .status import RobotStatus
-
-ROBOT_TOPICS = [ChatbotMessage.TOPIC, Card_Callback_Router_Topic]
+from .incoming import TEXT, Incoming
+from .replies import ChatReplies, ReplyFailed
+from .robot_status import RobotStatus
 
 
 class RobotHandler:
-    """Routes callbacks; at most `max_concurrent_answers` answers run at once."""
+    """Handles one robot's messages and presses; at most `max_concurrent_answers` answers run at once."""
 
     def __init__(
         self,
         robot: str,
-        settings: RobotSettings,
-        api: DingTalkApi,
+        settings: AnswerSettings,
+        replies: ChatReplies,
         storage: Storage,
         answerer: Answerer,
         status: RobotStatus,
@@ -43,7 +35,7 @@ class RobotHandler:
     ) -> None:
         self.robot = robot
         self.settings = settings
-        self.api = api
+        self.replies = replies
         self.storage = storage
         self.answerer = answerer
         self.status = status
@@ -52,20 +44,8 @@ class RobotHandler:
         self.answers_in_flight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    # called by the connection after the ACK went out ------------------------------------
-    def on_callback(self, message: CallbackMessage) -> None:
-        topic = message.headers.topic
-        if topic == Card_Callback_Router_Topic:
-            self._on_card_callback(message.data)
-        elif topic == ChatbotMessage.TOPIC:
-            self._on_robot_message(message.data)
-
-    def _on_robot_message(self, data: dict[str, Any]) -> None:
-        try:
-            incoming = parse_incoming(data)
-        except Exception as exc:  # a malformed message must not stop the robot
-            self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
-            return
+    def on_message(self, incoming: Incoming) -> None:
+        """A chat message the Type has read and ACKed."""
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
             return
@@ -84,6 +64,10 @@ class RobotHandler:
         self.status.answer_started()
         self._spawn(self._answer(incoming), f"answer {incoming.msg_id}")
 
+    def on_feedback(self, feedback: feedback_store.Feedback) -> None:
+        """A press of one of the final card's feedback buttons, read by the Type."""
+        self._spawn(self._store_feedback(feedback), f"feedback {feedback.msg_id}")
+
     async def _answer(self, incoming: Incoming) -> None:
         try:
             await self.answerer.answer(incoming)
@@ -92,27 +76,15 @@ class RobotHandler:
             self.status.answer_finished()
 
     async def _short_reply(self, incoming: Incoming, text: str, outcome: str) -> None:
-        """A text reply through the session webhook (busy, text only), logged in the message log."""
-        at = [incoming.sender_staff_id] if incoming.in_group and incoming.sender_staff_id else []
+        """A text reply (busy, text only), logged in the message log."""
         try:
-            await self.api.reply(incoming.session_webhook, cards.text_reply(text, at))
-        except (ApiError, WebhookError) as exc:
+            await self.replies.text(incoming, text)
+        except ReplyFailed as exc:
             self.log.error("reply to msgId %s failed: %s", incoming.msg_id, exc)
         try:
             await asyncio.to_thread(records.log_received, self.storage, self.robot, incoming, outcome)
         except Exception as exc:
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
-
-    def _on_card_callback(self, data: dict[str, Any]) -> None:
-        try:
-            feedback = parse_feedback(self.robot, data)
-        except Exception as exc:
-            self.log.warning("ignored a card callback that cannot be read: %s: %s", type(exc).__name__, exc)
-            return
-        if feedback is None:
-            self.log.info("ignored a card callback that is not a feedback button")
-            return
-        self._spawn(self._store_feedback(feedback), f"feedback {feedback.msg_id}")
 
     async def _store_feedback(self, feedback: feedback_store.Feedback) -> None:
         try:
@@ -124,7 +96,6 @@ class RobotHandler:
             "feedback %s on msgId %s by %s%s", feedback.rating, feedback.msg_id, feedback.user_id, "" if counted else " (already counted)"
         )
 
-    # tasks ------------------------------------------------------------------------------
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         task = asyncio.create_task(coro, name=f"{self.robot}: {name}")
         self._tasks.add(task)
