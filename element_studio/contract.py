@@ -103,13 +103,14 @@ def editor_host() -> EditorHost:
 
 
 def translated_text(app: App, full_name: str, text: str, language: str) -> str:
-    """`text` as the element's (a Type's or Meta's, by fullName) `translations/<language>.json`
-    translates it in its "texts", else `text` itself (e.g. a robot answering in the asker's language)."""
+    """`text` in `language`, as the "texts" of `translations/<language>.json` along the element's
+    chain give it (an instance's Type first, then its family), else `text` itself: e.g. a robot
+    answering in the asker's language."""
     try:
-        folder = app.element(full_name).folder
+        folders = [element.folder for element in app.chain(full_name)]
     except ElementError:
         return text
-    return text_in([folder], text, language)
+    return text_in(folders, text, language)
 
 
 def hook_of(app: App, full_name: str, name: str) -> Any:

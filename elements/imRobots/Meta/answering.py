@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from element_studio.contract import Storage
+from element_studio.contract import Storage, translated_text
 
 from . import message_log as records
-from .answer_settings import AnswerSettings
+from .answer_settings import AnswerSettings, language_of
 from .incoming import Incoming
 from .replies import AnswerCard, ChatReplies, ReplyFailed
 from .throttle import CardUpdateThrottle
@@ -44,6 +44,11 @@ class Answerer:
         self.log = logger
         self.on_error = on_error
 
+    def settings_for(self, incoming: Incoming) -> AnswerSettings:
+        """The settings in the asker's language (the words the instance did not set itself)."""
+        language = language_of(incoming.question, incoming.sender_name)
+        return self.settings.in_language(language, lambda text, lang: translated_text(self.app, self.robot, text, lang))
+
     async def answer(self, incoming: Incoming) -> None:
         started = time.monotonic()
         if not await self._first_time(incoming):
@@ -55,7 +60,7 @@ class Answerer:
             text, outcome, apology = await self._ask_agent(incoming, card)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings.apology_text), STOP_FINISH_TIMEOUT)
+                await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings_for(incoming).apology_text), STOP_FINISH_TIMEOUT)
             raise
         await self._end(incoming, card, text, outcome, apology)
         updates = f", {card.updates} card update{'' if card.updates == 1 else 's'}" if card else ""
@@ -76,7 +81,7 @@ class Answerer:
             return True
 
     async def _start_card(self, incoming: Incoming) -> _StreamingCard | None:
-        card = _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log)
+        card = _StreamingCard(self.replies.card(incoming), self.settings_for(incoming), incoming, self.log)
         try:
             await card.start()
         except ReplyFailed as exc:
@@ -113,17 +118,17 @@ class Answerer:
                 error = f"agent {self.settings.agent} took longer than {self.settings.answer_timeout:g} s on msgId {incoming.msg_id}"
                 self.log.error("%s (%d chars so far)", error, sum(map(len, parts)))
                 self.on_error(error)
-                return "".join(parts), records.TIMED_OUT, self.settings.apology_text
+                return "".join(parts), records.TIMED_OUT, self.settings_for(incoming).apology_text
             error = f"agent {self.settings.agent} failed on msgId {incoming.msg_id}: {type(exc).__name__}: {exc}"
             self.log.error("%s", error, exc_info=exc)
             self.on_error(error)
             user_message = getattr(exc, "user_message", None)
-            apology = user_message if isinstance(user_message, str) and user_message.strip() else self.settings.apology_text
+            apology = user_message if isinstance(user_message, str) and user_message.strip() else self.settings_for(incoming).apology_text
             return "".join(parts), records.FAILED, apology
         text = "".join(parts)
         if not text.strip():
             self.log.error("agent %s returned an empty answer for msgId %s", self.settings.agent, incoming.msg_id)
-            return text, records.FAILED, self.settings.apology_text
+            return text, records.FAILED, self.settings_for(incoming).apology_text
         return text, records.ANSWERED, ""
 
     async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:

@@ -53,11 +53,11 @@ class RobotHandler:
         where = "group" if incoming.in_group else "single chat"
         if incoming.kind != TEXT:
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
-            self._spawn(self._short_reply(incoming, self.settings.text_only_text, records.NOT_TEXT), f"not-text {incoming.msg_id}")
+            self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).text_only_text, records.NOT_TEXT), f"not-text {incoming.msg_id}")
             return
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
-            self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
+            self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return
         self.log.info("question msgId %s from %s in a %s (%d chars)", incoming.msg_id, incoming.sender, where, len(incoming.question))
         self.answers_in_flight += 1
