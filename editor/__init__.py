@@ -15,14 +15,15 @@ from flask import Flask, get_flashed_messages, request
 from element_studio.contract import EDITOR_HOST_KEY
 from element_studio.runtime.supervisor import Supervisor
 
-from . import (auth, connection_test_view, diagnostics_view, form_views, home, i18n, instances, live_status, logs_view,
+from . import (auth, cluster_view, connection_test_view, diagnostics_view, form_views, home, i18n, instances, live_status, logs_view,
                runtime_control, security)
+from .hosts import AllowedHosts, HostCheck
 from .pages import Page, register_element_pages, register_pages, registry_of
 from .schema_form import marker
 from .studio import Studio
 
 PAGES: list[Page] = [auth.page, home.page, instances.page, form_views.page, runtime_control.page, diagnostics_view.page,
-                     live_status.page, logs_view.page, connection_test_view.page]
+                     live_status.page, logs_view.page, connection_test_view.page, cluster_view.page]
 HTMX_CONFIG = {
     "allowEval": False,
     "includeIndicatorStyles": False,
@@ -38,12 +39,14 @@ HTMX_CONFIG = {
 
 
 def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages: Iterable[Page] | None = None,
-               simulators: Mapping[str, Any] | None = None, **overrides: Any) -> Flask:
+               simulators: Mapping[str, Any] | None = None, bound_host: str = "127.0.0.1",
+               allowed_hosts: Iterable[str] = (), **overrides: Any) -> Flask:
     """The editor over one running supervisor.
 
     `access_token`: when set, every page asks for it first (needed to bind beyond 127.0.0.1).
     `pages`: the pages to mount (default PAGES). `simulators`: the running offline simulators
-    by Type fullName (the playground talks to them). `overrides`: Flask config keys, e.g.
+    by Type fullName (the playground talks to them). `bound_host` and `allowed_hosts`: the
+    names requests may use in their Host header (see editor/hosts.py). `overrides`: Flask config keys, e.g.
     TESTING=True or SECRET_GUARD="raise" (fail on a leaked secret instead of masking it).
     """
     flask_app = Flask(__name__)
@@ -60,6 +63,7 @@ def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages
         SECRET_GUARD="mask",
     )
     flask_app.config.update(overrides)
+    flask_app.wsgi_app = HostCheck(flask_app.wsgi_app, AllowedHosts(bound_host, allowed_hosts))  # type: ignore[method-assign]
     flask_app.extensions[EDITOR_HOST_KEY] = Studio(supervisor, {} if simulators is None else simulators)
     security.init_app(flask_app)
     i18n.init_app(flask_app)

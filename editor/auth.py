@@ -2,20 +2,34 @@
 
 `serve` refuses to bind anything but 127.0.0.1 without a token; with one, every request needs
 a session that proved it on the login page. The session keeps a keyed digest of the token,
-never the token itself.
+never the token itself. Wrong tokens slow the client down (login_limit.py), and after login
+the browser only ever goes back to a path on this editor.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import re
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, session, url_for
 
 from .i18n import _
+from .login_limit import LoginLimiter
 from .pages import Page
 
 bp = Blueprint("auth", __name__)
 OPEN_ENDPOINTS = {"auth.login", "i18n.choose", "static"}
+LIMITER_KEY = "LOGIN_LIMITER"  # a Flask config key: the LoginLimiter (tests pass one with their own clock)
+SAFE_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")  # /x but not //x, /\x, control chars or spaces
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this editor, else None: never another site (`//x`, `/\\x`,
+    `/%09/x` which browsers read as `//x`), never a header-breaking control character."""
+    if target and SAFE_PATH.fullmatch(target):
+        return target
+    return None
 
 
 def _proof(token: str) -> str:
@@ -42,18 +56,21 @@ def login() -> Response | str:
     token = current_app.config.get("ACCESS_TOKEN")
     if not token:
         return redirect(url_for("home.index"))
-    error = ""
-    if request.method == "POST":
-        given = request.form.get("token", "")
-        if hmac.compare_digest(given.encode(), token.encode()):
-            session.clear()
-            session["token_proof"] = _proof(token)
-            target = request.args.get("next") or ""
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("home.index")
-            return redirect(target)
-        error = _("That token is not right.")
-    return render_template("auth/login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("auth/login.html", error="")
+    limiter: LoginLimiter = current_app.config[LIMITER_KEY]
+    client = request.remote_addr or "unknown"
+    wait = limiter.wait_for(client)
+    if wait > 0:
+        error = _("Too many wrong tokens: wait %(seconds)s s before the next try.", seconds=math.ceil(wait))
+        return render_template("auth/login.html", error=error), 429, {"Retry-After": str(math.ceil(wait))}
+    if not hmac.compare_digest(request.form.get("token", "").encode(), token.encode()):
+        limiter.failed(client)
+        return render_template("auth/login.html", error=_("That token is not right.")), 401
+    limiter.succeeded(client)
+    session.clear()
+    session["token_proof"] = _proof(token)
+    return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
 
 
 @bp.post("/logout")
@@ -63,4 +80,8 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-page = Page(bp)
+def setup(flask_app: Flask) -> None:
+    flask_app.config.setdefault(LIMITER_KEY, LoginLimiter())
+
+
+page = Page(bp, setup=setup)

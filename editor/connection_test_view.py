@@ -46,11 +46,13 @@ def outcome_of(check: ConnectionCheck) -> Outcome:
     detail = redactor.redact(check.message)
     if check.ok:
         return Outcome(True, _("ok: connected as %(identity)s", identity=check.identity) if check.identity else _("ok: connected"), detail)
-    english = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested"}
+    english = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested",
+               "in use": "already in use", "not found": "not found", "server": f"{service} answered with an error"}
     if detail.lower().startswith(english.get(check.step, "\0")):  # "credentials refused (HTTP 401 ...)": say it once
         detail = detail[len(english[check.step]):].strip(" :()")
     headline = {"credentials": _("credentials refused"), "network": _("cannot reach %(service)s", service=service),
-                "settings": _("not tested")}.get(check.step, _("%(step)s failed", step=check.step))
+                "settings": _("not tested"), "in use": _("already in use"), "not found": _("not found"),
+                "server": _("%(service)s answered with an error", service=service)}.get(check.step, _("%(step)s failed", step=check.step))
     return Outcome(False, headline, detail)
 
 
@@ -75,7 +77,7 @@ def run_check(name: str, raw_config: dict[str, Any], schema: dict[str, Any]) -> 
     except ElementError as exc:
         return Outcome(False, _("not tested"), redactor.redact(exc.message))
     st.learn_secrets(secret_values(schema, config))
-    future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name)))
+    future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name), name))
     try:
         check = future.result(CHECK_TIMEOUT)
     except FutureTimeout:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
 
+from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import mask_secrets, secret_paths
 
 from .editing import config_form, element_form, marker_base, read_posted
@@ -28,6 +29,7 @@ from .schema_form import (
     order_like,
     parse_form,
     path_of,
+    shown_url_password,
     validate_config,
 )
 from .studio import studio
@@ -166,7 +168,8 @@ def json_view(name: str) -> str:
     """The config the form currently holds, as JSON (secrets shown as a placeholder text)."""
     opened = open_or_explain(name)
     posted = read_posted(opened, request.form)
-    value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET)
+    value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET,
+                         url_mask=lambda path, password: shown_url_password(password, get_at(opened.config, path)))
     return render_template("form/_json.html", name=name, secret_placeholder=JSON_SECRET, text=json.dumps(value, indent=2, ensure_ascii=False))
 
 
@@ -176,9 +179,11 @@ def apply_json(name: str) -> Response:
     opened = open_or_explain(name)
     raw = request.form.get("raw_json", "")
     try:
-        value = json.loads(raw)
+        value = loads_bounded(raw)
     except json.JSONDecodeError as exc:
         return _json_error(_("Not valid JSON at line %(line)s, column %(column)s: %(problem)s.", line=exc.lineno, column=exc.colno, problem=exc.msg))
+    except TooDeeplyNested as exc:
+        return _json_error(_("This JSON is %(problem)s: a config is never that deep.", problem=exc))
     if not isinstance(value, dict):
         return _json_error(_("The config must be a JSON object: { ... }."))
     typed_secrets = [p for p in secret_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]

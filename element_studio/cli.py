@@ -3,22 +3,31 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .app_folder import AppFolderMissing, choose_app_folder, is_sample_copy
 from .runtime.app import App
 from .runtime.errors import ElementError
+from .runtime.storage import DATABASE_URL_VARIABLE, DatabaseUrlError, database_url
 from .runtime.instances import create_instance, parse_assignment
 from .runtime.logs import log_to_stdout, ring_buffer
+from .runtime.redaction import redactor
 from .runtime.supervisor import Supervisor
 
 log = logging.getLogger("element_studio.cli")
 SIMULATORS_HELP = ("where services connect: the Types' built-in simulators (on) or the real platforms (off); "
                    "default: on for the sample app, off for any other app")
+
+
+DATABASE_HELP = (f"a PostgreSQL database shared by every replica, postgresql://user:password@host:5432/dbname "
+                 f"(or {DATABASE_URL_VARIABLE}); default: the app's own SQLite file")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,10 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("run", "the headless runtime: start every afterAppInit instance, log to stdout"), ("serve", "the editor and the runtime in one process")):
         sub = with_app(commands.add_parser(name, help=text, description=text))
         sub.add_argument("--simulators", choices=("on", "off"), default=None, help=SIMULATORS_HELP)
+        sub.add_argument("--database", default=None, metavar="URL", help=DATABASE_HELP)
         if name == "serve":
             sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; anything else needs --token)")
             sub.add_argument("--port", type=int, default=8000, help="port (default 8000)")
             sub.add_argument("--token", default=None, help="access token required when binding beyond 127.0.0.1 (or ELEMENT_STUDIO_TOKEN)")
+            sub.add_argument("--allowed-host", dest="allowed_hosts", action="append", default=[], metavar="NAME",
+                             help="a host name the editor may be reached under besides localhost, 127.0.0.1, [::1] "
+                                  "and --host (requests naming any other host are refused); repeatable")
     new = with_app(commands.add_parser("new", help="write a new instance folder from a Type's schema defaults", description="Write a new instance folder from a Type's schema defaults."))
     new.add_argument("type", metavar="TYPE", help="the Type's fullName, e.g. imRobots.dingTalkStreamType")
     new.add_argument("name", metavar="NAME", help="the instance name (myBot) or fullName (imRobots.myBot)")
@@ -90,11 +103,16 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    database = _database(args)
     log_to_stdout()
     wait_for_signal = _stop_on_signal()
-    with RuntimeSession(args.app, args.simulators):
-        wait_for_signal()
-        log.info("stopping")
+    try:
+        with RuntimeSession(args.app, args.simulators, database):
+            wait_for_signal()
+            log.info("stopping")
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -102,31 +120,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import access_token_for, serve
 
     token = access_token_for(args.host, args.token)
+    database = _database(args)
     log_to_stdout()
     wait_for_signal = _stop_on_signal()
-    with RuntimeSession(args.app, args.simulators) as session:
-        return serve(session.supervisor, session.simulators, args.host, args.port, token, wait_for_signal)
+    try:
+        with RuntimeSession(args.app, args.simulators, database) as session:
+            return serve(session.supervisor, session.simulators, args.host, args.port, token, wait_for_signal,
+                         allowed_hosts=args.allowed_hosts)
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _database(args: argparse.Namespace) -> str | None:
+    """--database, else ELEMENT_STUDIO_DATABASE_URL, else None (SQLite); exits on a URL we cannot use."""
+    value = args.database or os.environ.get(DATABASE_URL_VARIABLE) or None
+    if value:
+        try:
+            database_url(value)
+        except DatabaseUrlError as exc:
+            raise SystemExit(f"error: {exc}") from None
+    return value
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened; the message names it without its password."""
 
 
 class RuntimeSession:
     """App + supervisor (+ the Types' offline simulators), started and cleanly shut down."""
 
-    def __init__(self, app_dir: Path, simulators: str | None = None) -> None:
+    def __init__(self, app_dir: Path, simulators: str | None = None, database: str | None = None) -> None:
         self.app_dir = app_dir
         self.offline = simulators == "on" if simulators else is_sample_copy(app_dir)
+        self.database = database
 
     def __enter__(self) -> RuntimeSession:
         from .offline import start_offline_simulators
 
         ring_buffer()  # the runtime's log handlers and level, so the lines below are kept and printed
-        app = App(self.app_dir)
+        app = App(self.app_dir, database_url=self.database)
         for problem in app.check():
             log.warning("%s", problem)
+        try:
+            app.storage.migrate()
+        except SQLAlchemyError as exc:
+            reason = redactor.redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+            raise DatabaseUnavailable(f"cannot open the database ({app.storage.describe()}): {reason}") from None
         self.simulators = start_offline_simulators(app) if self.offline else {}
         if not self.offline:
             log.info("services connect to the real platforms (start with --simulators on to use the built-in simulators)")
         endpoints = {type_name: sim.base_url for type_name, sim in self.simulators.items()}
         self.supervisor = Supervisor(app, offline_endpoints=endpoints)
+        log.info("storage: %s; this replica: %s", app.storage.describe(), self.supervisor.cluster.replica_id)
         for status in self.supervisor.start_at_boot():
             log.info("%s: %s%s", status.full_name, status.state.value, f" ({status.message})" if status.message else "")
         return self

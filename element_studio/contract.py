@@ -12,11 +12,12 @@ from typing import Any, Protocol
 from flask import Blueprint, current_app
 
 from .runtime.app import App
+from .runtime.cluster import Cluster, ClusterMode
 from .runtime.connection_check import ConnectionCheck
 from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
-from .runtime.storage import Migrations, Storage
+from .runtime.storage import Migrations, Storage, add_column
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 from .runtime.translations import LANGUAGES, text_in
 
@@ -89,10 +90,11 @@ EDITOR_HOST_KEY = "element_studio"
 # two for the whole family. The runtime and the editor look them up; nothing else is read.
 HOOKS = {
     "Loader": "required on a Type: `Loader(nodes).load()` gives the instance's object (a Service for service Types); an optional `check()` runs in `element-studio check`",
-    "check_connection": "`async def check_connection(config, offline_endpoint) -> ConnectionCheck`: the editor's Test connection",
+    "check_connection": "`async def check_connection(config, offline_endpoint, full_name) -> ConnectionCheck`: the editor's Test connection",
     "status_fields": "a list of StatusField: how the editor shows the detail keys the service reports",
     "offline_simulator": "an OfflineSimulator: the offline default starts it and `element-studio sim` runs it",
-    "migrations": "Migrations: the owner's own tables, versioned per owner (Type or Meta)",
+    "migrations": "Migrations: the owner's own tables (SQLAlchemy metadata) and later steps, versioned per owner (Type or Meta)",
+    "cluster_mode": "a ClusterMode: whether every replica connects to the platform (EVERY_REPLICA) or one owns each instance (ONE_OWNER, the default)",
     "editor_pages": "a list of EditorPage: the owner's tabs and pages in the editor (Type or Meta)",
 }
 
@@ -121,6 +123,8 @@ def hook_of(app: App, full_name: str, name: str) -> Any:
 
 __all__ = [
     "App",
+    "Cluster",
+    "ClusterMode",
     "ConfigInvalidError",
     "ConnectionCheck",
     "EDITOR_HOST_KEY",
@@ -138,6 +142,7 @@ __all__ = [
     "Service",
     "ServiceContext",
     "StatusField",
+    "add_column",
     "editor_host",
     "hook_of",
     "translated_text",

@@ -14,19 +14,23 @@ from .nodes import ElementNode
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
 from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
+from . import cluster_tables
 from .storage import Migrations, Storage
 from .templating import render_config
 from .type_loading import app_package_name, load_loader, type_hook
 
 SHIPPED_PACKAGE = "element_studio.elements"
+RUNTIME_OWNER = "element-studio"  # the runtime's own tables (not an identifier: never a family's fullName)
 SHIPPED_ELEMENTS = Path(importlib.import_module(SHIPPED_PACKAGE).__path__[0]).resolve()
 
 
 class App:
     """One app directory on top of the shipped element families."""
 
-    def __init__(self, app_dir: Path, shipped_dir: Path = SHIPPED_ELEMENTS) -> None:
+    def __init__(self, app_dir: Path, shipped_dir: Path = SHIPPED_ELEMENTS, database_url: str | None = None) -> None:
+        """`database_url`: a shared PostgreSQL database (postgresql://...); None: the app's own SQLite file."""
         self.app_dir = Path(app_dir).resolve()
+        self.database_url = database_url
         self.roots = [
             ElementRoot(Path(shipped_dir).resolve(), "shipped", SHIPPED_PACKAGE),
             ElementRoot(self.app_dir, "app", app_package_name(self.app_dir)),
@@ -103,13 +107,14 @@ class App:
     def storage(self) -> Storage:
         with self._lock:
             if self._storage is None:
-                self._storage = Storage.for_app(self.app_dir, self._migrations())
+                self._storage = Storage.for_app(self.app_dir, self._migrations(), self.database_url)
             return self._storage
 
     def _migrations(self) -> dict[str, Migrations]:
-        """The tables every family and Type declares (`migrations`), by owner fullName."""
-        return {owner: hook for owner, hook in self.hooks("migrations", self.metas() + self.types()).items()
-                if isinstance(hook, Migrations)}
+        """The tables every family and Type declares (`migrations`), by owner fullName, and the runtime's own."""
+        declared = {owner: hook for owner, hook in self.hooks("migrations", self.metas() + self.types()).items()
+                    if isinstance(hook, Migrations)}
+        return {**declared, RUNTIME_OWNER: cluster_tables.migrations}
 
     # hooks ------------------------------------------------------------------------------
     def hook(self, full_name: str, name: str) -> Any:

@@ -22,7 +22,7 @@ from .errors import (
     UnknownTypeError,
 )
 from .json_files import read_json, write_json_atomic, write_text_atomic
-from .names import family_of, folder_of, is_full_name, is_identifier
+from .names import family_of, folder_of, is_full_name, name_problem
 from .resolution import INSTANCE, TYPE
 
 INSTANCE_FILES = ("e.json", "config.json")
@@ -32,9 +32,9 @@ _WRITE_LOCK = threading.Lock()
 def instance_full_name(type_name: str, name: str) -> str:
     """`opsHook` beside `notify.webhookType` becomes `notify.opsHook`; a dotted name stays."""
     full_name = name if "." in name else f"{family_of(type_name)}.{name}"
-    if not is_full_name(full_name):
-        bad = next((p for p in full_name.split(".") if not is_identifier(p)), full_name)
-        raise InvalidNameError(full_name, "name", f"{bad!r} is not an identifier (letters, digits, _; not starting with a digit)")
+    problem = name_problem(full_name)
+    if problem:
+        raise InvalidNameError(full_name, "name", problem)
     return full_name
 
 
@@ -164,9 +164,9 @@ def rename_instance(app: App, full_name: str, new_name: str) -> str:
     element = editable_instance(app, full_name)
     parent = full_name.rsplit(".", 1)[0]
     new_full_name = new_name if "." in new_name else f"{parent}.{new_name}"
-    if not is_full_name(new_full_name):
-        bad = next((p for p in new_full_name.split(".") if not is_identifier(p)), new_full_name)
-        raise InvalidNameError(new_full_name, "name", f"{bad!r} is not an identifier (letters, digits, _; not starting with a digit)")
+    problem = name_problem(new_full_name)
+    if problem:
+        raise InvalidNameError(new_full_name, "name", problem)
     if new_full_name.rsplit(".", 1)[0] != parent:
         raise InvalidNameError(new_full_name, "name", f"a rename keeps the instance in {parent}; give a name without dots")
     if new_full_name == full_name:

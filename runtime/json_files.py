@@ -9,6 +9,39 @@ from typing import Any
 
 from .errors import InvalidJsonError
 
+MAX_NESTING = 64  # far deeper than any config; deep enough nesting crashes parsers and validators
+
+
+class TooDeeplyNested(ValueError):
+    """JSON nested deeper than MAX_NESTING (arrays and objects inside each other)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nested more than {MAX_NESTING} levels deep (objects and arrays inside each other)")
+
+
+def loads_bounded(text: str) -> Any:
+    """json.loads, refusing nesting beyond MAX_NESTING with TooDeeplyNested (never a RecursionError)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise TooDeeplyNested() from None
+    if nesting_depth(value) > MAX_NESTING:
+        raise TooDeeplyNested()
+    return value
+
+
+def nesting_depth(value: Any) -> int:
+    """How many objects and arrays sit inside each other in `value` (without recursing)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                break
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
 
 def read_json(path: Path, full_name: str) -> Any:
     """Parse `path`; on failure raise InvalidJsonError naming the file, line and column."""
@@ -24,11 +57,13 @@ def read_json(path: Path, full_name: str) -> Any:
 def parse_json(text: str, full_name: str, file_name: str) -> Any:
     """Parse JSON text; errors name the file, line and column like an editor would."""
     try:
-        return json.loads(text)
+        return loads_bounded(text)
     except json.JSONDecodeError as exc:
         raise InvalidJsonError(
             full_name, file_name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    except TooDeeplyNested as exc:
+        raise InvalidJsonError(full_name, file_name, str(exc)) from exc
 
 
 def dump_json(data: Any) -> str:

@@ -22,6 +22,7 @@ from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
 
 from .errors import ConfigInvalidError, InvalidJsonError
+from .templating import PLACEHOLDER
 
 SCHEMA_FILE = "config.schema.json"
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
@@ -33,6 +34,8 @@ _NOTHING: dict[str, Any] = {"not": {}}
 _MERGED_LISTS = ("required", "x-order")
 _OWN_KEYS = ("title", "description")
 _VARIANTS = ("oneOf", "anyOf")
+URL_FORMATS = ("uri", "iri")
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:(?P<password>[^@/\s]*)@")
 
 
 class _Missing:
@@ -375,6 +378,37 @@ def is_secret(node: dict[str, Any]) -> bool:
     return bool(node.get("writeOnly")) or node.get("format") == "password"
 
 
+def holds_url_credentials(node: dict[str, Any]) -> bool:
+    """A string holding a URL (`format: uri`/`iri`, or `x-url-with-credentials` where the field may
+    also be empty): the password of its `user:password@` part is a secret, the rest is not."""
+    return bool(node.get("x-url-with-credentials")) or node.get("format") in URL_FORMATS
+
+
+def url_password(value: Any) -> str | None:
+    """The password in `scheme://user:password@host...`, or None (none, or a `{{VAR}}` naming one)."""
+    if not isinstance(value, str):
+        return None
+    found = _URL_PASSWORD.match(value)
+    if not found or not found.group("password") or PLACEHOLDER.fullmatch(found.group("password").strip()):
+        return None
+    return found.group("password")
+
+
+def with_url_password(url: str, password: str) -> str:
+    """`url` with its password (which it has) replaced by `password`."""
+    found = _URL_PASSWORD.match(url)
+    return url if not found else url[: found.start("password")] + password + url[found.end("password"):]
+
+
+def url_password_paths(root: Schema, value: Any) -> list[Path]:
+    """Paths of the URL values (see holds_url_credentials) that hold a password."""
+    found: list[Path] = []
+    for path, item, resolved in walk(root, value):
+        if holds_url_credentials(resolved) and url_password(item) and path not in found:
+            found.append(path)
+    return found
+
+
 def secret_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:
     """Paths of every value the schema marks secret, found by walking the value (outermost only)."""
     found: list[Path] = []
@@ -390,16 +424,30 @@ def secret_values(root: Schema, value: Any) -> list[str]:
 
 
 def _secret_leaves(root: Schema, value: Any) -> list[Any]:
-    """Every non-empty scalar inside the config's secrets (a secret number is still a secret)."""
+    """Every non-empty scalar inside the config's secrets (a secret number is still a secret),
+    and every password inside a URL."""
     leaves: list[Any] = []
     for path in secret_paths(root, value):
         leaves.extend(leaf for leaf in _leaves(_value_at(value, path)) if leaf not in leaves)
+    for path in url_password_paths(root, value):
+        password = url_password(_value_at(value, path))
+        if password not in leaves:
+            leaves.append(password)
     return leaves
 
 
-def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any]) -> Any:
-    """A copy of `value` with each secret replaced by `mask(path, secret)`."""
+def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any],
+                 url_mask: Callable[[Path, Any], Any] | None = None) -> Any:
+    """A copy of `value` with each secret replaced by `mask(path, secret)`; a URL keeps all but
+    its password, which becomes `url_mask(path, password)` (default: `mask`)."""
     result = copy.deepcopy(value)
+    for path in url_password_paths(root, value):
+        url = _value_at(value, path)
+        masked_url = with_url_password(url, str((url_mask or mask)(path, url_password(url))))
+        if path:
+            _value_at(result, path[:-1])[path[-1]] = masked_url
+        else:
+            result = masked_url
     for path in secret_paths(root, value):
         if path:
             _value_at(result, path[:-1])[path[-1]] = mask(path, _value_at(value, path))

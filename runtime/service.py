@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from .app import App
+    from .cluster import Cluster
     from .storage import Storage
 
 
@@ -105,20 +106,22 @@ class InstanceStatus:
 
 
 class ServiceContext:
-    """Handed to `Service.start`: the instance's logger, app, storage, a status reporter and,
-    when the app runs offline, the base URL of its Type's simulator."""
+    """Handed to `Service.start`: the instance's logger, app, storage, this replica of the
+    cluster, a status reporter and, when the app runs offline, the base URL of its Type's simulator."""
 
     def __init__(
         self,
         full_name: str,
         app: App,
         logger: logging.Logger,
+        cluster: Cluster,
         report: Callable[[InstanceState | None, str | None, dict[str, Any]], None],
         offline_endpoint: str | None = None,
     ) -> None:
         self.full_name = full_name
         self.app = app
         self.logger = logger
+        self.cluster = cluster
         self.offline_endpoint = offline_endpoint
         self._report = report
 

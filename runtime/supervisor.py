@@ -3,6 +3,10 @@
 Callers (the CLI, the editor's request threads) use the thread-safe methods; each hands a
 coroutine to the loop and waits for its result. A service that fails ends in `error` with its
 message and never takes another down.
+
+The supervisor is also this process's replica of the app's cluster (see cluster.py): start,
+stop and restart are recorded as commands every replica applies, and once `start_at_boot` has
+joined the cluster a heartbeat renews this replica's leases and applies the others' commands.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .app import App
+from .cluster import HEARTBEAT_SECONDS, IN_FLIGHT_DETAIL, RESTART, START, STOP, Cluster, ClusterMode, Command, Lease, Wakeup
 from .errors import ElementError
 from .logs import LogEntry, instance_logger, ring_buffer
 from .service import InstanceState, InstanceStatus, Service, ServiceContext
@@ -62,6 +67,13 @@ class Supervisor:
         self._entries: dict[str, _Entry] = {}
         self._listeners: list[Callable[[InstanceStatus], None]] = []
         self._listeners_lock = threading.Lock()
+        self.cluster = Cluster(lambda: app.storage)
+        self._applied: dict[str, int] = {}  # the last command number applied, per instance
+        self._gave_up: dict[str, int] = {}  # single-owner instances that failed to start, at which command number
+        self._coordinator: asyncio.Task | None = None
+        self._wakeup: Wakeup | None = None
+        self._wake = asyncio.Event()
+        self._commands_lock = asyncio.Lock()  # a command recorded here is never applied twice by the heartbeat
         self._thread = threading.Thread(target=self._run_loop, name="element-studio-loop", daemon=True)
         self._thread.start()
         ring_buffer()
@@ -90,23 +102,25 @@ class Supervisor:
         return self.call(self._status(full_name))
 
     def start(self, full_name: str) -> InstanceStatus:
-        return self.call(self._start(full_name))
+        """Start the instance on every replica (a single-owner one: on the replica that gets its lease)."""
+        return self.call(self._command(full_name, START))
 
     def stop(self, full_name: str) -> InstanceStatus:
-        return self.call(self._stop(full_name))
+        return self.call(self._command(full_name, STOP))
 
     def restart(self, full_name: str) -> InstanceStatus:
-        return self.call(self._restart(full_name))
+        return self.call(self._command(full_name, RESTART))
 
     def start_all(self) -> list[InstanceStatus]:
-        return self.call(self._each(self._start_known))
+        return self.call(self._each(self._start_command))
 
     def stop_all(self) -> list[InstanceStatus]:
-        return self.call(self._each(self._stop))
+        return self.call(self._each(self._stop_command))
 
     def start_at_boot(self) -> list[InstanceStatus]:
-        """Start every instance whose e.json says `backendLoadTime: afterAppInit`."""
-        return self.call(self._each(self._start_known, boot_only=True))
+        """Join the cluster and start what should run: what the last command says, else every
+        instance whose e.json says `backendLoadTime: afterAppInit`."""
+        return self.call(self._boot())
 
     def logs(self, full_name: str, limit: int = 200, after: int = 0) -> list[LogEntry]:
         """Recent log records of one instance (oldest first)."""
@@ -130,7 +144,7 @@ class Supervisor:
             return
         deadline = time.monotonic() + timeout
         try:
-            self.call(self._each(self._stop), timeout=max(0.5, timeout - 0.5))
+            self.call(self._leave(), timeout=max(0.5, timeout - 0.5))
         except Exception as exc:  # shutting down anyway: report, then tear the loop down
             log.error("stopping services at shutdown failed: %s", exc)
         self.loop.call_soon_threadsafe(self._cancel_rest)
@@ -224,12 +238,9 @@ class Supervisor:
 
         return report
 
-    async def _each(self, action, boot_only: bool = False) -> list[InstanceStatus]:
+    async def _each(self, action) -> list[InstanceStatus]:
         await asyncio.to_thread(self.app.refresh)
-        names = self._service_names()
-        if boot_only:
-            names = [n for n in names if self.app.elements[n].load_time == "afterAppInit"]
-        return list(await asyncio.gather(*(action(n) for n in names)))
+        return list(await asyncio.gather(*(action(n) for n in self._service_names())))
 
     async def _start(self, full_name: str, refresh: bool = True) -> InstanceStatus:
         """Start one service; `refresh` rereads the element folders first (files may have changed)."""
@@ -253,7 +264,7 @@ class Supervisor:
                     raise TypeError(f"{full_name}: the Type's Loader.load() returned {type(service).__name__}, not a service with start() and stop()")
                 entry.service = service
                 type_name = self.app.chain(full_name)[1].full_name
-                context = ServiceContext(full_name, self.app, logger, self._reporter(entry, service),
+                context = ServiceContext(full_name, self.app, logger, self.cluster, self._reporter(entry, service),
                                          self.offline_endpoints.get(type_name))
                 await asyncio.wait_for(service.start(context), START_TIMEOUT)
             except Exception as exc:
@@ -267,10 +278,6 @@ class Supervisor:
                 self._set(entry, RUNNING, entry.message)
             logger.info("started in %.0f ms", (time.monotonic() - started) * 1000)
             return self._snapshot(entry)
-
-    async def _start_known(self, full_name: str) -> InstanceStatus:
-        """Start without rereading the folders: `_each` just did, once for all."""
-        return await self._start(full_name, refresh=False)
 
     async def _stop(self, full_name: str) -> InstanceStatus:
         entry = self._entry(full_name)
@@ -298,3 +305,130 @@ class Supervisor:
     async def _restart(self, full_name: str) -> InstanceStatus:
         await self._stop(full_name)
         return await self._start(full_name)
+
+    # the cluster ------------------------------------------------------------------------
+    def mode(self, full_name: str) -> ClusterMode:
+        """What the instance's Type declares (`cluster_mode`); one owner unless it says otherwise."""
+        try:
+            declared = self.app.hook(self.app.chain(full_name)[1].full_name, "cluster_mode")
+        except ElementError:
+            declared = None
+        return ClusterMode(declared) if declared else ClusterMode.ONE_OWNER
+
+    async def _command(self, full_name: str, action: str, refresh: bool = True) -> InstanceStatus:
+        """Record an operator's command for every replica, then apply it here."""
+        if refresh:
+            await asyncio.to_thread(self.app.refresh)
+        self._entry(full_name)
+        async with self._commands_lock:
+            self._applied[full_name] = await asyncio.to_thread(self.cluster.command, full_name, action)
+        self._gave_up.pop(full_name, None)
+        return await self._apply(full_name, action)
+
+    async def _start_command(self, full_name: str) -> InstanceStatus:
+        return await self._command(full_name, START, refresh=False)
+
+    async def _stop_command(self, full_name: str) -> InstanceStatus:
+        return await self._command(full_name, STOP, refresh=False)
+
+    async def _apply(self, full_name: str, action: str, refresh: bool = True) -> InstanceStatus:
+        """Do what a command asks of this replica: a single-owner instance only runs here while
+        this replica holds its lease."""
+        if action == STOP:
+            status = await self._stop(full_name)
+            if self.mode(full_name) == ClusterMode.ONE_OWNER:
+                await asyncio.to_thread(self.cluster.release, full_name)
+            return status
+        if self.mode(full_name) == ClusterMode.EVERY_REPLICA:
+            return await (self._restart(full_name) if action == RESTART else self._start(full_name, refresh))
+        entry = self._entry(full_name)
+        if entry.service is None and await asyncio.to_thread(self.cluster.acquire, full_name) is None:
+            self._set(entry, STOPPED, "standby: another replica runs it")
+            return self._snapshot(entry)
+        status = await (self._restart(full_name) if action == RESTART and entry.service else self._start(full_name, refresh))
+        if not status.alive:  # it cannot start here; another replica may try once
+            await asyncio.to_thread(self.cluster.release, full_name)
+            self._gave_up[full_name] = self._applied.get(full_name, 0)
+        return status
+
+    async def _boot(self) -> list[InstanceStatus]:
+        await asyncio.to_thread(self.app.refresh)
+        commands = await asyncio.to_thread(self.cluster.commands)
+        statuses = []
+        for name in self._service_names():
+            command = commands.get(name)
+            self._applied[name] = command.version if command else 0
+            if self._wanted(name, command):
+                statuses.append(await self._apply(name, START, refresh=False))
+            else:
+                statuses.append(await self._status(name))
+        self._join()
+        return statuses
+
+    def _wanted(self, full_name: str, command: Command | None) -> bool:
+        """Whether the instance should run: the last command says so, or none was given and it starts with the app."""
+        if command is not None:
+            return command.action != STOP
+        return self.app.elements[full_name].load_time == "afterAppInit"
+
+    def _join(self) -> None:
+        """Begin heartbeating and following the other replicas' commands."""
+        if self._coordinator is not None:
+            return
+        storage = self.app.storage
+        if storage.dialect == "postgresql":
+            self._wakeup = Wakeup(storage, lambda: self.loop.call_soon_threadsafe(self._wake.set))
+        self._coordinator = self.loop.create_task(self._coordinate(), name="cluster")
+
+    async def _coordinate(self) -> None:
+        while True:
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away for a while: keep running, say so
+                log.error("cluster heartbeat failed (retrying): %s", str(exc) or type(exc).__name__)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _tick(self) -> None:
+        """One heartbeat: say what runs here, stop what lost its lease, apply new commands, take over orphans."""
+        running = {name: {"state": entry.state.value, IN_FLIGHT_DETAIL: entry.detail.get(IN_FLIGHT_DETAIL, 0)}
+                   for name, entry in self._entries.items() if entry.service is not None or entry.state in (STARTING, STOPPING)}
+        leases = await asyncio.to_thread(self.cluster.heartbeat, running)
+        commands = await asyncio.to_thread(self.cluster.commands)
+        for name in self._service_names():
+            await self._follow(name, leases.get(name), commands.get(name))
+
+    async def _follow(self, name: str, lease: Lease | None, command: Command | None) -> None:
+        entry = self._entry(name)
+        single = self.mode(name) == ClusterMode.ONE_OWNER
+        if single and entry.service is not None and (lease is None or lease.owner != self.cluster.replica_id):
+            instance_logger(name).warning("stopped: another replica took over (this replica's lease ended)")
+            await self._stop(name)
+        async with self._commands_lock:
+            fresh = command is not None and command.version > self._applied.get(name, 0)
+            if fresh:
+                self._applied[name] = command.version
+        if fresh:
+            self._gave_up.pop(name, None)
+            await self._apply(name, command.action, refresh=False)
+            return
+        orphaned = lease is None or lease.renewed_at < time.time() - self.cluster.expiry
+        if (single and entry.service is None and orphaned and self._wanted(name, command)
+                and self._gave_up.get(name) != self._applied.get(name, 0)):
+            await self._apply(name, START, refresh=False)
+
+    async def _leave(self) -> None:
+        """Stop heartbeating, stop every service here and hand the leases back at once."""
+        if self._coordinator is not None:
+            self._coordinator.cancel()
+            self._coordinator = None
+        if self._wakeup is not None:
+            await asyncio.to_thread(self._wakeup.stop)
+            self._wakeup = None
+        await self._each(self._stop)
+        await asyncio.to_thread(self.cluster.leave)

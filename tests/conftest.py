@@ -14,6 +14,7 @@ from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import
 from element_studio.runtime.app import App
 from element_studio.runtime.supervisor import Supervisor
 from tests.support.live_server import serving
+from tests.support.postgres import PostgresNotInstalled, ThrowawayServer
 from tests.support.robots import RobotWorld
 from tests.support.waiting import wait_until
 
@@ -65,6 +66,30 @@ def app_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "app"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayServer]:
+    """One throwaway PostgreSQL server per test process (each xdist worker has its own)."""
+    try:
+        server = ThrowawayServer()
+    except PostgresNotInstalled as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request) -> Iterator[str | None]:
+    """The database an App stores in, on both engines: None (the app's own SQLite file, the
+    default) and a fresh database on the throwaway PostgreSQL server. `App(app_dir, database_url=database)`."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture

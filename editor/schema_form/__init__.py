@@ -9,7 +9,7 @@ The schema conventions it understands (secrets, `x-element-ref`, `x-order`, `x-w
 """
 from __future__ import annotations
 
-from .build import FormContext, build_form, encode_choice, env_refs
+from .build import FormContext, build_form, encode_choice, env_refs, shown_url_password
 from .changes import SECRET_KEPT, SECRET_NEW, FileChange, file_change, masked, order_like
 from .model import EnvRef, FormField, Option
 from .parse import Parsed, parse_form
@@ -21,6 +21,6 @@ __all__ = [
     "MISSING", "MISSING_MESSAGE", "SECRET_KEPT", "SECRET_NEW",
     "EnvRef", "FileChange", "FormContext", "FormField", "Option", "Parsed", "Report", "UiState",
     "as_lists", "build_form", "encode_choice", "env_refs", "file_change", "get_at", "html_id",
-    "marker", "masked", "name_of", "order_like", "parse_form", "path_of",
+    "marker", "masked", "name_of", "order_like", "parse_form", "path_of", "shown_url_password",
     "validate_config",
 ]

@@ -19,12 +19,15 @@ from element_studio.runtime.schema import (
     default_for,
     detect_variant,
     effective_object,
+    holds_url_credentials,
     known_properties,
     main_type,
     resolve,
     secret_paths,
+    url_password,
     variant_schema,
     variants_of,
+    with_url_password,
 )
 from element_studio.runtime.templating import PLACEHOLDER
 
@@ -36,6 +39,7 @@ from .state import UiState
 from .validate import undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
+URL_PASSWORD_KEPT = "***"  # stands for the saved password of a URL in the form and the JSON view
 
 
 @dataclass
@@ -189,6 +193,8 @@ class _Builder:
     # scalars -----------------------------------------------------------------------------
     def _string(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         text = _text(value)
+        if holds_url_credentials(node):
+            text = self._without_saved_password(item, text)
         item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text else "text"
         item.input_type = INPUT_TYPES.get(str(node.get("format")), "text")
         if item.input_type == "date" and text and not _iso_date(text):
@@ -201,6 +207,17 @@ class _Builder:
                 item.attrs[attr] = str(node[keyword])
         if isinstance(node.get("pattern"), str):
             item.attrs["pattern"] = f"(?:{node['pattern']})|.*\\{{\\{{.*\\}}\\}}.*"
+
+    def _without_saved_password(self, item: FormField, text: str) -> str:
+        """A URL's password never reaches the browser (see shown_url_password)."""
+        password = url_password(text)
+        if password is None:
+            return text
+        shown = shown_url_password(password, get_at(self.ctx.original, item.path))
+        note = (f"The password in this URL is saved and not shown: {URL_PASSWORD_KEPT} keeps it, typing another replaces it."
+                if shown else "A password typed but not saved is not sent back: type it again.")
+        item.help = (item.help + " " if item.help else "") + note
+        return with_url_password(text, shown)
 
     def _ref(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         text = _text(value)
@@ -270,6 +287,14 @@ class _Builder:
         item.kind = "json"
         item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
         item.help = (item.help + " " if item.help else "") + _("Any JSON value.")
+
+
+def shown_url_password(password: str, saved: Any) -> str:
+    """What the browser gets for the password in a URL: URL_PASSWORD_KEPT for the saved one
+    (posting it back keeps it, see parse.py), nothing for one typed but not saved yet (like any
+    secret, it is not sent back)."""
+    saved_password = url_password(saved)
+    return URL_PASSWORD_KEPT if saved_password is not None and password in (saved_password, URL_PASSWORD_KEPT) else ""
 
 
 def strip_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:

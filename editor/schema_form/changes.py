@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from element_studio.runtime.schema import mask_secrets
+from element_studio.runtime.schema import mask_secrets, url_password
 
 from .paths import MISSING, get_at
 
@@ -54,7 +54,8 @@ def masked(schema: dict[str, Any], before: Any, after: Any) -> tuple[Any, Any]:
     old = mask_secrets(schema, before, lambda path, value: SECRET_KEPT)
 
     def mask_new(path: tuple, value: Any) -> str:
-        return SECRET_KEPT if get_at(before, path) == value and get_at(before, path) is not MISSING else SECRET_NEW
+        previous = get_at(before, path)
+        return SECRET_KEPT if previous is not MISSING and value in (previous, url_password(previous)) else SECRET_NEW
 
     return old, mask_secrets(schema, after, mask_new)
 

@@ -16,10 +16,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from element_studio.runtime.schema import effective_object, resolve, variant_schema
+from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
+from element_studio.runtime.schema import (
+    effective_object,
+    holds_url_credentials,
+    resolve,
+    url_password,
+    variant_schema,
+    with_url_password,
+)
 
 from ..i18n import _
-from .build import encode_choice
+from .build import URL_PASSWORD_KEPT, encode_choice
 from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
@@ -84,6 +92,8 @@ class _Parser:
             return MISSING
         raw = raw.replace("\r\n", "\n")
         if kind in ("string", "ref"):
+            if self.resolve_secrets and holds_url_credentials(node):
+                raw = self._saved_url_password(path, raw)
             return self._string(node, path, raw, required, in_array)
         if raw.strip() == "":
             return MISSING
@@ -149,6 +159,13 @@ class _Parser:
             self.implicit.add(name)
         return checked
 
+    def _saved_url_password(self, path: Path, raw: str) -> str:
+        """A URL whose password was left as the form showed it gets the saved password back."""
+        saved = url_password(get_at(self.original, path))
+        if saved is not None and url_password(raw) == URL_PASSWORD_KEPT:
+            return with_url_password(raw, saved)
+        return raw
+
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
         if raw != "" or in_array:
             return raw
@@ -187,7 +204,10 @@ class _Parser:
 
     def _json(self, name: str, raw: str) -> Any:
         try:
-            return json.loads(raw)
+            return loads_bounded(raw)
         except json.JSONDecodeError as exc:
             self.problems[name] = _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s).", problem=exc.msg, line=exc.lineno, column=exc.colno)
+            return raw
+        except TooDeeplyNested as exc:
+            self.problems[name] = _("This JSON is %(problem)s.", problem=exc)
             return raw

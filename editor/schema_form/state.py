@@ -5,10 +5,11 @@ way the user left it travels in hidden `<name>/$marker` inputs and comes back wi
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from element_studio.runtime.json_files import loads_bounded
 
 from .paths import marker
 
@@ -50,8 +51,8 @@ class UiState:
         if not raw:
             return {}
         try:
-            value = json.loads(raw)
-        except ValueError:
+            value = loads_bounded(raw)
+        except ValueError:  # broken or too deeply nested: a stash is ours, so drop it
             return {}
         return value if isinstance(value, dict) else {}
 

@@ -1,9 +1,9 @@
-"""Per-chat memory of an agent: the last N exchanges, in the app's SQLite database.
+"""Per-chat memory of an agent: the last N exchanges, in the app's database.
 
 One place for every agent Type: rows of the `chat_memory` table keyed by (agent fullName,
 chat id). A chat idle for longer than the agent's idle time starts afresh; older exchanges
 beyond the last N are deleted as new ones arrive, so the table stays small. Calls block
-(SQLite): agents call them through `asyncio.to_thread`.
+(database I/O): agents call them through `asyncio.to_thread`.
 """
 from __future__ import annotations
 
@@ -11,20 +11,22 @@ import threading
 import time
 from collections.abc import Callable
 
+from sqlalchemy import CheckConstraint, Column, Float, Index, Integer, MetaData, Table, Text, delete, func, insert, select
+
 from element_studio.contract import Storage
 
 CLEANUP_EVERY_SECONDS = 600.0
-TABLE = """
-CREATE TABLE IF NOT EXISTS chat_memory (
-    id INTEGER PRIMARY KEY,
-    agent TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
-    content TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chat_memory_by_chat ON chat_memory (agent, chat_id, id)
-"""
+metadata = MetaData()
+chat_memory = Table(
+    "chat_memory", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agent", Text, nullable=False),
+    Column("chat_id", Text, nullable=False),
+    Column("role", Text, CheckConstraint("role IN ('user', 'assistant')"), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("chat_memory_by_chat", "agent", "chat_id", "id"),
+)
 
 
 class ChatMemory:
@@ -57,13 +59,11 @@ class ChatMemory:
         if self.max_turns == 0:
             return []
         with self.storage.connect() as conn:
-            rows = conn.execute(
-                "SELECT role, content, created_at FROM chat_memory WHERE agent = ? AND chat_id = ? ORDER BY id DESC LIMIT ?",
-                (self.agent, chat_id, 2 * self.max_turns),
-            ).fetchall()
-        if not rows or rows[0]["created_at"] < self.clock() - self.idle_seconds:
+            rows = conn.execute(select(chat_memory.c.role, chat_memory.c.content, chat_memory.c.created_at)
+                                .where(*self._of_chat(chat_id)).order_by(chat_memory.c.id.desc()).limit(2 * self.max_turns)).all()
+        if not rows or rows[0].created_at < self.clock() - self.idle_seconds:
             return []
-        messages = [{"role": row["role"], "content": row["content"]} for row in reversed(rows)]
+        messages = [{"role": row.role, "content": row.content} for row in reversed(rows)]
         if messages and messages[0]["role"] == "assistant":
             messages.pop(0)  # never start with half an exchange
         return messages
@@ -72,21 +72,16 @@ class ChatMemory:
         """Store one exchange; forget the chat's expired or surplus turns."""
         now = self.clock()
         with self.storage.connect() as conn:
-            last = conn.execute(
-                "SELECT max(created_at) FROM chat_memory WHERE agent = ? AND chat_id = ?", (self.agent, chat_id)
-            ).fetchone()[0]
+            last = conn.execute(select(func.max(chat_memory.c.created_at)).where(*self._of_chat(chat_id))).scalar()
             if last is not None and last < now - self.idle_seconds:
-                conn.execute("DELETE FROM chat_memory WHERE agent = ? AND chat_id = ?", (self.agent, chat_id))
+                conn.execute(delete(chat_memory).where(*self._of_chat(chat_id)))
             if self.max_turns > 0:
-                conn.executemany(
-                    "INSERT INTO chat_memory (agent, chat_id, role, content, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [(self.agent, chat_id, "user", question, now), (self.agent, chat_id, "assistant", answer, now)],
-                )
-            conn.execute(
-                """DELETE FROM chat_memory WHERE agent = ? AND chat_id = ? AND id NOT IN (
-                       SELECT id FROM chat_memory WHERE agent = ? AND chat_id = ? ORDER BY id DESC LIMIT ?)""",
-                (self.agent, chat_id, self.agent, chat_id, 2 * self.max_turns),
-            )
+                conn.execute(insert(chat_memory), [
+                    {"agent": self.agent, "chat_id": chat_id, "role": "user", "content": question, "created_at": now},
+                    {"agent": self.agent, "chat_id": chat_id, "role": "assistant", "content": answer, "created_at": now},
+                ])
+            kept = select(chat_memory.c.id).where(*self._of_chat(chat_id)).order_by(chat_memory.c.id.desc()).limit(2 * self.max_turns)
+            conn.execute(delete(chat_memory).where(*self._of_chat(chat_id), chat_memory.c.id.not_in(kept.scalar_subquery())))
         self._cleanup_expired(now)
 
     def _cleanup_expired(self, now: float) -> None:
@@ -95,9 +90,11 @@ class ChatMemory:
             if now - self._last_cleanup < CLEANUP_EVERY_SECONDS:
                 return
             self._last_cleanup = now
+        idle = (select(chat_memory.c.chat_id).where(chat_memory.c.agent == self.agent).group_by(chat_memory.c.chat_id)
+                .having(func.max(chat_memory.c.created_at) < now - self.idle_seconds))
         with self.storage.connect() as conn:
-            conn.execute(
-                """DELETE FROM chat_memory WHERE agent = ? AND chat_id IN (
-                       SELECT chat_id FROM chat_memory WHERE agent = ? GROUP BY chat_id HAVING max(created_at) < ?)""",
-                (self.agent, self.agent, now - self.idle_seconds),
-            )
+            conn.execute(delete(chat_memory).where(chat_memory.c.agent == self.agent, chat_memory.c.chat_id.in_(idle.scalar_subquery())))
+
+    def _of_chat(self, chat_id: str) -> tuple:
+        """The WHERE clauses for one chat of this agent."""
+        return chat_memory.c.agent == self.agent, chat_memory.c.chat_id == chat_id

@@ -7,9 +7,11 @@ import re
 import time
 
 import pytest
+from sqlalchemy import insert, update
 
 from element_studio.elements.imRobots.Meta.pages.feedback import bar_chart
-from element_studio.elements.imRobots.Meta.feedback_store import Feedback, store_feedback
+from element_studio.elements.imRobots.Meta.feedback_store import Feedback, feedback, store_feedback
+from element_studio.elements.imRobots.Meta.message_log import message_log
 from tests.support.elements import instance, write_element
 
 ROBOT = "imRobots.deskBot"
@@ -27,12 +29,12 @@ def robot(app_dir, supervisor):
 def rate(storage, msg_id: str, rating: str, question: str, answer: str, days_ago: float = 0) -> None:
     """A press stored the way the robot stores it: the message log row, then the feedback row."""
     with storage.connect() as conn:
-        conn.execute("INSERT INTO message_log (robot, msg_id, conversation_id, sender, question, answer, outcome, received_at)"
-                     " VALUES (?, ?, 'cid1', 'u1', ?, ?, 'answered', ?)", (ROBOT, msg_id, question, answer, time.time()))
+        conn.execute(insert(message_log).values(robot=ROBOT, msg_id=msg_id, conversation_id="cid1", sender="u1", question=question,
+                                                answer=answer, outcome="answered", received_at=time.time()))
     assert store_feedback(storage, Feedback(ROBOT, msg_id, "u1", rating, "cid1"))
     if days_ago:
         with storage.connect() as conn:
-            conn.execute("UPDATE feedback SET created_at = created_at - ? WHERE message_id = ?", (days_ago * 86_400, msg_id))
+            conn.execute(update(feedback).where(feedback.c.message_id == msg_id).values(created_at=feedback.c.created_at - days_ago * 86_400))
 
 
 def test_bar_chart_stacks_each_days_ratings_best_at_the_bottom():

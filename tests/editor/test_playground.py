@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import insert, select
+
+from element_studio.elements.imRobots.Meta.feedback_store import feedback
+from element_studio.elements.imRobots.Meta.message_log import message_log
 
 from tests.support.robots import FAST
 from tests.support.elements import copy_fixture, instance, write_element
@@ -72,10 +76,10 @@ def seed_past_ratings(storage) -> None:
     with storage.connect() as conn:
         for index, (days, rating, question) in enumerate(PAST_RATINGS):
             at, msg_id, answer = now - days * 86_400, f"past{index}", f"About *{question}*: see the docs."
-            conn.execute("INSERT INTO message_log (robot, msg_id, conversation_id, sender, question, answer, outcome, received_at,"
-                         " answered_at) VALUES (?, ?, 'cidGroup', 'staff7', ?, ?, 'answered', ?, ?)", (ROBOT, msg_id, question, answer, at, at))
-            conn.execute("INSERT INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
-                         " VALUES (?, 'cidGroup', 'staff7', ?, ?, ?, ?, ?)", (ROBOT, msg_id, question, answer, rating, at))
+            conn.execute(insert(message_log).values(robot=ROBOT, msg_id=msg_id, conversation_id="cidGroup", sender="staff7", question=question,
+                                                    answer=answer, outcome="answered", received_at=at, answered_at=at))
+            conn.execute(insert(feedback).values(robot=ROBOT, conversation_id="cidGroup", user_id="staff7", message_id=msg_id,
+                                                 question=question, answer=answer, rating=rating, created_at=at))
 
 
 def shoot(page, name: str) -> None:
@@ -112,7 +116,7 @@ def test_a_question_streams_into_a_card_and_very_helpful_lands_on_the_feedback_p
     expect(page.locator(".pg__recorded")).to_contain_text("Recorded in the feedback table: 😄 Very helpful")
     expect(card.get_by_role("button", name="😄 Very helpful")).to_have_attribute("aria-pressed", "true")
     with supervisor.app.storage.connect() as conn:
-        rows = [dict(r) for r in conn.execute("SELECT * FROM feedback WHERE robot = ?", (ROBOT,))]
+        rows = [r._asdict() for r in conn.execute(select(feedback).where(feedback.c.robot == ROBOT))]
     assert [(r["rating"], r["question"]) for r in rows] == [("veryHelpful", QUESTION)]
     assert rows[0]["answer"] == "".join(ANSWER) and rows[0]["user_id"].startswith("playground-")
     shoot(page, "playground")

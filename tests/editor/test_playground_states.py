@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
+
+from element_studio.elements.imRobots.Meta.feedback_store import feedback
 
 from tests.support.robots import FAST
 from tests.support.elements import copy_fixture, copy_sample_app, instance, write_element
@@ -116,7 +119,7 @@ def test_the_sample_app_answers_in_the_playground_with_no_credentials(simulators
     assert "Recorded in the feedback table" in pressed or "Sending your rating" in pressed
     poll_turn(session, robot, msg_id, "Recorded in the feedback table: 😄 Very helpful")
     with supervisor.app.storage.connect() as conn:
-        rows = [tuple(r) for r in conn.execute("SELECT rating, question FROM feedback WHERE robot = ?", (robot,))]
+        rows = [tuple(r) for r in conn.execute(select(feedback.c.rating, feedback.c.question).where(feedback.c.robot == robot))]
     assert rows == [("veryHelpful", "How do I add a robot?")]
 
 

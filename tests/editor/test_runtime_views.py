@@ -176,3 +176,23 @@ def test_start_all_leaves_a_robot_that_is_retrying_a_refused_login_alone(sim, se
     assert "0 of 1 running, 1 failed" in answer
     starts = [e for e in supervisor.logs("imRobots.refused", limit=500) if e.message.startswith("starting:")]
     assert len(starts) == 1
+
+
+def test_test_connection_says_a_clientid_is_in_use_by_another_running_robot_and_which(sim, session, app_dir, supervisor):
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False), {})
+    config = {"agent": "aiagents.scripted", "clientId": "dingdemo", "clientSecret": "demo-secret",
+              "advanced": {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.2, "httpTimeoutSeconds": 2}}
+    write_element(app_dir, "imRobots.first", instance(ROBOT_TYPE), config)
+    write_element(app_dir, "imRobots.second", instance(ROBOT_TYPE), config)
+    supervisor.app.refresh()
+    free = session.post("/instances/imRobots.second/connection-test/saved").get_data(as_text=True)
+    assert "ok: connected as dingdemo" in free
+    supervisor.start("imRobots.first")
+    wait_until(lambda: supervisor.status("imRobots.first").detail.get("connection") == "connected")
+    taken = session.post("/instances/imRobots.second/connection-test/saved").get_data(as_text=True)
+    assert "already in use" in taken
+    assert "clientId dingdemo is connected by imRobots.first, which is running" in taken
+    assert "ok: connected as dingdemo" in session.post("/instances/imRobots.first/connection-test/saved").get_data(as_text=True)
+    supervisor.stop("imRobots.first")
+    wait_until(lambda: "ok: connected" in session.post("/instances/imRobots.second/connection-test/saved").get_data(as_text=True))

@@ -1,6 +1,7 @@
 """The command line as a person uses it: real processes, real files, real signals."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -95,3 +96,51 @@ def test_serve_refuses_to_bind_beyond_this_machine_without_a_token_before_starti
     assert result.returncode == 1
     assert result.stdout == ""
     assert "refusing to bind 0.0.0.0: set --token or ELEMENT_STUDIO_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "env_token"), [(["--token", "a"], None), (["--token", "let-me-in"], None),
+                                                 ([], "aaaaaaaaaaaaaaaaaaaaaaaa")])
+def test_serve_refuses_a_weak_access_token_naming_the_rule(app_dir, args, env_token):
+    env = {k: v for k, v in os.environ.items() if k != "ELEMENT_STUDIO_TOKEN"}
+    if env_token:
+        env["ELEMENT_STUDIO_TOKEN"] = env_token
+    result = subprocess.run([CLI, "serve", "--host", "0.0.0.0", *args, "--app", str(app_dir)], capture_output=True,
+                            text=True, timeout=30, env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "the access token (--token or ELEMENT_STUDIO_TOKEN) is too weak: use at least 16 characters with at least 6 different ones" in result.stderr
+
+
+def test_serve_answers_to_an_allowed_host_name_and_refuses_any_other(app_dir):
+    process = subprocess.Popen([CLI, "serve", "--port", "0", "--simulators", "off", "--allowed-host", "studio.example.lan",
+                                "--app", str(app_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = ""
+        while "Element Studio editor: http://" not in output:
+            line = process.stdout.readline()
+            assert line, output
+            output += line
+        port = int(output.rsplit(":", 1)[1].strip(" /\n"))
+
+        def status(host: str) -> int:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/", headers={"Host": host})
+            code = connection.getresponse().status
+            connection.close()
+            return code
+
+        assert status(f"studio.example.lan:{port}") == 200
+        assert status(f"127.0.0.1:{port}") == 200
+        assert status(f"rebind.attacker.example:{port}") == 421
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_run_on_an_unreachable_database_says_which_without_its_password(app_dir):
+    result = cli("run", "--app", str(app_dir), "--database", "postgresql://studio:topsecret-pw@127.0.0.1:9/app", timeout=60)
+    assert result.returncode == 1
+    assert "cannot open the database (PostgreSQL postgresql://studio:***@127.0.0.1:9/app)" in result.stderr
+    assert "topsecret-pw" not in result.stdout + result.stderr
+    refused = cli("serve", "--app", str(app_dir), "--database", "mysql://studio:topsecret-pw@db/app")
+    assert refused.returncode == 1 and "mysql:// is not supported" in refused.stderr and "topsecret-pw" not in refused.stderr

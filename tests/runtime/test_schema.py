@@ -177,3 +177,17 @@ def test_a_schema_whose_reference_points_nowhere_is_reported_with_the_type():
     check_schema("x.fineType", RECURSIVE)
     with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json: \$ref #/\$defs/gone at properties/a points nowhere"):
         check_schema("x.brokenType", {"properties": {"a": {"$ref": "#/$defs/gone"}}})
+
+
+def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is_not():
+    schema = {"type": "object", "properties": {
+        "mirrors": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "proxy": {"type": "string", "x-url-with-credentials": True},
+        "homepage": {"type": "string"}}}
+    config = {"mirrors": ["https://bob:m1rror-pw@mirror.example/x", "https://mirror.example/y"],
+              "proxy": "http://carol:{{PROXY_PASSWORD}}@proxy:3128", "homepage": "https://dave:not-a-url-field@x"}
+    assert secret_values(schema, config) == ["m1rror-pw"]
+    masked = mask_secrets(schema, config, lambda path, secret: "***")
+    assert masked["mirrors"] == ["https://bob:***@mirror.example/x", "https://mirror.example/y"]
+    assert masked["proxy"] == config["proxy"], "a placeholder names where the password comes from"
+    assert masked["homepage"] == config["homepage"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import waitress
 
@@ -12,9 +13,12 @@ from element_studio.runtime.supervisor import Supervisor
 
 
 @contextmanager
-def serving(supervisor: Supervisor, simulators: Mapping | None = None) -> Iterator[str]:
-    """Yield the URL of the editor on a free port; afterwards its socket, connections and worker threads are gone."""
-    flask_app = create_app(supervisor, SECRET_GUARD="raise", simulators=simulators)
+def serving(supervisor: Supervisor, simulators: Mapping | None = None, **options: Any) -> Iterator[str]:
+    """Yield the URL of the editor on a free port; afterwards its socket, connections and worker threads are gone.
+
+    `options` go to create_app (an access token, allowed host names, Flask config).
+    """
+    flask_app = create_app(supervisor, **{"SECRET_GUARD": "raise", "simulators": simulators, **options})
     server = waitress.create_server(flask_app, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.1)
     thread = threading.Thread(target=server.run, name="waitress-server", daemon=True)
     thread.start()

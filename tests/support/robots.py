@@ -66,5 +66,6 @@ class RobotWorld:
                           message=lambda: f"no log line with {text!r}: {self.logs(full_name)}")
 
     def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Rows of a query written for the world's SQLite file (`?` placeholders)."""
         with self.storage.connect() as conn:
-            return [dict(r) for r in conn.execute(sql, args).fetchall()]
+            return [r._asdict() for r in conn.exec_driver_sql(sql, args).fetchall()]

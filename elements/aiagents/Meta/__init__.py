@@ -4,6 +4,6 @@ from element_studio.contract import Migrations
 
 from .. import chat_memory
 
-migrations = Migrations((chat_memory.TABLE,))
+migrations = Migrations(chat_memory.metadata)
 
 __all__ = ["migrations"]

@@ -51,14 +51,20 @@ class KnowledgeBase:
         """The best passages for `question`, best first; same-language passages go before others.
 
         A bilingual knowledge base holds each answer in both languages: a question in Chinese
-        should get the Chinese entry even when its English twin scores a little higher.
+        should get the Chinese entry even when its English twin scores a little higher. A
+        question asked exactly as an entry words it gets that entry first.
         """
         self.refresh_if_changed()
-        found = self._index.search(question, limit * CANDIDATES_PER_RESULT)
+        index = self._index
+        found = index.search(question, limit * CANDIDATES_PER_RESULT)
         chinese = is_chinese(question)
         threshold = min_score * min(1.0, len(search_terms(question)) / FULL_QUESTION_TERMS)
         hits = [Hit(passage, score) for passage, score in found if score >= threshold]
         hits.sort(key=lambda hit: (is_chinese(hit.passage.title + hit.passage.text) != chinese, -hit.score))
+        exact = index.exact(question)
+        if exact is not None:
+            score = next((s for passage, s in found if passage is exact), 0.0)
+            hits = [Hit(exact, score), *(hit for hit in hits if hit.passage is not exact)]
         return hits[:limit]
 
     def refresh_if_changed(self) -> bool:

@@ -5,6 +5,10 @@ segmentation (`cut_for_search` also emits the shorter words inside long ones, so
 matches "机器人配置" and "机器"); the resulting words are joined with spaces and indexed by
 an in-memory FTS5 table whose `porter` tokenizer stems English ("adding" matches "add").
 FTS5 does the ranking: BM25, with a question's words weighted above its answer's.
+
+A question asked exactly as the knowledge base words it (its question, one of its
+alternatives, a heading; case, spaces and punctuation aside) is that entry, whatever BM25
+says: "What is Element Studio?" shares its only words with every other entry.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import logging
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable
 
 import jieba
@@ -24,6 +29,7 @@ jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not ours
 COLUMN_WEIGHTS = (2.0, 2.0, 1.0)
 WORD = re.compile(r"\w")
 WORDS = re.compile(r"\w+")
+NOT_WORD = re.compile(r"[\W_]+")
 HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")  # split() keeps the runs at odd positions
 CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -74,6 +80,11 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
+def wording_key(text: str) -> str:
+    """A text as compared for an exact question: width-folded (NFKC), lower case, only letters and digits."""
+    return NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
 class SearchIndex:
     """An in-memory FTS5 index over a fixed list of passages (build a new one to change them)."""
 
@@ -94,6 +105,15 @@ class SearchIndex:
             ),
         )
         self._conn.commit()
+        self._wordings: dict[str, Passage] = {}
+        for passage in self.passages:
+            for wording in (passage.title, passage.title.split(" › ")[-1], *passage.keywords.splitlines()):
+                self._wordings.setdefault(wording_key(wording), passage)
+        self._wordings.pop("", None)
+
+    def exact(self, question: str) -> Passage | None:
+        """The passage whose question, alternative or heading is `question` word for word, or None."""
+        return self._wordings.get(wording_key(question))
 
     def search(self, question: str, limit: int) -> list[tuple[Passage, float]]:
         """The best `limit` passages for `question`, best first, with their BM25 score (higher is better)."""

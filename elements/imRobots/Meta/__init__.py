@@ -5,9 +5,9 @@ pages (playground, feedback) plug into the editor through the contract's `editor
 """
 from element_studio.contract import Migrations
 
-from . import feedback_store, message_log
+from . import feedback_store, message_log  # noqa: F401  (feedback_store adds its table to the metadata)
 from .pages import editor_pages
 
-migrations = Migrations((message_log.TABLE + ";" + feedback_store.TABLE,))
+migrations = Migrations(message_log.metadata)  # the message log's and the feedback store's tables
 
 __all__ = ["editor_pages", "migrations"]

@@ -8,26 +8,30 @@ import io
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import Column, Float, Index, Integer, Table, Text, UniqueConstraint, func, literal, select, true
+
 from element_studio.contract import Storage
 
+from .message_log import message_log, metadata
 from .ratings import NEGATIVE, RATINGS
 
 DAY = 86_400
-TABLE = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    robot TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    rating TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    UNIQUE (robot, message_id, user_id, rating)
-);
-CREATE INDEX IF NOT EXISTS feedback_by_robot ON feedback (robot, created_at)
-"""
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("robot", Text, nullable=False),
+    Column("conversation_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("rating", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("robot", "message_id", "user_id", "rating"),
+    Index("feedback_by_robot", "robot", "created_at"),
+)
+RATED_COLUMNS = (feedback.c.created_at, feedback.c.rating, feedback.c.user_id, feedback.c.conversation_id, feedback.c.message_id,
+                 feedback.c.question, feedback.c.answer)
 
 
 @dataclass(frozen=True)
@@ -41,29 +45,23 @@ class Feedback:
     conversation_id: str = ""
 
 
-def store_feedback(storage: Storage, feedback: Feedback) -> bool:
+def store_feedback(storage: Storage, press: Feedback) -> bool:
     """Store a press with the question and answer it rates; False when the same user already
-    pressed the same button on the same answer.
+    pressed the same button on the same answer (on any replica: the unique insert is the dedupe).
 
     One INSERT ... SELECT statement: a read-then-write transaction would fail with "database
     is locked" when another write lands in between (SQLite cannot upgrade a stale snapshot).
     """
+    m = message_log.alias("m")
+    rated = (select(literal(press.robot), func.coalesce(func.nullif(m.c.conversation_id, ""), press.conversation_id),
+                    literal(press.user_id), literal(press.msg_id), func.coalesce(m.c.question, ""), func.coalesce(m.c.answer, ""),
+                    literal(press.rating), literal(time.time()))
+             .select_from(select(literal(1).label("one")).subquery())
+             .outerjoin(m, (m.c.robot == press.robot) & (m.c.msg_id == press.msg_id))
+             .where(true()))  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
+    columns = ["robot", "conversation_id", "user_id", "message_id", "question", "answer", "rating", "created_at"]
     with storage.connect() as conn:
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
-            " SELECT :robot, COALESCE(NULLIF(m.conversation_id, ''), :conversation), :user, :msg, COALESCE(m.question, ''),"
-            " COALESCE(m.answer, ''), :rating, :now"
-            " FROM (SELECT 1) LEFT JOIN message_log AS m ON m.robot = :robot AND m.msg_id = :msg",
-            {
-                "robot": feedback.robot,
-                "conversation": feedback.conversation_id,
-                "user": feedback.user_id,
-                "msg": feedback.msg_id,
-                "rating": feedback.rating,
-                "now": time.time(),
-            },
-        )
-        return cursor.rowcount == 1
+        return conn.execute(storage.insert_new(feedback).from_select(columns, rated)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -78,39 +76,37 @@ class RatedAnswer:
 
 
 def counts_by_day(storage: Storage, robot: str, days: int = 14, now: float | None = None) -> list[tuple[str, dict[str, int]]]:
-    """One row per day (oldest first, days without feedback included) with a count per rating."""
+    """One row per day (oldest first, days without feedback included) with a count per rating.
+
+    Days are counted here, not in SQL: the engines round a cast to an integer differently."""
     now = time.time() if now is None else now
     start_day = int(now // DAY) - days + 1
     with storage.connect() as conn:
-        rows = conn.execute(
-            "SELECT CAST(created_at / 86400 AS INTEGER) AS day, rating, count(*) AS n FROM feedback"
-            " WHERE robot = ? AND created_at >= ? GROUP BY day, rating",
-            (robot, start_day * DAY),
-        ).fetchall()
+        rows = conn.execute(select(feedback.c.created_at, feedback.c.rating)
+                            .where(feedback.c.robot == robot, feedback.c.created_at >= start_day * DAY)).all()
     table = {day: dict.fromkeys(RATINGS, 0) for day in range(start_day, start_day + days)}
     for row in rows:
-        table.setdefault(row["day"], dict.fromkeys(RATINGS, 0))[row["rating"]] = row["n"]
+        counts = table.setdefault(int(row.created_at // DAY), dict.fromkeys(RATINGS, 0))
+        counts[row.rating] = counts.get(row.rating, 0) + 1
     return [(time.strftime("%Y-%m-%d", time.gmtime(day * DAY)), counts) for day, counts in sorted(table.items())]
 
 
 def totals(storage: Storage, robot: str) -> dict[str, int]:
     """All-time count per rating."""
     with storage.connect() as conn:
-        rows = conn.execute("SELECT rating, count(*) AS n FROM feedback WHERE robot = ? GROUP BY rating", (robot,)).fetchall()
+        rows = conn.execute(select(feedback.c.rating, func.count().label("n")).where(feedback.c.robot == robot)
+                            .group_by(feedback.c.rating)).all()
     found = dict.fromkeys(RATINGS, 0)
-    found.update({row["rating"]: row["n"] for row in rows})
+    found.update({row.rating: row.n for row in rows})
     return found
 
 
 def rated_answers(storage: Storage, robot: str, limit: int = 50) -> list[RatedAnswer]:
     """The most recent rated answers, "not helpful" ones first: those are the ones to fix."""
     with storage.connect() as conn:
-        rows = conn.execute(
-            "SELECT created_at, rating, user_id, conversation_id, message_id, question, answer FROM feedback"
-            " WHERE robot = ? ORDER BY rating = ? DESC, created_at DESC LIMIT ?",
-            (robot, NEGATIVE, limit),
-        ).fetchall()
-    return [RatedAnswer(**dict(row)) for row in rows]
+        rows = conn.execute(select(*RATED_COLUMNS).where(feedback.c.robot == robot)
+                            .order_by((feedback.c.rating == NEGATIVE).desc(), feedback.c.created_at.desc()).limit(limit)).all()
+    return [RatedAnswer(**row._asdict()) for row in rows]
 
 
 def feedback_csv(storage: Storage, robot: str) -> str:
@@ -119,12 +115,9 @@ def feedback_csv(storage: Storage, robot: str) -> str:
     writer = csv.writer(out)
     writer.writerow(["time_utc", "rating", "user_id", "conversation_id", "message_id", "question", "answer"])
     with storage.connect() as conn:
-        rows = conn.execute(
-            "SELECT created_at, rating, user_id, conversation_id, message_id, question, answer FROM feedback WHERE robot = ? ORDER BY created_at",
-            (robot,),
-        ).fetchall()
+        rows = conn.execute(select(*RATED_COLUMNS).where(feedback.c.robot == robot).order_by(feedback.c.created_at)).all()
     for row in rows:
-        writer.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created_at"])), *list(row)[1:]])
+        writer.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.created_at)), *list(row)[1:]])
     return out.getvalue()
 
 
@@ -132,10 +125,10 @@ def ratings_of(storage: Storage, robot: str, msg_ids: list[str]) -> dict[str, li
     """The ratings recorded for each of these answers, in press order."""
     if not msg_ids:
         return {}
-    marks = ",".join("?" * len(msg_ids))
     found: dict[str, list[str]] = {}
     with storage.connect() as conn:
-        for row in conn.execute(f"SELECT message_id, rating FROM feedback WHERE robot = ? AND message_id IN ({marks}) ORDER BY created_at",
-                                (robot, *msg_ids)):
-            found.setdefault(row["message_id"], []).append(row["rating"])
+        rows = conn.execute(select(feedback.c.message_id, feedback.c.rating)
+                            .where(feedback.c.robot == robot, feedback.c.message_id.in_(msg_ids)).order_by(feedback.c.created_at))
+        for row in rows:
+            found.setdefault(row.message_id, []).append(row.rating)
     return found

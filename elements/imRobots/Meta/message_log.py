@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, UniqueConstraint, select, update
+
 from element_studio.contract import Storage
 
 ANSWERING = "answering"
@@ -20,21 +22,21 @@ NOT_TEXT = "not_text"
 STOPPED = "stopped"
 ENDED_BADLY = (FAILED, TIMED_OUT, STOPPED)
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS message_log (
-    id INTEGER PRIMARY KEY,
-    robot TEXT NOT NULL,
-    msg_id TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT,
-    outcome TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    answered_at REAL,
-    UNIQUE (robot, msg_id)
+metadata = MetaData()
+message_log = Table(
+    "message_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("robot", Text, nullable=False),
+    Column("msg_id", Text, nullable=False),
+    Column("conversation_id", Text, nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text),
+    Column("outcome", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("answered_at", Float),
+    UniqueConstraint("robot", "msg_id"),
 )
-"""
 
 
 class Received(Protocol):
@@ -47,30 +49,27 @@ class Received(Protocol):
 
 
 def log_received(storage: Storage, robot: str, incoming: Received, outcome: str = ANSWERING) -> bool:
-    """Record a new message; False when this robot already has it (answered before a restart)."""
+    """Record a new message; False when this robot already has it (answered before a restart,
+    or by another replica on the same database: the unique insert is the dedupe)."""
     with storage.connect() as conn:
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO message_log (robot, msg_id, conversation_id, sender, question, outcome, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (robot, incoming.msg_id, incoming.conversation_id, incoming.sender, incoming.question, outcome, time.time()),
-        )
-        return cursor.rowcount == 1
+        result = conn.execute(storage.insert_new(message_log).values(
+            robot=robot, msg_id=incoming.msg_id, conversation_id=incoming.conversation_id, sender=incoming.sender,
+            question=incoming.question, outcome=outcome, received_at=time.time()))
+        return result.first() is not None
 
 
 def log_outcome(storage: Storage, robot: str, msg_id: str, answer: str, outcome: str) -> None:
     """Record how an answer ended."""
     with storage.connect() as conn:
-        conn.execute(
-            "UPDATE message_log SET answer = ?, outcome = ?, answered_at = ? WHERE robot = ? AND msg_id = ?",
-            (answer, outcome, time.time(), robot, msg_id),
-        )
+        conn.execute(update(message_log).where(message_log.c.robot == robot, message_log.c.msg_id == msg_id)
+                     .values(answer=answer, outcome=outcome, answered_at=time.time()))
 
 
 def outcomes(storage: Storage, robot: str, msg_ids: list[str]) -> dict[str, str]:
     """How each of these messages' answers stands (absent: not recorded yet)."""
     if not msg_ids:
         return {}
-    marks = ",".join("?" * len(msg_ids))
     with storage.connect() as conn:
-        return {row["msg_id"]: row["outcome"] for row in conn.execute(
-            f"SELECT msg_id, outcome FROM message_log WHERE robot = ? AND msg_id IN ({marks})", (robot, *msg_ids))}
+        rows = conn.execute(select(message_log.c.msg_id, message_log.c.outcome)
+                            .where(message_log.c.robot == robot, message_log.c.msg_id.in_(msg_ids)))
+        return {row.msg_id: row.outcome for row in rows}

@@ -55,6 +55,15 @@ async def claim(client_id: str, holder: str, wait: float) -> object:
             raise ClientIdBusy(client_id, current.holder) from None
 
 
+def holder_of(client_id: str) -> str | None:
+    """Who holds `client_id` now (a robot's fullName), or None; a claim left by a loop that no
+    longer runs holds nothing."""
+    current = _claims.get(client_id)
+    if current is None or current.loop.is_closed() or not current.loop.is_running():
+        return None
+    return current.holder
+
+
 def release(client_id: str, token: object) -> None:
     """Let go of a claim (only the holder's own token releases it)."""
     current = _claims.get(client_id)

@@ -33,7 +33,9 @@ class Reply:
 class ChatServer:
     """Start with `with ChatServer() as server:`; `server.url` is the base URL (ending in /v1)."""
 
-    def __init__(self) -> None:
+    def __init__(self, models: list[str] | None = None, api_key: str | None = None) -> None:
+        self.models = models  # what GET /v1/models lists; None: the server has no model list (404)
+        self.api_key = api_key  # when set, a request without `Authorization: Bearer <it>` gets 401
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._script: deque[Reply] = deque()
@@ -83,6 +85,7 @@ class ChatServer:
         self._release = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,10 +101,23 @@ class ChatServer:
         self._release.set()
 
     # the protocol -----------------------------------------------------------------------
+    def _refused(self, request: web.Request) -> bool:
+        return self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}"
+
+    async def _models(self, request: web.Request) -> web.Response:
+        if self._refused(request):
+            return _error(401)
+        if self.models is None:
+            return web.json_response({"error": {"message": "Not found", "type": "invalid_request_error"}}, status=404)
+        return web.json_response({"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                                                             for m in self.models]})
+
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        if self._refused(request):
+            return _error(401)
         reply = self._script.popleft() if self._script else Reply("stream", _echo(body))
         if reply.kind == "status":
             return _error(reply.status)

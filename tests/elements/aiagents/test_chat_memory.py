@@ -1,8 +1,9 @@
 """Per-chat memory: kept, capped, expired, and still there after a restart (a new App)."""
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy import select
 
+from element_studio.elements.aiagents.chat_memory import chat_memory
 from element_studio.runtime.app import App
 from tests.support.waiting import wait_until
 
@@ -44,9 +45,9 @@ async def test_only_the_last_turns_are_sent_and_stored(app_dir, chat_server):
         ("user", "question 4"),
         ("assistant", "You asked: question 4"),
     ]
-    with sqlite3.connect(app.storage.path) as conn:
-        rows = conn.execute("SELECT content FROM chat_memory WHERE agent = ? ORDER BY id", (name,)).fetchall()
-    assert [r[0] for r in rows] == ["question 4", "You asked: question 4", "question 5", "You asked: question 5"]
+    with app.storage.connect() as conn:
+        rows = conn.execute(select(chat_memory.c.content).where(chat_memory.c.agent == name).order_by(chat_memory.c.id)).scalars().all()
+    assert rows == ["question 4", "You asked: question 4", "question 5", "You asked: question 5"]
 
 
 async def test_no_history_is_kept_with_zero_turns(app_dir, chat_server):

@@ -72,6 +72,29 @@ async def test_the_sample_answers_in_chinese_and_in_english_sentence_by_sentence
     assert chinese[0].endswith("。") and english[0].endswith(". ")
 
 
+async def test_every_faq_question_asked_word_for_word_gets_its_own_entry_in_both_languages(app_dir, helpdesk):
+    """Each entry's question and alternatives, exactly as written (and in other letter case),
+    are answered with that entry: even "What is Element Studio?", whose only words are in every entry."""
+    wrong = []
+    asked = 0
+    for entry in faq_entries(app_dir).values():
+        label = "来源：" if entry["id"].endswith(".zh") else "Source: "
+        expected = entry["answer"] + "\n\n" + label + entry["question"]
+        for question in [entry["question"], *entry.get("alternatives", []), entry["question"].upper()]:
+            asked += 1
+            answer = "".join(await ask(helpdesk, question))
+            if answer != expected:
+                wrong.append(f"{question!r} ({entry['id']}) got: {answer[:60]!r}")
+    assert asked >= 200
+    assert wrong == []
+
+
+async def test_asking_how_to_connect_a_robot_to_dingtalk_gets_the_add_a_robot_entry(app_dir, helpdesk):
+    entries = faq_entries(app_dir)
+    assert "".join(await ask(helpdesk, "机器人怎么接入钉钉？")).startswith(entries["add-robot.zh"]["answer"])
+    assert "".join(await ask(helpdesk, "How do I connect a robot to DingTalk?")).startswith(entries["add-robot.en"]["answer"])
+
+
 @pytest.mark.parametrize(
     "question",
     ["What's the weather like in Paris tomorrow?", "今天天气怎么样？", "Recommend a good pizza recipe", "给我讲个笑话", "帮我写一首关于春天的诗"],

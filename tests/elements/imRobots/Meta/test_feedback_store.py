@@ -4,22 +4,22 @@ from __future__ import annotations
 import csv
 import io
 
+from sqlalchemy import insert
+
+from element_studio.elements.imRobots.Meta.feedback_store import counts_by_day, feedback, feedback_csv, rated_answers, totals
 from element_studio.runtime.app import App
-from element_studio.elements.imRobots.Meta.feedback_store import counts_by_day, feedback_csv, rated_answers, totals
 
 NOW = 1_800_000_000.0
 
 
 def add(storage, rating, at, message_id, robot="imRobots.bot", question="q?", answer="a."):
     with storage.connect() as conn:
-        conn.execute(
-            "INSERT INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (robot, "cid", "user1", message_id, question, answer, rating, at),
-        )
+        conn.execute(insert(feedback).values(robot=robot, conversation_id="cid", user_id="user1", message_id=message_id,
+                                             question=question, answer=answer, rating=rating, created_at=at))
 
 
-def test_counts_per_day_rated_answers_worst_first_and_csv(app_dir):
-    storage = App(app_dir).storage
+def test_counts_per_day_rated_answers_worst_first_and_csv(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
     add(storage, "veryHelpful", NOW - 100, "m1")
     add(storage, "notHelpful", NOW - 86_400 * 2, "m2", question='Why, "really"?', answer="Because,\nreasons")
     add(storage, "helpful", NOW - 50, "m3")
