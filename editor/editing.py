@@ -11,6 +11,7 @@ from element_studio.runtime.errors import ElementError
 from element_studio.runtime.instances import file_fingerprint
 from element_studio.runtime.json_files import read_json
 from element_studio.runtime.redaction import redactor
+from element_studio.runtime.references import problem_of, reference_fields
 from element_studio.runtime.schema import secret_values
 from element_studio.runtime.service import InstanceState
 
@@ -31,7 +32,7 @@ from .schema_form import (
     validate_config,
 )
 from .i18n import N_, _, localized
-from .schema_form.paths import html_id
+from .schema_form.paths import html_id, name_of
 from .studio import studio
 
 LOAD_CHOICES = (("start", N_("With the app")), ("demand", N_("On demand")))
@@ -86,6 +87,10 @@ def read_posted(opened: Opened, form: Any) -> Posted:
     chosen = {key[: -len("/$shown")]: int(v[0]) for key, v in ui.form.items() if key.endswith("/$shown") and v and v[0].isdigit()}
     report = validate_config(opened.schema, parsed.value, env=studio().app.envVars,
                              problems=parsed.problems, chosen=chosen)
+    for path, held, target in reference_fields(opened.schema, parsed.value):
+        problem = problem_of(studio().app, opened.element.full_name, held, target)
+        if problem:
+            report.add("error", name_of("config", path), _("%(problem)s.", problem=_(problem.text, **problem.values)))
     descriptor = descriptor_from_form(opened.descriptor, ui)
     if not descriptor.get("title"):
         report.add("error", "element/title", _(MISSING_MESSAGE))
@@ -141,7 +146,7 @@ def config_form(opened: Opened, value: Any, ui: UiState | None = None, report: R
     st = studio()
     errors = _visible(report.errors if report else {}, show)
     warnings = _visible(report.warnings if report else {}, show)
-    context = FormContext(prefix="config", env_names=st.env_names(), refs=st.refs(), original=opened.config,
+    context = FormContext(prefix="config", env_names=st.env_names(), refs=st.refs(editing=opened.element.full_name), original=opened.config,
                           ui=ui or UiState(), errors=errors, warnings=warnings)
     tree = build_form(opened.schema, value, context)
     _place_strays(tree, errors)
@@ -192,6 +197,21 @@ def changes(opened: Opened, posted: Posted) -> list[FileChange]:
     descriptor, config = new_files(opened, posted)
     before, after = masked(opened.schema, opened.config, config)
     return [file_change("e.json", opened.descriptor, descriptor), file_change("config.json", before, after)]
+
+
+def renamed_entries(tree: FormField, ui: UiState) -> set[str]:
+    """Names of the fields of map entries that are not on the page as it was posted (an entry
+    renamed since the page was built is named by its new key now): no feedback goes to them,
+    and the map groups themselves have none."""
+    names: set[str] = set()
+    for group in tree.walk():
+        if group.kind != "map":
+            continue
+        names.add(group.name)
+        for entry in group.children:
+            names.add(entry.name)
+            names.update(f.name for f in entry.walk() if not ui.has(f.name) and not ui.submitted_under(f.name))
+    return names
 
 
 def marker_base(name: str) -> tuple[str, str]:

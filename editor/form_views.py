@@ -51,9 +51,10 @@ def changed(name: str) -> Response:
         tree = element_form(posted.descriptor, posted.report, show={base})
         return _oob(tree.find(base))
     tree = config_form(opened, posted.render_value, posted.ui, posted.report, show={base})
-    if what == "variant":
-        if posted.ui.index(base, "variant") != posted.ui.index(base, "shown"):
-            return _section(tree.find_id(f"{html_id(base)}-v"))
+    if what.startswith("variant"):
+        level = what.removeprefix("variant")  # "" or the nesting level of the selector (see build._variant)
+        if posted.ui.index(base, what) != posted.ui.index(base, "shown" + level):
+            return _section(tree.find_id(f"{html_id(base)}-v{level}"))
         return Response(status=204)
     target = tree.find(base)
     if target is not None and target.refreshes:
@@ -83,9 +84,11 @@ def array(name: str) -> Response:
     target, op = request.form.get("_target", ""), request.form.get("_op", "")
     index = int(request.form.get("_index", "0") or 0)
     path = path_of(target, "config")
-    if path is None or op not in ("add", "remove", "up", "down"):
+    if path is None or op not in ("add", "remove", "up", "down", "add-entry", "remove-entry"):
         return Response(_("Unknown list action."), status=400)
     value = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False).value
+    if op.endswith("-entry"):
+        return _map_entry(opened, value, ui, target, op, request.form.get("_key", ""))
     before = config_form(opened, value, ui).find(target)
     if before is None or before.kind != "array":
         return Response(_("No such list in this form."), status=400)
@@ -107,6 +110,32 @@ def array(name: str) -> Response:
     field = config_form(opened, value, ui).find(target)
     _focus_after(field, op, index)
     return make_response(render_template("form/_section.html", field=field, name=name, oob=False))
+
+
+def _map_entry(opened: Any, value: dict[str, Any], ui: UiState, target: str, op: str, key: str) -> Response:
+    """Add an entry to a map (a free name, the entry schema's default) or remove one; answers
+    with the whole group the map belongs to."""
+    before = config_form(opened, value, ui).find(target)
+    entries = next((f for f in before.children if f.kind == "map"), None) if before is not None else None
+    if entries is None:
+        return Response(_("No such group of entries in this form."), status=400)
+    typed_path = _typed(value, path_of(target, "config"))
+    group = get_at(value, typed_path)
+    group = dict(group) if isinstance(group, dict) else {}
+    if op == "add-entry":
+        key = next(f"newKey{n or ''}" for n in range(len(group) + 2) if f"newKey{n or ''}" not in group)
+        group[key] = copy.deepcopy(entries.extra["new_value"])
+    else:
+        group.pop(key, None)
+    if typed_path:
+        _set(value, typed_path, group)
+    else:
+        value = group
+    field = config_form(opened, value, ui).find(target)
+    focus = next((e for e in next(f for f in field.children if f.kind == "map").children if e.label == key), None) if op == "add-entry" else None
+    if focus is not None:
+        focus.children[0].extra["autofocus"] = True
+    return make_response(render_template("form/_section.html", field=field, name=request.view_args["name"], oob=False))
 
 
 def _focus_after(field: Any, op: str, index: int) -> None:

@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, has_request_context, 
 from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup
 
-from element_studio.runtime.translations import DEFAULT_LANGUAGE, LANGUAGES, localized_schema, text_in, translation_of
+from element_studio.runtime.translations import DEFAULT_LANGUAGE, LANGUAGES, N_, localized_schema, text_in, translation_of
 
 COOKIE = "element_studio_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -30,11 +30,6 @@ SCRIPT = Path(__file__).parent / "static" / "studio.js"
 SCRIPT_TEXT = re.compile(r"""\b_\("((?:[^"\\]|\\.)*)"[,)]""")
 
 bp = Blueprint("i18n", __name__)
-
-
-def N_(text: str) -> str:
-    """Mark a text for the catalog where it is defined; `_()` translates it where it is shown."""
-    return text
 
 
 def language() -> str:

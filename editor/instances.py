@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 
 from element_studio.runtime.errors import ConcurrentEditError, ElementError
-from element_studio.runtime.instances import delete_instance, duplicate_instance, rename_instance, save_instance
+from element_studio.runtime.instances import (delete_instance, duplicate_instance, editable_instance, history_of,
+                                              planned_rename, point_references, rename_instance, save_instance)
 from element_studio.runtime.redaction import redactor
+from element_studio.runtime.storage import InstanceHistory
 
 from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
-                      restart_if_running, summary)
-from .i18n import N_, _, element_title
+                      renamed_entries, restart_if_running, summary)
+from .i18n import N_, _, element_title, format_number, ngettext, nlookup
 from .pages import Page
 from .studio import studio
 
@@ -21,8 +23,8 @@ def open_or_explain(name: str) -> Opened:
     try:
         return open_instance(name)
     except ElementError as exc:
-        abort(make_response(render_template("instances/broken.html", name=name, problem=redactor.redact(str(exc.message)),
-                                            where=exc.where), 422))
+        abort(make_response(render_template("instances/broken.html", problem=redactor.redact(str(exc.message)),
+                                            where=exc.where, **header_context(name)), 422))
 
 
 @bp.get("/<name>")
@@ -59,9 +61,11 @@ def _review(opened: Opened, posted: Posted, *, panel: str, status: int = 200, **
     element_tree = element_form(posted.descriptor, posted.report)
     config_tree = config_form(opened, posted.render_value, posted.ui, posted.report)
     rows = summary(element_tree, config_tree)
+    unplaced = renamed_entries(config_tree, posted.ui)
     body = render_template(
         "instances/_review.html", opened=opened, name=opened.element.full_name, rows=rows, panel=panel,
-        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path],
+        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path
+                and f.name not in unplaced],
         report=posted.report, **extra,
     )
     response = make_response(body, status)
@@ -121,25 +125,56 @@ def _stop_if_active(name: str) -> bool:
     return False
 
 
+def _counted(history: list[tuple[InstanceHistory, int]]) -> str:
+    """"12 ratings, 1 logged message" in the reader's language: each owner's label, singular or
+    plural for its count, translated through the owner's own texts."""
+    return _(", ").join(_("%(num)s %(what)s", num=format_number(rows), what=nlookup(kind.one or kind.label, kind.label, rows))
+                        for kind, rows in history)
+
+
 @bp.post("/<name>/rename")
-def rename(name: str) -> Response:
-    """Give the instance a new name (its folder moves); a running service is stopped first."""
+def rename(name: str) -> Response | str:
+    """Give the instance a new name: its folder and its history (every owner's rows that name
+    it) move together. A name that cannot be taken changes nothing, a running service included.
+    When other instances refer to it, the first press asks which of them to point at the new name."""
     st = studio()
     st.instance(name)
     wanted = request.form.get("new_name", "").strip()
     if wanted in ("", name.rsplit(".", 1)[-1], name):
         return redirect(url_for("instances.edit", name=name))
-    users = st.references_to(name)
-    stopped = _stop_if_active(name)
     try:
-        new_name = rename_instance(st.app, name, wanted)
+        new_name = planned_rename(st.app, name, wanted)
     except ElementError as exc:
         flash(_("Not renamed to “%(name)s”: %(problem)s", name=wanted, problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    note = " " + _("It was stopped for the move.") if stopped else ""
-    if users:
-        note += " " + _("Still naming %(old)s: %(users)s; pick %(new)s there.", old=name, users=_(", ").join(users), new=new_name)
-    flash(_("Renamed to %(name)s.", name=new_name) + note, "success")
+    users = st.references_to(name)
+    if users and not request.form.get("decided"):
+        return render_template("instances/rename.html", name=name, new_name=new_name, wanted=wanted, users=users,
+                               element=st.instance(name), history=_counted(history_of(st.app, name)),
+                               active=st.is_active(name))
+    stopped = _stop_if_active(name)
+    history = _counted(history_of(st.app, name))
+    try:
+        new_name = rename_instance(st.app, name, wanted)
+    except ElementError as exc:
+        if stopped:
+            st.supervisor.start(name)
+        flash(_("Not renamed to “%(name)s”: %(problem)s", name=wanted, problem=exc.message), "error")
+        return redirect(url_for("instances.edit", name=name))
+    notes = [_("Its history came along: %(history)s.", history=history)] if history else []
+    if stopped:
+        notes.append(_("It was stopped for the move."))
+    chosen = [user for user in users if user in request.form.getlist("repoint")]
+    pointed = [user for user in chosen if point_references(st.app, user, name, new_name)]
+    for user in pointed:
+        restart_if_running(user)
+    if pointed:
+        notes.append(ngettext("%(users)s now names %(new)s.", "%(users)s now name %(new)s.", len(pointed),
+                              users=_(", ").join(pointed), new=new_name))
+    left = [user for user in users if user not in pointed]
+    if left:
+        notes.append(_("Still naming %(old)s: %(users)s; pick %(new)s there.", old=name, users=_(", ").join(left), new=new_name))
+    flash(" ".join([_("Renamed to %(name)s.", name=new_name), *notes]), "success")
     return redirect(url_for("instances.edit", name=new_name))
 
 
@@ -159,16 +194,26 @@ def duplicate(name: str) -> Response:
 
 @bp.route("/<name>/delete", methods=["GET", "POST"])
 def delete(name: str) -> Response | str:
-    """Ask first (GET); delete the folder on the confirming POST."""
+    """Ask first (GET), saying what goes with it; delete folder and history on the confirming
+    POST. A delete that is refused changes nothing (a running service keeps running)."""
     st = studio()
     element = st.instance(name)
+    editable = element.root.origin == "app"
     if request.method == "GET":
         return render_template("instances/delete.html", element=element, name=name, users=st.references_to(name),
-                               active=st.is_active(name), editable=element.root.origin == "app")
-    _stop_if_active(name)
+                               active=st.is_active(name), editable=editable,
+                               history=_counted(history_of(st.app, name)) if editable else "")
+    try:
+        editable_instance(st.app, name)
+    except ElementError as exc:
+        flash(_("Not deleted: %(problem)s", problem=exc.message), "error")
+        return redirect(url_for("instances.edit", name=name))
+    stopped = _stop_if_active(name)
     try:
         delete_instance(st.app, name)
     except ElementError as exc:
+        if stopped:
+            st.supervisor.start(name)
         flash(_("Not deleted: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
     flash(_("Deleted %(name)s.", name=name), "success")

@@ -96,7 +96,8 @@ def service_view(status: InstanceStatus, chip: Chip, fields: list[StatusField]) 
     if chip.state == ChipState.NEEDS_SETUP:
         why = _("Needs setup: fill in %(fields)s in Settings before it can start.", fields=_(", ").join(chip.missing))
     elif chip.state == ChipState.BROKEN:
-        why = _("Its files cannot be read: fix them before it can start.")
+        why = (_("Its files cannot be read: %(problem)s.", problem=chip.message) if alive else
+               _("Its files cannot be read: fix them before it can start."))
     can_start = chip.state in (ChipState.STOPPED, ChipState.ERROR) and not alive
     can_stop = alive or chip.state == ChipState.ERROR
     return ServiceView(status.full_name, status.title, chip, can_start, can_stop, alive, why,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, redirect, request
 
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ElementError
@@ -20,11 +20,11 @@ from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import INSTANCE
 from element_studio.runtime.service import InstanceState, InstanceStatus, StatusField
 from element_studio.runtime.supervisor import Supervisor
-from element_studio.runtime.schema import reference_values
+from element_studio.runtime.references import candidates, reference_fields
 from element_studio.runtime.templating import PLACEHOLDER
 
 from . import i18n
-from .status import Chip, chip_for_status, config_chip
+from .status import LABELS, Chip, ChipState, chip_for_status, config_chip
 
 
 GUARD_MIN_LENGTH = 8  # masking a shorter value could hit ordinary words in the page ("card")
@@ -55,10 +55,11 @@ class Studio:
         """Names of the defined environment variables; their values never leave the server."""
         return frozenset(self.app.envVars)
 
-    def refs(self) -> dict[str, list[tuple[str, str]]]:
-        """For each family (Meta): its instances as (fullName, title), for reference selects."""
-        return {meta.full_name: [(e.full_name, e.title) for e in self.app.instances_of_family(meta.full_name)]
-                for meta in self.app.metas()}
+    def refs(self, editing: str = "") -> dict[str, list[tuple[str, str]]]:
+        """For each family (Meta) and each Type: the instances a reference to it may name, as
+        (fullName, title), for reference selects; never `editing`, the instance itself."""
+        return {target.full_name: candidates(self.app, target.full_name, exclude=editing)
+                for target in self.app.metas() + self.app.types()}
 
     def learn_secrets(self, values: list[str]) -> None:
         """Remember secret values so the response guard (and the log redactor) can mask them.
@@ -76,8 +77,12 @@ class Studio:
 
     def instance(self, full_name: str) -> Any:
         """The instance element named in a URL, or 404 (a name that is not a fullName never
-        becomes a path)."""
-        if not is_full_name(full_name) or full_name not in self.app.elements:
+        becomes a path). A page of a renamed instance is found under its new name (a bookmarked
+        feedback page still shows that robot's feedback)."""
+        if not is_full_name(full_name):
+            abort(404)
+        if full_name not in self.app.elements:
+            self._follow_rename(full_name)
             abort(404)
         try:
             if self.app.kind(full_name) != INSTANCE:
@@ -85,6 +90,16 @@ class Studio:
         except ElementError:
             abort(404)
         return self.app.elements[full_name]
+
+    def _follow_rename(self, old: str) -> None:
+        """Redirect a GET for a renamed instance's page to the same page of its new name."""
+        if request.method != "GET" or not self.app.storage.path.exists():
+            return
+        new = self.app.storage.renamed_to(old)
+        if new and new in self.app.elements:
+            path = request.path.replace(f"/{old}", f"/{new}", 1)
+            query = request.query_string.decode()
+            abort(redirect(f"{path}?{query}" if query else path))
 
     def tab_context(self, full_name: str) -> dict[str, Any]:
         """What a tab template extending `instances/_tab_page.html` needs."""
@@ -115,7 +130,7 @@ class Studio:
             if name in statuses:
                 chips[name] = self.service_chip(statuses[name])
             else:
-                chips[name] = config_chip(self._missing(name), self._broken(name))
+                chips[name] = self.component_chip(name)
         return chips
 
     def chip(self, full_name: str) -> Chip:
@@ -125,15 +140,27 @@ class Studio:
                 return self.service_chip(self.supervisor.status(full_name))
         except (ElementError, KeyError):
             pass
-        return config_chip(self._missing(full_name), self._broken(full_name))
+        return self.component_chip(full_name)
+
+    def component_chip(self, full_name: str) -> Chip:
+        """An on-demand instance's chip (an agent): broken, needs setup, in error when its last use
+        failed (saying why, redacted), else ready."""
+        chip = config_chip(self._missing(full_name), self._broken(full_name))
+        failure = self.app.last_failure(full_name)
+        if chip.state == ChipState.READY and failure:
+            return Chip(ChipState.ERROR, i18n.gettext(LABELS[ChipState.ERROR]), redactor.redact(failure[1]))
+        return chip
 
     def service_chip(self, status: Any) -> Chip:
-        """A service's chip from its status: the supervisor's state, unless a stopped service's
-        files cannot even be read."""
-        if status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
-            broken = self._broken(status.full_name)
-            if broken:
-                return config_chip([], broken)
+        """A service's chip from its status: the supervisor's state, unless its files cannot be
+        read. A running service then keeps running with the settings it started with, but its
+        chip must not say all is well: the next restart would fail."""
+        broken = self._broken(status.full_name)
+        if broken and status.alive:
+            return Chip(ChipState.BROKEN, i18n.gettext(LABELS[ChipState.BROKEN]),
+                        i18n.gettext("%(problem)s (it runs with the settings it started with until a restart)", problem=broken))
+        if broken and status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
+            return config_chip([], broken)
         return chip_for_status(status, self.status_fields(status.type))
 
     def _missing(self, full_name: str) -> list[str]:
@@ -146,7 +173,7 @@ class Studio:
         try:
             self.app.raw_config(full_name)
         except ElementError as exc:
-            return redactor.redact(exc.message)
+            return redactor.redact(f"{exc.where}: {exc.message}" if exc.where else exc.message)
         return ""
 
     def references_to(self, full_name: str) -> list[str]:
@@ -160,7 +187,7 @@ class Studio:
                 config = self.app.raw_config(element.full_name)
             except ElementError:
                 continue
-            if full_name in reference_values(schema, config):
+            if any(held == full_name for _, held, _ in reference_fields(schema, config)):
                 users.append(element.full_name)
         return users
 

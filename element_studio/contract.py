@@ -17,7 +17,7 @@ from .runtime.connection_check import ConnectionCheck
 from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
-from .runtime.storage import Migrations, Storage, add_column
+from .runtime.storage import InstanceHistory, Migrations, Storage, add_column
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 from .runtime.translations import LANGUAGES, text_in
 
@@ -93,7 +93,7 @@ HOOKS = {
     "check_connection": "`async def check_connection(config, offline_endpoint, full_name) -> ConnectionCheck`: the editor's Test connection",
     "status_fields": "a list of StatusField: how the editor shows the detail keys the service reports",
     "offline_simulator": "an OfflineSimulator: the offline default starts it and `element-studio sim` runs it",
-    "migrations": "Migrations: the owner's own tables (SQLAlchemy metadata) and later steps, versioned per owner (Type or Meta)",
+    "migrations": "Migrations: the owner's own tables (SQLAlchemy metadata) and later steps, versioned per owner (Type or Meta), and which columns hold an instance's fullName (its history: moved on rename, removed on delete)",
     "cluster_mode": "a ClusterMode: whether every replica connects to the platform (EVERY_REPLICA) or one owns each instance (ONE_OWNER, the default)",
     "editor_pages": "a list of EditorPage: the owner's tabs and pages in the editor (Type or Meta)",
 }
@@ -133,6 +133,7 @@ __all__ = [
     "EditorPage",
     "ElementError",
     "FieldKind",
+    "InstanceHistory",
     "InstanceState",
     "LANGUAGES",
     "Link",

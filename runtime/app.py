@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
 from .json_files import read_json
+from .logs import instance_logger
 from .nodes import ElementNode
+from .references import check_declared_targets, reference_problems
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
 from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
@@ -39,6 +42,7 @@ class App:
         self._cache: dict[str, tuple[tuple, Any]] = {}
         self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
+        self._failures: dict[str, tuple[float, str]] = {}
         self._lock = threading.RLock()
         self.refresh()
 
@@ -54,9 +58,15 @@ class App:
             except ElementError as exc:
                 problems.append(exc)
         with self._lock:
+            owners_before = self._owners() if hasattr(self, "_chains") else set()
             self.elements = found.elements
             self._chains = chains
             self.problems = problems
+            if self._storage is not None and self._owners() != owners_before:
+                self._storage.adopt(self._migrations())  # a Type dropped in while running gets its tables
+
+    def _owners(self) -> set[str]:
+        return {name for name, chain in self._chains.items() if kind_of(chain) in (META, TYPE)}
 
     def element(self, full_name: str) -> Element:
         if full_name not in self.elements:
@@ -136,12 +146,15 @@ class App:
 
     # configs ----------------------------------------------------------------------------
     def type_schema(self, type_name: str) -> dict[str, Any] | None:
-        """A Type's config.schema.json, or None when it declares none."""
+        """A Type's config.schema.json, or None when it declares none; InvalidJsonError (naming the
+        keyword and where it is) when the schema is not usable, so no reader meets it half-way."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
         if not path.is_file():
             return None
-        return read_json(path, type_name)
+        schema = read_json(path, type_name)
+        check_schema(type_name, schema)
+        return schema
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:
         chain = self.chain(full_name)
@@ -172,7 +185,18 @@ class App:
         config = apply_defaults(schema, rendered)
         redactor.add_all(secret_values(schema, config))
         validate_config(schema, config, full_name)
+        problems = reference_problems(self, full_name, schema, config)
+        if problems:
+            raise problems[0]
         return config
+
+    def broken_references(self, full_name: str) -> list[ConfigInvalidError]:
+        """The instance's references (as its config.json holds them now) that name nothing
+        usable: a running service whose agent was renamed away shows this, not "connected"."""
+        try:
+            return reference_problems(self, full_name, self.schema_for_instance(full_name), self.raw_config(full_name))
+        except ElementError:
+            return []
 
     # loading ----------------------------------------------------------------------------
     def nodes(self, full_name: str) -> list[ElementNode]:
@@ -203,9 +227,29 @@ class App:
             cached = self._cache.get(full_name)
             if cached and cached[0] == signature:
                 return cached[1]
-            loaded = self.load_instance(full_name)
+            try:
+                loaded = self.load_instance(full_name)
+            except ElementError as exc:  # said where the user of this instance looks: its Logs and status
+                why = f"cannot load: {exc.where}: {exc.message}" if exc.where else f"cannot load: {exc.message}"
+                instance_logger(full_name).error("%s", why)
+                self.note_outcome(full_name, why)
+                raise
             self._cache[full_name] = (signature, loaded)
             return loaded
+
+    def note_outcome(self, full_name: str, failure: str | None) -> None:
+        """How the last use of an on-demand instance (an agent's answer) ended: `failure` says why
+        it failed (its status shows it, redacted, until a use succeeds); None: it succeeded."""
+        with self._lock:
+            if failure is None:
+                self._failures.pop(full_name, None)
+            else:
+                self._failures[full_name] = (time.time(), failure)
+
+    def last_failure(self, full_name: str) -> tuple[float, str] | None:
+        """(when, why) the last use of an on-demand instance failed, or None."""
+        with self._lock:
+            return self._failures.get(full_name)
 
     def adopt_running(self, full_name: str, service: Any) -> None:
         """The supervisor started `service`: getElement returns it, not a second copy."""
@@ -227,9 +271,9 @@ class App:
         for element in self.types():
             try:
                 load_loader(element)
-                schema = self.type_schema(element.full_name)
+                schema = self.type_schema(element.full_name)  # raises when the schema itself is unusable
                 if schema is not None:
-                    check_schema(element.full_name, schema)
+                    check_declared_targets(self, element.full_name, schema)
             except ElementError as exc:
                 problems.append(exc)
         broken_types = {p.full_name for p in problems}

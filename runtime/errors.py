@@ -3,7 +3,13 @@ from __future__ import annotations
 
 
 class ElementError(Exception):
-    """A problem with one element, reported as `<fullName>: <where>: <message>`."""
+    """A problem with one element, reported as `<fullName>: <where>: <message>`.
+
+    `log_traceback = False`: the message says all a person can act on, so a log record carrying
+    it shows that one line, not a traceback through the runtime (any exception class may say so).
+    """
+
+    log_traceback = False
 
     def __init__(self, full_name: str, where: str, message: str) -> None:
         self.full_name = full_name

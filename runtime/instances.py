@@ -22,8 +22,11 @@ from .errors import (
     UnknownTypeError,
 )
 from .json_files import read_json, write_json_atomic, write_text_atomic
+from .logs import ring_buffer
 from .names import family_of, folder_of, is_full_name, name_problem
+from .references import rewritten
 from .resolution import INSTANCE, TYPE
+from .storage import InstanceHistory
 
 INSTANCE_FILES = ("e.json", "config.json")
 _WRITE_LOCK = threading.Lock()
@@ -159,9 +162,9 @@ def save_instance(
     return fingerprint
 
 
-def rename_instance(app: App, full_name: str, new_name: str) -> str:
-    """Move an instance folder to a new name in the same family folder; returns the new fullName."""
-    element = editable_instance(app, full_name)
+def planned_rename(app: App, full_name: str, new_name: str) -> str:
+    """The fullName a rename would give, or raise saying why it cannot happen (nothing changes)."""
+    editable_instance(app, full_name)
     parent = full_name.rsplit(".", 1)[0]
     new_full_name = new_name if "." in new_name else f"{parent}.{new_name}"
     problem = name_problem(new_full_name)
@@ -169,13 +172,26 @@ def rename_instance(app: App, full_name: str, new_name: str) -> str:
         raise InvalidNameError(new_full_name, "name", problem)
     if new_full_name.rsplit(".", 1)[0] != parent:
         raise InvalidNameError(new_full_name, "name", f"a rename keeps the instance in {parent}; give a name without dots")
+    if new_full_name != full_name and (new_full_name in app.elements or folder_of(app.app_dir, new_full_name).exists()):
+        raise ElementError(new_full_name, "", "an element with this fullName already exists")
+    return new_full_name
+
+
+def rename_instance(app: App, full_name: str, new_name: str) -> str:
+    """Move an instance folder to a new name in the same family folder, its history (every
+    owner's rows that name it) with it, in one transaction; returns the new fullName."""
+    element = editable_instance(app, full_name)
+    new_full_name = planned_rename(app, full_name, new_name)
     if new_full_name == full_name:
         return full_name
     target = folder_of(app.app_dir, new_full_name)
+    storage = app.storage
     with _WRITE_LOCK:
-        if new_full_name in app.elements or target.exists():
-            raise ElementError(new_full_name, "", "an element with this fullName already exists")
-        os.rename(element.folder, target)
+        planned_rename(app, full_name, new_name)  # again, under the lock
+        with storage.connect() as conn:
+            storage.move_history(conn, full_name, new_full_name)
+            os.rename(element.folder, target)  # raising rolls the history back
+    ring_buffer().rename(full_name, new_full_name)
     app.refresh()
     return new_full_name
 
@@ -208,12 +224,33 @@ def duplicate_instance(app: App, full_name: str, new_name: str | None = None) ->
     return new_full_name
 
 
+def point_references(app: App, full_name: str, old: str, new: str) -> int:
+    """Make `full_name`'s reference fields that name `old` name `new` (config.json rewritten
+    atomically, key order and every other value kept); returns how many fields changed."""
+    element = editable_instance(app, full_name)
+    config, changed = rewritten(app.schema_for_instance(full_name), app.raw_config(full_name), old, new)
+    if changed:
+        with _WRITE_LOCK:
+            write_json_atomic(element.folder / "config.json", config)
+        app.refresh()
+    return changed
+
+
+def history_of(app: App, full_name: str) -> list[tuple[InstanceHistory, int]]:
+    """What a delete would take with it: (kind, rows) per kind of history, e.g. (ratings, 12)."""
+    return app.storage.history_counts(full_name)
+
+
 def delete_instance(app: App, full_name: str) -> None:
-    """Remove an instance folder: renamed out of sight first, so it vanishes at once and whole."""
+    """Remove an instance folder and its history: the folder is renamed out of sight inside the
+    transaction that deletes the rows, so both go at once, whole, or neither does."""
     element = editable_instance(app, full_name)
     trash = element.folder.parent / f".{element.folder.name}.deleting-{uuid.uuid4().hex[:8]}"
+    storage = app.storage
     with _WRITE_LOCK:
-        os.rename(element.folder, trash)
+        with storage.connect() as conn:
+            storage.delete_history(conn, full_name)
+            os.rename(element.folder, trash)
     shutil.rmtree(trash, ignore_errors=True)
     app.refresh()
 

@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .redaction import redactor
 
@@ -35,15 +35,17 @@ def instance_logger(full_name: str) -> logging.Logger:
 
 
 class RedactionFilter(logging.Filter):
-    """Rewrites each record's message (and traceback) without secrets, once, before any handler."""
+    """Rewrites each record's message (and traceback) without secrets, once, before any handler.
+    An exception whose class says `log_traceback = False` (ElementError, an agent's AgentError)
+    is already one clear line in the message: its traceback is left out."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "_redacted", False):
             record.msg = redactor.redact(record.getMessage())
             record.args = None
-            if record.exc_info:
+            if record.exc_info and getattr(record.exc_info[1], "log_traceback", True):
                 record.exc_text = redactor.redact(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
+            record.exc_info = None
             record._redacted = True
         return True
 
@@ -68,6 +70,14 @@ class RingBufferHandler(logging.Handler):
             self._seq += 1
             entry = LogEntry(self._seq, record.created, record.levelname, instance, message)
             self._buffers.setdefault(instance, deque(maxlen=RING_SIZE)).append(entry)
+
+    def rename(self, old: str, new: str) -> None:
+        """An instance was renamed: its records so far are the new name's (its Logs keep them)."""
+        with self._lock_ring:
+            moved = [replace(e, instance=new) for e in self._buffers.pop(old, ())]
+            if moved:
+                merged = sorted([*self._buffers.get(new, ()), *moved], key=lambda e: e.seq)
+                self._buffers[new] = deque(merged, maxlen=RING_SIZE)
 
     def recent(self, instance: str, limit: int = RING_SIZE, after: int = 0) -> list[LogEntry]:
         """The newest `limit` records of `instance` with a sequence number above `after`."""

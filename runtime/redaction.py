@@ -16,7 +16,8 @@ MIN_SECRET_LENGTH = 4
 MAX_KNOWN_SECRETS = 5000
 PATTERNS = [
     re.compile(r"(?i)(ticket=)[^&\s'\"]+"),
-    re.compile(r"(?i)((?:[\w-]*access[-_]?token|\w*secret|apiKey|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s'\",&}]+"),
+    # a secret-named field and its value; not "config.json field apiKey: variable X is not set" (an error naming the field)
+    re.compile(r"(?i)(?<!field )\b((?:[\w-]*access[-_]?token|\w*secret|apiKey|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s'\",&}]+"),
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?bearer\s+)[^\s'\",}]+"),
     re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s'\"]+:)[^@/\s'\"]+(?=@)"),  # the password in scheme://user:password@host
 ]

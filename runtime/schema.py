@@ -5,9 +5,11 @@ references to other elements, validation. Two readers that disagree on "what is 
 it, and two that disagree on a default write files the runtime reads differently, so there is
 no second copy anywhere (the editor's `schema_form` only builds and parses forms on top of this).
 
-Schemas are JSON Schema 2020-12 documents; any subschema may be a boolean (`true` allows
-anything, `false` nothing). References are local (`#`, `#/$defs/...`, any JSON Pointer);
-a reference cycle (`"$ref": "#"`) is followed once per path, never into a RecursionError.
+Schemas are JSON Schema 2020-12 documents unless their `$schema` names an older draft
+(draft-04 to 2019-09 are read with that draft's rules: tuple `items: [...]`, `dependencies`);
+any subschema may be a boolean (`true` allows anything, `false` nothing). References are local
+(`#`, `#/$defs/...`, any JSON Pointer); a reference cycle (`"$ref": "#"`) is followed once per
+path, never into a RecursionError.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
 from .errors import ConfigInvalidError, InvalidJsonError
@@ -34,6 +37,7 @@ _NOTHING: dict[str, Any] = {"not": {}}
 _MERGED_LISTS = ("required", "x-order")
 _OWN_KEYS = ("title", "description")
 _VARIANTS = ("oneOf", "anyOf")
+_DEEPEST = 64  # schema nodes on one path of default_for: a cycle through merged copies ends here
 URL_FORMATS = ("uri", "iri")
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:(?P<password>[^@/\s]*)@")
 
@@ -178,20 +182,19 @@ def variant_schema(root: Schema, node: dict[str, Any], index: int) -> dict[str, 
 
 
 def detect_variant(root: Schema, node: dict[str, Any], value: Any) -> int:
-    """The variant a value belongs to: the first it validates against, else the closest."""
+    """The variant a value belongs to: of those it validates against (several, for an anyOf
+    whose variants require nothing) the one that names most of its keys, else the closest."""
     _, variants = variants_of(root, node)
-    if value is MISSING or value is None:
+    if value is MISSING:
         value = node.get("default", MISSING)
         if value is MISSING:
             return 0
     if not variants:
         return 0
     base = without(node, *_VARIANTS)
-    for index, variant in enumerate(variants):
-        if validator_for(root, merge_schemas(base, variant)).is_valid(value):
-            return index
-    scores = [_closeness(root, variant, value) for variant in variants]
-    return scores.index(max(scores))
+    valid = [i for i, variant in enumerate(variants) if validator_for(root, merge_schemas(base, variant)).is_valid(value)]
+    candidates = valid or range(len(variants))
+    return max(candidates, key=lambda i: (_closeness(root, variants[i], value), -i))
 
 
 def _closeness(root: Schema, variant: dict[str, Any], value: Any) -> int:
@@ -300,7 +303,7 @@ def _enter(node: Any, path: frozenset[int | str]) -> frozenset[int | str] | None
     when `node` would repeat one: the recursion guard for schemas that refer to themselves."""
     ref = node.get("$ref") if isinstance(node, dict) else None
     keys = {id(node), ref} if isinstance(ref, str) else {id(node)}
-    return None if keys & path else path | keys
+    return None if keys & path or len(path) > _DEEPEST else path | keys
 
 
 def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:
@@ -360,12 +363,34 @@ def _descriptions(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dic
         yield from _descriptions(root, sub, seen)
 
 
+def map_schema(node: dict[str, Any], key: str | None = None) -> Any:
+    """The raw subschema a key outside `properties` gets from `patternProperties` (the first
+    pattern it matches) or a schema-valued `additionalProperties`; with no key, the one a new
+    entry starts from. None when the object is no map (no such keywords, or `true`/`false`)."""
+    patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
+    if key is not None:
+        matched = [sub for pattern, sub in patterns.items() if _matches(pattern, key)]
+        if matched:
+            return matched[0]
+    additional = node.get("additionalProperties")
+    if isinstance(additional, dict):
+        return additional
+    return next(iter(patterns.values()), None) if key is None else None
+
+
+def _matches(pattern: str, key: str) -> bool:
+    try:
+        return re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
 def _property_schemas(node: dict[str, Any], key: str) -> list[Any]:
     """The raw subschemas that describe property `key` of an object described by `node`."""
     if key in _properties(node):
         return [node["properties"][key]]
     patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
-    matched = [sub for pattern, sub in patterns.items() if re.search(pattern, key)]
+    matched = [sub for pattern, sub in patterns.items() if _matches(pattern, key)]
     if matched:
         return matched
     additional = node.get("additionalProperties")
@@ -456,15 +481,6 @@ def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any],
     return result
 
 
-def reference_values(root: Schema, value: Any) -> list[str]:
-    """The element fullNames a config refers to through `x-element-ref` fields."""
-    found: list[str] = []
-    for _, item, resolved in walk(root, value):
-        if "x-element-ref" in resolved and isinstance(item, str) and item not in found:
-            found.append(item)
-    return found
-
-
 def _value_at(value: Any, path: Path) -> Any:
     """The value at `path` (keys and list indices), which the caller knows exists."""
     for step in path:
@@ -484,26 +500,57 @@ def _leaves(value: Any) -> Iterator[Any]:
 
 
 # validation ----------------------------------------------------------------------------------
-def validator_for(root: Schema, node: Any = MISSING) -> Draft202012Validator:
-    """A 2020-12 validator with the one format checker, for the root or a subschema of it.
+def dialect(root: Schema) -> type[Validator]:
+    """The validator class of the draft the schema declares in `$schema` (2020-12 when it
+    declares none, or one jsonschema does not know)."""
+    declared = root.get("$schema") if isinstance(root, dict) else None
+    if not isinstance(declared, str):
+        return Draft202012Validator
+    return validators.validator_for({"$schema": declared}, default=Draft202012Validator)
+
+
+def validator_for(root: Schema, node: Any = MISSING) -> Validator:
+    """A validator of the schema's draft with that draft's format checker, for the root or a
+    subschema of it.
 
     A subschema's validator still resolves `#...` references against the root document
     (`evolve` keeps the root's resolver), so a variant that uses `$defs` validates like the whole.
     """
-    validator = Draft202012Validator(root, format_checker=FORMAT_CHECKER)
+    cls = dialect(root)
+    checker = FORMAT_CHECKER if cls is Draft202012Validator else cls.FORMAT_CHECKER
+    validator = cls(root, format_checker=checker)
     return validator if node is MISSING else validator.evolve(schema=node)
 
 
 def check_schema(type_name: str, schema: Any) -> None:
-    """Raise InvalidJsonError naming the Type when its schema is not a usable 2020-12 schema."""
+    """Raise InvalidJsonError naming the Type, the place and the keyword when its schema is not
+    usable: not valid for its draft, or a `$ref` that points outside the file."""
+    cls = dialect(schema)
     try:
-        Draft202012Validator.check_schema(schema)
+        cls.check_schema(schema)
     except SchemaError as exc:
-        raise InvalidJsonError(type_name, SCHEMA_FILE, f"not a valid JSON Schema: {exc.message}") from exc
+        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place(exc.path)}", _schema_problem(exc, cls)) from exc
     for path, node in _references(schema, ()):
         if _target(schema, node["$ref"]) is None:
-            where = "/".join(str(p) for p in path) or "the root"
-            raise InvalidJsonError(type_name, SCHEMA_FILE, f"$ref {node['$ref']} at {where} points nowhere in this file")
+            raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*path, '$ref'))}",
+                                   f"$ref {node['$ref']} points nowhere in this file (only references inside it, like #/$defs/name, are followed)")
+
+
+def _place(path: Any) -> str:
+    steps = [str(p) for p in path]
+    return f"keyword {steps[-1]} at /{'/'.join(steps[:-1])}" if steps else "at the root"
+
+
+def _schema_problem(error: SchemaError, cls: type[Validator]) -> str:
+    """What is wrong with a schema keyword, with the fix for the common case of draft-07 syntax
+    in a schema read as 2020-12."""
+    keyword = str(error.path[-1]) if error.path else ""
+    if keyword == "items" and isinstance(error.instance, list) and cls is Draft202012Validator:
+        return ('holds a list (draft-07 tuple syntax): use "prefixItems" for a tuple, or declare '
+                '"$schema": "http://json-schema.org/draft-07/schema#"')
+    if error.validator == "format":
+        return f"is not a {error.validator_value} this editor can use (Python's re module): {str(error.instance)[:120]}"
+    return f"is not valid JSON Schema ({cls.__name__.removesuffix('Validator')}): {error.message[:200]}"
 
 
 def _references(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:

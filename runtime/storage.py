@@ -6,16 +6,22 @@ state folder, WAL mode so the editor reads while robots write) and on a shared P
 server (`--database postgresql://...`, several replicas on one database). A family (Meta) or
 Type declares its tables with the contract's `migrations` hook; each owner's version is kept
 in `schema_versions`, so old databases upgrade in place and owners never collide.
+
+An owner also says which of its columns hold an instance's fullName (`InstanceHistory`): that
+is the instance's history, which a rename carries to the new name and a delete removes, so no
+owner has to be told about either and a user's Type gets the same treatment as ours.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, Text, create_engine, event, func, inspect, literal_column, select, update
+from sqlalchemy import (Column, Connection, Engine, Float, Integer, MetaData, Table, Text, create_engine, delete, event, func, insert, inspect,
+                        literal_column, select, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -37,6 +43,25 @@ schema_versions = Table(
     Column("owner", Text, primary_key=True),
     Column("version", Integer, nullable=False),
 )
+# Where an instance went: old URLs (a bookmarked feedback page) lead to the new name.
+renamed_instances = Table(
+    "renamed_instances", _versions_metadata,
+    Column("old", Text, primary_key=True),
+    Column("new", Text, nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class InstanceHistory:
+    """Rows of an owner's table that belong to one instance: `column` holds its fullName.
+    `label` says what rows are, in the plural ("ratings"), for "delete takes 12 ratings", and
+    `one` what one row is ("rating"), for "1 rating" (without it the plural serves every count)."""
+
+    table: str
+    column: str
+    label: str
+    one: str = ""
 
 
 class DatabaseUrlError(ValueError):
@@ -49,10 +74,18 @@ class Migrations:
     so a fresh database gets them whole and an older one adopts the tables it already has);
     `steps` change tables an earlier release created, applied once each, in order (never edit a
     released step: add the next one). A step is `add_column(...)` or any `step(conn)` written
-    with SQLAlchemy Core; it must skip what a fresh database already has."""
+    with SQLAlchemy Core; it must skip what a fresh database already has. `history`: the
+    columns of these tables that hold an instance's fullName."""
 
     tables: MetaData
     steps: tuple[Step, ...] = field(default=())
+    history: tuple[InstanceHistory, ...] = ()
+
+    def __post_init__(self) -> None:
+        for item in self.history:
+            table = self.tables.tables.get(item.table)
+            if table is None or item.column not in table.c:
+                raise ValueError(f"InstanceHistory: {item.table}.{item.column} is not a column of these migrations' tables")
 
     @property
     def version(self) -> int:
@@ -135,12 +168,24 @@ class Storage:
         """Where the data lives, for logs and the editor (never the password)."""
         return f"SQLite file {self.path}" if self.path else f"PostgreSQL {shown(self.url)}"
 
+    def insert(self, table: Table) -> Insert:
+        """This engine's INSERT, which knows `on_conflict_do_nothing` and `on_conflict_do_update`
+        (the same on SQLite and PostgreSQL)."""
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        return dialect.insert(table)
+
     def insert_new(self, table: Table) -> Insert:
         """An INSERT that skips a row colliding with a unique key: the one-statement way to record
         something exactly once, whichever replica is first. `conn.execute(...).first()` is a row
         when it inserted, None when the row was there already."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        return dialect.insert(table).on_conflict_do_nothing().returning(literal_column("1"))
+        return self.insert(table).on_conflict_do_nothing().returning(literal_column("1"))
+
+    def adopt(self, migrations: Mapping[str, Migrations]) -> None:
+        """The owners changed (a Type was added to the app): migrate again on next use."""
+        with self._lock:
+            if dict(migrations) != self.migrations:
+                self.migrations = dict(migrations)
+                self._migrated = False
 
     def migrate(self) -> dict[str, int]:
         """Bring every owner's tables to its newest version; returns the versions by owner."""
@@ -178,6 +223,44 @@ class Storage:
     def close(self) -> None:
         """Close the pooled connections (the next `connect` opens new ones)."""
         self.engine.dispose()
+
+    # an instance's history ----------------------------------------------------------------
+    def history_columns(self) -> list[tuple[Table, InstanceHistory]]:
+        """Every owner's declared history, with its table."""
+        return [(migrations.tables.tables[item.table], item)
+                for _, migrations in sorted(self.migrations.items()) for item in migrations.history]
+
+    def history_counts(self, full_name: str) -> list[tuple[InstanceHistory, int]]:
+        """(kind, rows) of each kind of history `full_name` has; kinds without rows left out."""
+        counts = []
+        with self.connect() as conn:
+            for table, kind in self.history_columns():
+                rows = conn.execute(select(func.count()).select_from(table).where(table.c[kind.column] == full_name)).scalar_one()
+                if rows:
+                    counts.append((kind, rows))
+        return counts
+
+    def move_history(self, conn: Connection, old: str, new: str) -> None:
+        """Inside the caller's transaction: every row of `old` now belongs to `new`, and `old`'s
+        URLs lead to `new`. Rows a deleted instance of the new name left behind give way."""
+        for table, kind in self.history_columns():
+            conn.execute(delete(table).where(table.c[kind.column] == new))
+            conn.execute(update(table).where(table.c[kind.column] == old).values({kind.column: new}))
+        conn.execute(delete(renamed_instances).where(renamed_instances.c.old == new))
+        conn.execute(update(renamed_instances).where(renamed_instances.c.new == old).values(new=new))
+        conn.execute(delete(renamed_instances).where(renamed_instances.c.old == old))
+        conn.execute(insert(renamed_instances).values(old=old, new=new, at=time.time()))
+
+    def delete_history(self, conn: Connection, full_name: str) -> None:
+        """Inside the caller's transaction: remove every row of `full_name`."""
+        for table, kind in self.history_columns():
+            conn.execute(delete(table).where(table.c[kind.column] == full_name))
+        conn.execute(delete(renamed_instances).where(renamed_instances.c.new == full_name))
+
+    def renamed_to(self, old: str) -> str | None:
+        """The name an instance called `old` was renamed to, if it was."""
+        with self.connect() as conn:
+            return conn.execute(select(renamed_instances.c.new).where(renamed_instances.c.old == old)).scalar_one_or_none()
 
 
 def _engine(url: URL) -> Engine:

@@ -177,11 +177,18 @@ class Supervisor:
         return [await self._status(name) for name in self._service_names()]
 
     async def _status(self, full_name: str) -> InstanceStatus:
+        """The entry's state, except: a stopped instance with required fields empty needs setup,
+        and a running one whose reference broke since it started (its agent renamed or deleted)
+        is in error saying so, never "connected" while it can only apologise."""
         entry = self._entry(full_name)
         if entry.state == STOPPED:
             missing = self._missing_setup(full_name)
             if missing:
                 return self._snapshot(entry, NEEDS_SETUP, "", tuple(missing))
+        if entry.state == RUNNING:
+            broken = self.app.broken_references(full_name)
+            if broken:
+                return self._snapshot(entry, ERROR, f"{broken[0].where}: {broken[0].message}")
         return self._snapshot(entry)
 
     def _missing_setup(self, full_name: str) -> list[str]:

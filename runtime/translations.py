@@ -22,6 +22,12 @@ from typing import Any
 
 log = logging.getLogger("element_studio.translations")
 
+
+def N_(text: str) -> str:
+    """Mark a text for the editor's catalog where it is defined; the editor translates it where
+    it is shown (babel.cfg extracts the runtime modules that say something to a person)."""
+    return text
+
 LANGUAGES = ("en", "zh")  # the languages Element Studio speaks; English is the source
 DEFAULT_LANGUAGE = "en"
 FOLDER = "translations"

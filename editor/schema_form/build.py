@@ -22,23 +22,26 @@ from element_studio.runtime.schema import (
     holds_url_credentials,
     known_properties,
     main_type,
+    map_schema,
     resolve,
     secret_paths,
     url_password,
+    validator_for,
     variant_schema,
     variants_of,
     with_url_password,
 )
 from element_studio.runtime.templating import PLACEHOLDER
 
-from ..i18n import _
+from ..i18n import N_, _
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
 from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
 from .state import UiState
-from .validate import undefined_message
+from .validate import type_message, undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
+REPEATS_NOTE = N_("It repeats the settings it is part of.")
 URL_PASSWORD_KEPT = "***"  # stands for the saved password of a URL in the form and the JSON view
 
 
@@ -58,6 +61,7 @@ class FormContext:
 def build_form(schema: dict[str, Any], value: Any, context: FormContext | None = None) -> FormField:
     """The whole config form for `value` (the root object's fieldset has no legend)."""
     builder = _Builder(schema, context or FormContext())
+    builder.open_refs.append("#")  # the root is being unfolded: a `"$ref": "#"` inside it repeats it
     return builder.field(schema, value if isinstance(value, dict) else {}, (), required=True, label="")
 
 
@@ -72,10 +76,19 @@ class _Builder:
         self.root = schema
         self.ctx = context
         self.ui = context.ui
+        self.open_refs: list[str | None] = []  # the `$ref`s being unfolded on the current path
+        self.variant_levels: dict[str, int] = {}  # selectors already open at a field name
 
     def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
               read_only: bool = False, fresh: bool = False) -> FormField:
-        """One field for `node` at `path`, whatever its kind."""
+        """One field for `node` at `path`, whatever its kind.
+
+        Two cases become a plain JSON field (marked `$json`, so the parser reads it as JSON): a
+        group that repeats a schema it is already inside (`"$ref": "#"`) and has no value, which
+        would otherwise unfold forever; and a stored value whose type the field's widget cannot
+        hold (text in a yes/no field), which is shown as it is, with its problem, and kept.
+        """
+        ref = node.get("$ref") if isinstance(node, dict) and isinstance(node.get("$ref"), str) else None
         node = resolve(self.root, node)
         name = name_of(self.ctx.prefix, path)
         shown_label = label if label is not None else str(node.get("title") or (humanize(path[-1]) if path else ""))
@@ -88,10 +101,27 @@ class _Builder:
         if value is MISSING and fresh:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
+        if value is MISSING and ref is not None and ref in self.open_refs:
+            return self._as_json(item, node, value, _(REPEATS_NOTE))
+        if not _fits(kind, value):
+            wrong = not validator_for(self.root, {"type": node["type"]} if "type" in node else {}).is_valid(value)
+            if wrong:
+                item.errors.append(_("%(problem)s The stored value is kept until you change it.", problem=type_message(node)))
+            return self._as_json(item, node, value, "")
+        self.open_refs.append(ref)
         getattr(self, f"_{kind}")(item, node, value)
+        self.open_refs.pop()
         for ref in item.env:
             if not ref.defined and undefined_message(ref.name) not in item.warnings:
                 item.warnings.append(undefined_message(ref.name))
+        return item
+
+    def _as_json(self, item: FormField, node: dict[str, Any], value: Any, note: str) -> FormField:
+        """The field as a JSON text the parser reads back as JSON (its `$json` marker)."""
+        item.hidden.append((marker(item.name, "json"), "1"))
+        if note:
+            item.help = (item.help + " " if item.help else "") + note
+        self._any(item, node, value)
         return item
 
     # groups ------------------------------------------------------------------------------
@@ -122,7 +152,13 @@ class _Builder:
             item.hidden.append((marker(item.name, "object"), "1"))
         if branch:
             item.hidden.append((marker(item.name, "branch"), branch))
-        extra = {k: v for k, v in current.items() if k not in known}
+        entries = {k: v for k, v in current.items() if k not in known and map_schema(effective, k) is not None}
+        if map_schema(effective) is not None:
+            item.children.append(self._map(item, effective, entries))
+        extra = {k: v for k, v in current.items() if k not in known and k not in entries}
+        if not switched:  # stored keys the shown branch or variant does not name are kept as they are
+            extra.update({k: v for k, v in current.items()
+                          if k in known and k not in shown and kind_of(self.root, known[k]) != "secret"})
         if extra:
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
         stash = {}
@@ -132,16 +168,46 @@ class _Builder:
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
 
+    def _map(self, group: FormField, node: dict[str, Any], entries: dict[str, Any]) -> FormField:
+        """The keys an object may have beyond its `properties` (a map: `additionalProperties` with
+        a schema, `patternProperties`), each a name field next to its value's field. A value's
+        field is named by the key it had when the page was built; its `$key` field holds the key
+        as typed, so a rename is read on save (parse._entries)."""
+        items = FormField(kind="map", name=marker(group.name, "map"), id=f"{group.id}-map", path=group.path,
+                          label=_("Other entries"), read_only=group.read_only, add_label=_("Add entry"))
+        items.extra["object"] = group.name
+        items.extra["object_label"] = group.label
+        new_schema = resolve(self.root, map_schema(node))
+        new_value = default_for(self.root, new_schema)
+        if new_value is MISSING:
+            new_value = "" if kind_of(self.root, new_schema) in ("string", "ref") else None
+        items.extra["new_value"] = strip_secrets(self.root, new_schema, new_value)
+        for number, (key, value) in enumerate(entries.items(), start=1):
+            entry_name = name_of(self.ctx.prefix, (*group.path, key))
+            key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
+                                  path=(*group.path, key), label=_("Name of entry %(number)s", number=number), value=str(key),
+                                  read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
+            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=_("Value of entry %(number)s", number=number),
+                               read_only=group.read_only)
+            items.children.append(FormField(kind="entry", name=marker(entry_name, "entry"), id=f"{html_id(entry_name)}-entry",
+                                            path=(*group.path, key), label=str(key), children=[key_field, child]))
+        return items
+
     def _variant(self, item: FormField, node: dict[str, Any], value: Any) -> None:
-        _, variants = variants_of(self.root, node)
-        shown = self.ui.index(item.name, "shown")
-        chosen = self.ui.index(item.name, "variant")
+        """A selector and the chosen variant's field. A variant that is itself a choice (a oneOf
+        branch that `$ref`s an anyOf) nests a second selector at the same path: its markers and
+        ids carry the nesting level (`$variant2`, `-v2`), so no two controls share a name."""
+        level = self.variant_levels.get(item.name, 0)
+        suffix = str(level + 1) if level else ""
+        keyword, variants = variants_of(self.root, node)
+        shown = self.ui.index(item.name, "shown" + suffix)
+        chosen = self.ui.index(item.name, "variant" + suffix)
         if chosen is None or chosen >= len(variants):
             chosen = shown if shown is not None and shown < len(variants) else detect_variant(self.root, node, value)
         switched = shown is not None and shown != chosen and shown < len(variants)
         effective = variant_schema(self.root, node, chosen)
         is_object = kind_of(self.root, effective) == "object"
-        stash = self.ui.json(item.name, "vstash")
+        stash = self.ui.json(item.name, "vstash" + suffix)
         if switched:
             left = variant_schema(self.root, node, shown)
             if not (is_object and kind_of(self.root, left) == "object"):
@@ -149,17 +215,24 @@ class _Builder:
                     stash[str(shown)] = strip_secrets(self.root, left, value)
                 value = stash.pop(str(chosen), MISSING)
         item.kind = "variant"
-        item.id = f"{html_id(item.name)}-v"
+        item.id = f"{html_id(item.name)}-v{suffix}"
         item.options = [Option(str(i), variant_label(self.root, v, i), i == chosen) for i, v in enumerate(variants)]
-        item.extra = {"select_name": marker(item.name, "variant"), "select_id": html_id(marker(item.name, "variant"))}
-        item.hidden.append((marker(item.name, "shown"), str(chosen)))
+        item.extra = {"select_name": marker(item.name, "variant" + suffix), "select_id": html_id(marker(item.name, "variant" + suffix))}
+        item.hidden.append((marker(item.name, "shown" + suffix), str(chosen)))
         if stash:
-            item.hidden.append((marker(item.name, "vstash"), json.dumps(stash, ensure_ascii=False)))
+            item.hidden.append((marker(item.name, "vstash" + suffix), json.dumps(stash, ensure_ascii=False)))
         child = FormField(kind="", name=item.name, id=html_id(item.name), path=item.path, label=item.label,
                           required=item.required, read_only=item.read_only, errors=item.errors, warnings=item.warnings)
         item.errors, item.warnings = [], []
         if value is MISSING and switched:
             value = default_for(self.root, effective)
+        raw = node[keyword][chosen] if chosen < len(node.get(keyword, [])) else None
+        ref = raw.get("$ref") if isinstance(raw, dict) and isinstance(raw.get("$ref"), str) else None
+        if value is MISSING and ref is not None and ref in self.open_refs:
+            item.children = [self._as_json(child, effective, value, _(REPEATS_NOTE))]
+            return
+        self.open_refs.append(ref)
+        self.variant_levels[item.name] = level + 1
         if is_object:
             child.help = str(variants[chosen].get("description") or "")
             self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched,
@@ -168,6 +241,8 @@ class _Builder:
         else:
             child = self.field(effective, value, item.path, required=item.required, label=item.label, read_only=item.read_only)
             child.help = str(variants[chosen].get("description") or "")
+        self.variant_levels[item.name] = level
+        self.open_refs.pop()
         item.children = [child]
 
     def _array(self, item: FormField, node: dict[str, Any], value: Any) -> None:
@@ -195,7 +270,7 @@ class _Builder:
         text = _text(value)
         if holds_url_credentials(node):
             text = self._without_saved_password(item, text)
-        item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text else "text"
+        item.kind = "textarea" if node.get("x-widget") == "textarea" or "\n" in text or "\r" in text else "text"
         item.input_type = INPUT_TYPES.get(str(node.get("format")), "text")
         if item.input_type == "date" and text and not _iso_date(text):
             item.input_type = "text"  # a date input would silently empty what it cannot parse
@@ -231,7 +306,7 @@ class _Builder:
         item.ref_found = any(full_name == text for full_name, _title in known)
         if text and not item.ref_found:
             item.options.append(Option(text, f"{text} (not found)", True))
-            if not PLACEHOLDER.search(text):
+            if not PLACEHOLDER.search(text) and not item.errors:  # a review's error already says why
                 item.warnings.append(_("There is no %(name)s among the instances of %(family)s.", name=text, family=item.ref_family))
         item.value = text
         item.env = env_refs(text, self.ctx.env_names)
@@ -320,6 +395,22 @@ def _discriminators(root: dict[str, Any], variants: list[dict[str, Any]]) -> fro
         consts = {k for k, p in variant.get("properties", {}).items() if "const" in resolve(root, p)}
         keys = consts if keys is None else keys & consts
     return frozenset(keys or ())
+
+
+_HOLDS = {
+    "string": (str,), "ref": (str,), "integer": (int, float), "number": (int, float), "boolean": (bool,),
+    "object": (dict,), "array": (list,),
+}
+
+
+def _fits(kind: str, value: Any) -> bool:
+    """Whether the widget for `kind` can show `value` and post it back unchanged (a null in a
+    scalar field is kept by the parser: it shows as empty)."""
+    if value is MISSING or kind not in _HOLDS or (value is None and kind not in ("object", "array")):
+        return True
+    if isinstance(value, bool):
+        return kind == "boolean"
+    return isinstance(value, _HOLDS[kind])
 
 
 def _text(value: Any) -> str:

@@ -20,6 +20,7 @@ from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import (
     effective_object,
     holds_url_credentials,
+    map_schema,
     resolve,
     url_password,
     variant_schema,
@@ -28,7 +29,7 @@ from element_studio.runtime.schema import (
 
 from ..i18n import _
 from .build import URL_PASSWORD_KEPT, encode_choice
-from .paths import MISSING, Path, get_at, marker, name_of
+from .paths import MARKER, MISSING, Path, get_at, marker, name_of, unescape
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
 
@@ -61,6 +62,7 @@ class _Parser:
         self.resolve_secrets = resolve_secrets
         self.problems: dict[str, str] = {}
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
+        self.variant_levels: dict[str, int] = {}  # nested selectors at one name (see build._variant)
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
@@ -68,15 +70,33 @@ class _Parser:
         name = name_of(self.prefix, path)
         if node.get("readOnly"):
             return copy.deepcopy(get_at(self.original, path))  # never trust the browser with these
+        value = self._typed(node, path, name, required=required, in_array=in_array)
+        if value is MISSING and get_at(self.original, path) is None and self._shown_empty(name):
+            return None  # a stored null left empty stays null
+        return value
+
+    def _shown_empty(self, name: str) -> bool:
+        """Whether the field was on the form and came back empty (not merely left off the page)."""
+        raw = self.ui.first(name)
+        return raw is not None and raw.strip() in ("", "null") or self.ui.has(marker(name, "set"))
+
+    def _typed(self, node: dict[str, Any], path: Path, name: str, *, required: bool, in_array: bool) -> Any:
+        if self.ui.has(marker(name, "json")):
+            raw = self.ui.first(name)
+            return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
         kind = kind_of(self.root, node)
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":
-            shown = self.ui.index(name, "shown")
+            level = self.variant_levels.get(name, 0)
+            shown = self.ui.index(name, "shown" + (str(level + 1) if level else ""))
             if shown is None:
                 return MISSING
             effective = variant_schema(self.root, node, shown)
-            return self.value(effective, path, required=required, in_array=in_array)
+            self.variant_levels[name] = level + 1
+            value = self.value(effective, path, required=required, in_array=in_array)
+            self.variant_levels[name] = level
+            return value
         if kind == "array":
             return self._array(node, path, name)
         if kind == "secret":
@@ -100,7 +120,7 @@ class _Parser:
         if kind in ("integer", "number"):
             return self._number(name, raw, kind)
         if kind == "enum":
-            return self._enum(node, name, raw, required or in_array)
+            return self._enum(node, path, name, raw, required or in_array)
         return self._json(name, raw)
 
     def _object(self, node: dict[str, Any], path: Path, name: str) -> Any:
@@ -118,11 +138,36 @@ class _Parser:
                 result[key] = item
                 chosen = chosen or (kind_of(self.root, resolve(self.root, sub)) != "const"
                                     and name_of(self.prefix, (*path, key)) not in self.implicit)
+        for key, item in self._entries(effective, path, name).items():
+            result.setdefault(key, item)
+            chosen = True
         for key, item in self.ui.json(name, "extra").items():
             result.setdefault(key, item)
         if path and not present and not chosen:
             return MISSING  # an absent optional group stays absent until something is filled in
         return result
+
+    def _entries(self, node: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
+        """A map's entries (build._map): each `<name>/<key>/$key` field posted is one entry, under
+        the key as typed now, with the value posted under the key it was built with."""
+        found: dict[str, Any] = {}
+        suffix = f"/{MARKER}key"
+        for field_name in self.ui.form:
+            segment = field_name[len(name) + 1: -len(suffix)] if field_name.startswith(name + "/") and field_name.endswith(suffix) else ""
+            if not segment or "/" in segment:
+                continue
+            old_key = unescape(segment)
+            new_key = (self.ui.first(field_name) or "").strip()
+            if not new_key:
+                self.problems[field_name] = _("Enter a name for this entry.")
+                continue
+            if new_key in found or new_key in _properties_of(node):
+                self.problems[field_name] = _("There is already an entry named %(key)s.", key=new_key)
+                continue
+            sub = map_schema(node, old_key) or map_schema(node) or {}
+            value = self.value(sub, (*path, old_key), required=False, in_array=True)
+            found[new_key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
+        return found
 
     def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:
         indices = self.ui.indices_under(name)
@@ -167,6 +212,11 @@ class _Parser:
         return raw
 
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
+        stored = get_at(self.original, path)
+        if isinstance(stored, str) and raw == stored.replace("\r\n", "\n").replace("\r", "\n"):
+            return stored  # a browser posts every line break as CRLF: the stored ones are kept as they were
+        if raw == "" and stored is None:
+            return None  # a stored null left empty (also as a list item or map entry) stays null
         if raw != "" or in_array:
             return raw
         if not required and get_at(self.original, path) == "":
@@ -190,10 +240,11 @@ class _Parser:
             self.problems[name] = _("Enter a whole number.")
         return number
 
-    def _enum(self, node: dict[str, Any], name: str, raw: str, must: bool) -> Any:
-        value: Any = raw
+    def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
+        stored = get_at(self.original, path)
+        value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
         for choice, _label in choices(self.root, node) or []:
-            if encode_choice(choice) == raw:
+            if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):
                 value = choice
                 break
         if self.ui.first(marker(name, "set")) == "" and value == node.get("default", MISSING):
@@ -211,3 +262,8 @@ class _Parser:
         except TooDeeplyNested as exc:
             self.problems[name] = _("This JSON is %(problem)s.", problem=exc)
             return raw
+
+
+def _properties_of(node: dict[str, Any]) -> dict[str, Any]:
+    props = node.get("properties")
+    return props if isinstance(props, dict) else {}

@@ -46,6 +46,13 @@ RANGE_MESSAGES = {
 MISSING_MESSAGE = N_("Fill in this field.")
 
 
+def type_message(node: dict[str, Any]) -> str:
+    """What a field of this schema node wants, said for a value of the wrong type."""
+    wanted = node.get("type")
+    wanted = next((t for t in wanted if t != "null"), "null") if isinstance(wanted, list) else wanted
+    return _(TYPE_MESSAGES.get(str(wanted), N_("Has the wrong kind of value.")))
+
+
 def undefined_message(variable: str) -> str:
     """The warning for a `{{VAR}}` whose variable is set nowhere (the same text everywhere)."""
     return _("%(variable)s is not defined: set it in the environment or the app's .env file.", variable=variable)
@@ -143,6 +150,13 @@ def _report(error: ValidationError, prefix: str, report: Report, unchecked: set[
                 report.add("error", name, _(MISSING_MESSAGE))
                 report.missing.add(name)
         return
+    if keyword in ("dependentRequired", "dependencies") and isinstance(error.instance, dict):
+        for trigger, needed in error.validator_value.items():
+            if trigger in error.instance and isinstance(needed, list):
+                for key in needed:
+                    if key not in error.instance:
+                        report.add("error", name_of(prefix, (*path, key)), _("Fill in this field when %(field)s is set.", field=trigger))
+        return
     if path in unchecked:
         return
     report.add("error", name_of(prefix, path), message_for(error))
@@ -152,8 +166,7 @@ def message_for(error: ValidationError) -> str:
     """A plain-language message for one error, in the reader's language; never quotes the value."""
     keyword, limit = error.validator, error.validator_value
     if keyword == "type":
-        wanted = limit[0] if isinstance(limit, list) else limit
-        return _(TYPE_MESSAGES.get(str(wanted), N_("Has the wrong kind of value.")))
+        return type_message({"type": limit})
     if keyword == "minLength":
         return _(MISSING_MESSAGE) if limit == 1 else _("Use at least %(limit)s characters.", limit=limit)
     if keyword == "maxLength":

@@ -17,9 +17,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chat_memory import ChatMemory
+
+if TYPE_CHECKING:
+    from element_studio.contract import App
 
 __all__ = [
     "Agent",
@@ -35,7 +38,11 @@ __all__ = [
 
 
 class AgentError(Exception):
-    """An agent could not answer: `str(exc)` is the reason for the log, `user_message` is for the chat."""
+    """An agent could not answer: `str(exc)` is the reason for the log, `user_message` is for the chat.
+    The reason is the whole story (the agent's own log has any traceback): a robot's log shows it
+    as one line (`log_traceback`)."""
+
+    log_traceback = False
 
     user_message = "抱歉，暂时无法回答这个问题，请稍后再试。Sorry, I can't answer that right now; please try again later."
 
@@ -91,10 +98,11 @@ class MalformedStreamError(AgentError):
 class Agent:
     """Base of every agent object a `Loader.load()` of this family returns."""
 
-    def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger) -> None:
+    def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger, app: App | None = None) -> None:
         self.fullName = full_name
         self.memory = memory
         self.logger = logger
+        self.app = app  # told how each answer ended, so the agent's status says why the last one failed
 
     async def answer(self, question: str, history: list[dict[str, str]]) -> AsyncIterator[str]:
         """The answer's text chunks; `history` is the chat's earlier turns, oldest first.
@@ -115,11 +123,18 @@ class Agent:
                     yield chunk
         except AgentError as exc:
             self.logger.warning("no answer for chat %s: %s", chat_id, exc.reason)
+            self._note(f"the last answer failed: {exc.reason}")
             raise
         except Exception as exc:  # a bug or an unforeseen failure: the robot still gets an AgentError
             self.logger.exception("no answer for chat %s: unexpected %s", chat_id, type(exc).__name__)
+            self._note(f"the last answer failed: unexpected {type(exc).__name__}: {exc}")
             raise AgentError(f"unexpected {type(exc).__name__}: {exc}") from exc
+        self._note(None)
         await asyncio.to_thread(self.memory.remember, chat_id, question, "".join(parts))
+
+    def _note(self, failure: str | None) -> None:
+        if self.app is not None:
+            self.app.note_outcome(self.fullName, failure)
 
     def history(self, chat_id: str) -> list[dict[str, str]]:
         """The turns this agent remembers for a chat (blocking: call it from a thread)."""

@@ -4,6 +4,7 @@ The app dir, supervisor, simulator, live server and browser are the root conftes
 """
 from __future__ import annotations
 
+import html as html_text
 import json
 import re
 from pathlib import Path
@@ -46,7 +47,7 @@ class Session:
     def __init__(self, client) -> None:
         self.client = client
         page = client.get("/").get_data(as_text=True)
-        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        self.token = re.search(r'"X-CSRFToken": "([^"]+)"', html_text.unescape(page)).group(1)
 
     def get(self, url: str, **kwargs):
         return self.client.get(url, **kwargs)

@@ -35,7 +35,12 @@ def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(p
     type_name, button = ROBOT_TYPE, ROBOT_BUTTON
     page.goto(live_server + "/")
     page.get_by_role("button", name=button).click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("dingTalkStream")
+    assert not (app_dir / "imRobots").exists()  # nothing is written before the name is chosen
+    page.get_by_label("Name", exact=True).fill("support")
+    page.get_by_role("button", name="Create").click()
     expect(page.locator("h1")).to_have_text(re.compile("DingTalk Robot"))
+    assert page.url.endswith("/instances/imRobots.support")
     expect(page.locator(".page-head .chip")).to_have_text("Needs setup")
     name = page.url.rsplit("/", 1)[-1]
     folder = app_dir.joinpath(*name.split("."))
@@ -75,6 +80,7 @@ def test_one_click_adds_a_robot_whose_form_checks_fields_and_saves_valid_files(p
 def test_every_control_has_a_label_and_every_button_a_name_in_the_browser(page, live_server, app_dir, agents):
     page.goto(live_server + "/")
     page.get_by_role("button", name=ROBOT_BUTTON).click()
+    page.get_by_role("button", name="Create").click()
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
         .filter(c => !c.labels || c.labels.length === 0).map(c => c.name || c.id)""")
     nameless = page.evaluate("""() => [...document.querySelectorAll('button')]
@@ -147,3 +153,24 @@ def test_the_json_view_follows_the_form_and_applies_back(page, live_server, list
     page.get_by_role("button", name="Apply to form").click()
     expect(page.get_by_label("User")).to_have_value("bob")
     expect(page.get_by_label("Word 1", exact=True)).to_have_value("x")
+
+
+def test_a_map_entry_is_added_renamed_and_removed_in_the_browser(page, live_server, app_dir, supervisor):
+    write_type(app_dir, "maps.headersType", {"type": "object", "properties": {"name": {"type": "string"}},
+                                             "additionalProperties": {"type": "string"}}, title="Headers")
+    config = write_element(app_dir, "maps.one", {"title": "One", "type": "maps.headersType", "backendBundleEntry": "."},
+                           {"name": "api", "Accept": "text/html", "X-Old": "drop me"}) / "config.json"
+    supervisor.app.refresh()
+    page.goto(live_server + "/instances/maps.one")
+    page.evaluate("window.marker = 'same page'")
+    expect(page.get_by_label("Name of entry 1", exact=True)).to_have_value("Accept")
+    page.get_by_role("button", name="Remove entry 2").click()
+    expect(page.get_by_label("Name of entry 2", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Add entry to this group").click()
+    expect(page.get_by_label("Name of entry 2", exact=True)).to_be_focused()
+    page.get_by_label("Name of entry 2", exact=True).fill("X-Trace")
+    page.get_by_label("Value of entry 2", exact=True).fill("on")
+    page.get_by_label("Name of entry 1", exact=True).fill("Accept-Language")
+    assert page.evaluate("window.marker") == "same page"
+    review_and_save(page)
+    assert json.loads(config.read_text()) == {"name": "api", "Accept-Language": "text/html", "X-Trace": "on"}

@@ -68,9 +68,18 @@ def test_the_csv_export_is_a_download_of_every_rating(session, robot, supervisor
     response = session.get(f"/instances/{ROBOT}/feedback.csv")
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{ROBOT}-feedback.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
     assert [(r["rating"], r["question"], r["answer"], r["message_id"]) for r in rows] == [
         ("veryHelpful", "How do I add a robot?", "Press New.", "m1")]
+
+
+def test_the_csv_opens_in_a_spreadsheet_with_chinese_intact_and_no_cell_runs_as_a_formula(session, robot, supervisor):
+    rate(supervisor.app.storage, "m1", "notHelpful", '=HYPERLINK("http://evil.example","点我")', "机器人怎么接入钉钉？")
+    response = session.get(f"/instances/{ROBOT}/feedback.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.get_data().startswith("\ufefftime_utc,".encode())  # the UTF-8 byte order mark Excel needs
+    row = next(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert row["question"] == '\'=HYPERLINK("http://evil.example","点我")' and row["answer"] == "机器人怎么接入钉钉？"
 
 
 def test_the_overview_lists_every_robot_from_the_top_bar(session, robot, supervisor):

@@ -79,6 +79,24 @@ def test_new_writes_the_folder_with_defaults_and_opens_a_form_that_needs_setup(s
     assert new_robot(session) == "imRobots.dingTalkStream2"
 
 
+def test_new_asks_for_the_name_first_and_writes_nothing_until_it_is_chosen(session, app_dir):
+    asked = session.get(f"/types/{ROBOT_TYPE}/new")
+    page = Page(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and page.form_data("new-instance-form")["name"] == ["dingTalkStream"] and page.unlabelled() == []
+    assert not (app_dir / "imRobots").exists()
+    bad = session.post(f"/types/{ROBOT_TYPE}/new", {"name": "2nd robot", "title": "Second"}, htmx=False)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "is not an identifier" in html
+    assert Page(html).form_data("new-instance-form")["name"] == ["2nd robot"] and Page(html).form_data("new-instance-form")["title"] == ["Second"]
+    assert not (app_dir / "imRobots").exists()
+    made = session.post(f"/types/{ROBOT_TYPE}/new", {"name": "support", "title": "Support desk"}, htmx=False)
+    assert made.headers["Location"] == "/instances/imRobots.support"
+    assert files(app_dir, "imRobots.support")[0]["title"] == "Support desk"
+    taken = session.post(f"/types/{ROBOT_TYPE}/new", {"name": "support"}, htmx=False)
+    assert taken.status_code == 422 and "already exists" in taken.get_data(as_text=True)
+    assert sorted(p.name for p in (app_dir / "imRobots").iterdir()) == ["support"]
+
+
 def test_every_control_is_labelled_and_every_button_named(session, agent):
     name = new_robot(session)
     page = Page(session.get(f"/instances/{name}").get_data(as_text=True))
@@ -340,8 +358,12 @@ def test_deleting_or_renaming_a_referenced_agent_warns_about_its_users(session, 
     write_element(app_dir, "imRobots.bot", {"title": "Bot", "type": ROBOT_TYPE, "backendBundleEntry": "."}, {"agent": agent})
     session.get("/")
     assert "Used by" in session.get(f"/instances/{agent}/delete").get_data(as_text=True)
-    session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
+    asked = session.post(f"/instances/{agent}/rename", {"new_name": "desk"}, htmx=False)
+    assert asked.status_code == 200 and 'name="repoint" value="imRobots.bot" checked' in asked.get_data(as_text=True)
+    assert (app_dir / "aiagents" / "helpdesk").is_dir()  # asking changed nothing
+    session.post(f"/instances/{agent}/rename", {"new_name": "desk", "decided": "1"}, htmx=False)  # nothing ticked
     assert "Still naming aiagents.helpdesk: imRobots.bot" in session.get("/instances/aiagents.desk").get_data(as_text=True)
+    assert files(app_dir, "imRobots.bot")[1] == {"agent": "aiagents.helpdesk"}
 
 
 def test_a_running_service_is_stopped_before_it_is_renamed_and_its_chip_says_so(session, app_dir, supervisor):

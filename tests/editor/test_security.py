@@ -203,6 +203,8 @@ def test_the_password_in_a_proxy_url_is_write_only_masked_in_review_json_and_dia
     from tests.editor.test_pages import files, form_of
     from tests.support.elements import write_element
 
+    write_element(app_dir, "aiagents.helpdesk", {"title": "Helpdesk", "type": "aiagents.knowledgeBaseType", "backendBundleEntry": "."},
+                  {"sources": []})  # the robot's agent must exist for a save
     write_element(app_dir, "imRobots.bot", {"title": "Bot", "type": ROBOT_TYPE, "backendBundleEntry": "."},
                   {"agent": "aiagents.helpdesk", "clientId": "abc", "clientSecret": "dt-secret-9f2c1e7a", "proxy": f"socks5://alice:{PROXY_PASSWORD}@127.0.0.1:1080"})
     supervisor.app.refresh()

@@ -8,6 +8,7 @@ import pytest
 
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ConfigInvalidError, InvalidJsonError
+from element_studio.runtime.references import reference_fields
 from element_studio.runtime.schema import (
     MISSING,
     apply_defaults,
@@ -17,7 +18,6 @@ from element_studio.runtime.schema import (
     known_properties,
     mask_secrets,
     missing_required,
-    reference_values,
     resolve,
     secret_paths,
     secret_values,
@@ -136,7 +136,7 @@ def test_the_walker_finds_secrets_in_variants_items_branches_and_additional_prop
     masked = mask_secrets(VARIANTS_AND_ITEMS, CONFIG, lambda path, value: "***")
     assert masked["auth"] == {"kind": "token", "token": "***"} and masked["endpoints"][0]["key"] == "***"
     assert masked["endpoints"][1] == {"url": "https://b.example"} and CONFIG["auth"]["token"] == "variant-secret-1"
-    assert reference_values(VARIANTS_AND_ITEMS, CONFIG) == ["aiagents.helpdesk"]
+    assert [held for _, held, _ in reference_fields(VARIANTS_AND_ITEMS, CONFIG)] == ["aiagents.helpdesk"]
 
 
 def test_a_secret_object_is_one_secret_and_every_string_in_it_is_registered():
@@ -175,8 +175,17 @@ def test_check_and_loading_reject_a_bad_uri_naming_the_field(app_dir):
 
 def test_a_schema_whose_reference_points_nowhere_is_reported_with_the_type():
     check_schema("x.fineType", RECURSIVE)
-    with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json: \$ref #/\$defs/gone at properties/a points nowhere"):
+    with pytest.raises(InvalidJsonError, match=r"x.brokenType: config.schema.json keyword \$ref at /properties/a: \$ref #/\$defs/gone points nowhere"):
         check_schema("x.brokenType", {"properties": {"a": {"$ref": "#/$defs/gone"}}})
+
+
+def test_a_draft07_tuple_in_a_2020_12_schema_is_named_with_its_fix_and_accepted_when_the_draft_is_declared():
+    tuple_schema = {"properties": {"pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}
+    with pytest.raises(InvalidJsonError, match=r"keyword items at /properties/pair: holds a list \(draft-07 tuple syntax\): use \"prefixItems\""):
+        check_schema("x.tupleType", tuple_schema)
+    draft07 = {"$schema": "http://json-schema.org/draft-07/schema#", **tuple_schema}
+    check_schema("x.tupleType", draft07)
+    assert validator_for(draft07).is_valid({"pair": ["a", 1]}) and not validator_for(draft07).is_valid({"pair": [1, "a"]})
 
 
 def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is_not():

@@ -24,8 +24,9 @@ def sentences(text: str) -> list[str]:
 class KnowledgeBaseAgent(Agent):
     """Answers from the instance's own Q&A and markdown files; no network."""
 
-    def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger, knowledge: KnowledgeBase, config: dict[str, Any]) -> None:
-        super().__init__(full_name, memory, logger)
+    def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger, knowledge: KnowledgeBase, config: dict[str, Any],
+                 app: Any = None) -> None:
+        super().__init__(full_name, memory, logger, app)
         self.knowledge = knowledge
         self.top_k = config["topK"]
         self.min_score = config["minScore"]

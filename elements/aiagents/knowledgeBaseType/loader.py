@@ -17,7 +17,7 @@ class Loader:
         instance = self.nodes[0]
         config = instance.config
         knowledge = KnowledgeBase(instance.folder, config["sources"], instance.fullName, instance.logger)
-        return KnowledgeBaseAgent(instance.fullName, ChatMemory.for_instance(instance), instance.logger, knowledge, config)
+        return KnowledgeBaseAgent(instance.fullName, ChatMemory.for_instance(instance), instance.logger, knowledge, config, instance.app)
 
     def check(self) -> None:
         """For `element-studio check`: every knowledge file exists and parses (no index is built)."""

@@ -39,8 +39,7 @@ class OpenAICompatibleAgent(Agent):
     """Answers with a chat model behind an OpenAI-compatible endpoint, streaming its deltas."""
 
     def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger, config: dict[str, Any], app: App) -> None:
-        super().__init__(full_name, memory, logger)
-        self.app = app
+        super().__init__(full_name, memory, logger, app)
         self.base_url = config["baseUrl"].rstrip("/")
         self.api_key = config["apiKey"]
         self.model = config["model"]

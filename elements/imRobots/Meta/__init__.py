@@ -3,11 +3,16 @@
 The message log, the feedback store and the ratings live here once; the family's editor
 pages (playground, feedback) plug into the editor through the contract's `editor_pages`.
 """
-from element_studio.contract import Migrations
+from element_studio.contract import InstanceHistory, Migrations
 
-from . import feedback_store, message_log  # noqa: F401  (feedback_store adds its table to the metadata)
+from . import feedback_store, message_log
 from .pages import editor_pages
 
-migrations = Migrations(message_log.metadata)  # the message log's and the feedback store's tables
+migrations = Migrations(
+    message_log.metadata,  # the message log's and the feedback store's tables
+    steps=(feedback_store.one_rating_per_person,),
+    history=(InstanceHistory("message_log", "robot", "logged messages", one="logged message"),
+             InstanceHistory("feedback", "robot", "ratings", one="rating")),
+)
 
 __all__ = ["editor_pages", "migrations"]

@@ -1,6 +1,11 @@
 """The IM robot family's feedback store: a press of a rating button on a final card, stored
 with the question and answer it rates, and read back as counts per day, rated answers (worst
-first), the ratings of given answers and a CSV export."""
+first), the ratings of given answers and a CSV export.
+
+One person's rating of one answer is one rating, as in every rating UI: a later press
+replaces the earlier one (`one_rating_per_person` turned the old one-row-per-button key into
+that, keeping each person's latest press).
+"""
 from __future__ import annotations
 
 import csv
@@ -8,7 +13,8 @@ import io
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Float, Index, Integer, Table, Text, UniqueConstraint, func, literal, select, true
+from sqlalchemy import Column, Connection, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint, func, insert, inspect, literal, select, text, true
+from sqlalchemy.schema import DropTable
 
 from element_studio.contract import Storage
 
@@ -27,11 +33,32 @@ feedback = Table(
     Column("answer", Text, nullable=False),
     Column("rating", Text, nullable=False),
     Column("created_at", Float, nullable=False),
-    UniqueConstraint("robot", "message_id", "user_id", "rating"),
+    UniqueConstraint("robot", "message_id", "user_id", name="feedback_one_per_person"),
     Index("feedback_by_robot", "robot", "created_at"),
 )
 RATED_COLUMNS = (feedback.c.created_at, feedback.c.rating, feedback.c.user_id, feedback.c.conversation_id, feedback.c.message_id,
                  feedback.c.question, feedback.c.answer)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
+
+
+def one_rating_per_person(conn: Connection) -> None:
+    """Migration step 2: the first release kept one row per person per button; keep each
+    person's latest press of each answer under the one-rating key (skipped when it is there)."""
+    keys = [set(unique["column_names"]) for unique in inspect(conn).get_unique_constraints("feedback")]
+    if {"robot", "message_id", "user_id"} in keys:
+        return
+    later = feedback.alias("later")
+    latest = (select(later.c.id)
+              .where(later.c.robot == feedback.c.robot, later.c.message_id == feedback.c.message_id, later.c.user_id == feedback.c.user_id)
+              .order_by(later.c.created_at.desc(), later.c.id.desc()).limit(1).scalar_subquery())
+    rebuilt = feedback.to_metadata(MetaData(), name="feedback_rebuilt")
+    rebuilt.indexes.clear()  # index names are global: the index is made again once the old table is gone
+    rebuilt.create(conn)
+    conn.execute(insert(rebuilt).from_select([c.name for c in feedback.columns], select(feedback).where(feedback.c.id == latest)))
+    conn.execute(DropTable(feedback))
+    conn.execute(text("ALTER TABLE feedback_rebuilt RENAME TO feedback"))
+    for index in feedback.indexes:
+        index.create(conn)
 
 
 @dataclass(frozen=True)
@@ -46,11 +73,12 @@ class Feedback:
 
 
 def store_feedback(storage: Storage, press: Feedback) -> bool:
-    """Store a press with the question and answer it rates; False when the same user already
-    pressed the same button on the same answer (on any replica: the unique insert is the dedupe).
+    """Store a press with the question and answer it rates, replacing the same person's earlier
+    rating of that answer; False when it is the rating they had already given.
 
-    One INSERT ... SELECT statement: a read-then-write transaction would fail with "database
-    is locked" when another write lands in between (SQLite cannot upgrade a stale snapshot).
+    One upserting INSERT ... SELECT statement: a read-then-write transaction would fail with
+    "database is locked" when another write lands in between (SQLite cannot upgrade a stale
+    snapshot). `WHERE true` tells SQLite's parser the ON CONFLICT belongs to the INSERT.
     """
     m = message_log.alias("m")
     rated = (select(literal(press.robot), func.coalesce(func.nullif(m.c.conversation_id, ""), press.conversation_id),
@@ -61,7 +89,13 @@ def store_feedback(storage: Storage, press: Feedback) -> bool:
              .where(true()))  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
     columns = ["robot", "conversation_id", "user_id", "message_id", "question", "answer", "rating", "created_at"]
     with storage.connect() as conn:
-        return conn.execute(storage.insert_new(feedback).from_select(columns, rated)).first() is not None
+        upsert = storage.insert(feedback).from_select(columns, rated)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[feedback.c.robot, feedback.c.message_id, feedback.c.user_id],
+            set_={"rating": upsert.excluded.rating, "created_at": upsert.excluded.created_at},
+            where=feedback.c.rating != upsert.excluded.rating,
+        )
+        return conn.execute(upsert.returning(feedback.c.id)).first() is not None
 
 
 @dataclass(frozen=True)
@@ -110,19 +144,27 @@ def rated_answers(storage: Storage, robot: str, limit: int = 50) -> list[RatedAn
 
 
 def feedback_csv(storage: Storage, robot: str) -> str:
-    """Every rating of one robot as CSV, oldest first, for a spreadsheet."""
+    """Every rating of one robot as CSV, oldest first, for a spreadsheet: it starts with a
+    UTF-8 byte order mark (Excel reads Chinese text right only then) and no cell can become a
+    formula (anyone in a chat writes the question text)."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["time_utc", "rating", "user_id", "conversation_id", "message_id", "question", "answer"])
     with storage.connect() as conn:
         rows = conn.execute(select(*RATED_COLUMNS).where(feedback.c.robot == robot).order_by(feedback.c.created_at)).all()
     for row in rows:
-        writer.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.created_at)), *list(row)[1:]])
+        writer.writerow([time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row.created_at)), *map(inert_cell, list(row)[1:])])
     return out.getvalue()
 
 
+def inert_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def ratings_of(storage: Storage, robot: str, msg_ids: list[str]) -> dict[str, list[str]]:
-    """The ratings recorded for each of these answers, in press order."""
+    """The ratings recorded for each of these answers (one per person), in press order."""
     if not msg_ids:
         return {}
     found: dict[str, list[str]] = {}

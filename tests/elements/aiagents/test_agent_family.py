@@ -22,10 +22,10 @@ def test_every_config_field_has_a_title_and_a_description_for_the_editor(app, ty
     assert not app.is_service(type_name) and app.kind(type_name) == "type"
 
 
-def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_agents(app):
+def test_the_api_key_is_a_secret_and_the_knowledge_base_refers_to_knowledge_base_agents(app):
     schema = app.type_schema("aiagents.openaiCompatibleType")
     assert schema["properties"]["apiKey"]["writeOnly"] is True
-    assert schema["properties"]["knowledgeBase"]["x-element-ref"] == "aiagents.Meta"
+    assert schema["properties"]["knowledgeBase"]["x-element-ref"] == "aiagents.knowledgeBaseType"
     assert default_for(schema)["knowledgeBase"] == ""
 
 

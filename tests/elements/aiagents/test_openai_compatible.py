@@ -19,6 +19,7 @@ from element_studio.elements.aiagents.agent_api import (
 )
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ElementError
+from element_studio.runtime.logs import ring_buffer
 
 from .chat_server import Reply
 from .conftest import API_KEY, LogWatch, ask, copy_helpdesk, write_llm_agent
@@ -147,16 +148,20 @@ async def test_run_also_works_when_called_on_a_thread_with_a_running_loop(app_di
 @pytest.mark.parametrize(
     ("knowledge_base", "message"),
     [
-        ("aiagents.nowhere", "aiagents.gpt: config.json field knowledgeBase: aiagents.nowhere: no such element"),
-        ("aiagents.gpt", "aiagents.gpt: config.json field knowledgeBase: an agent cannot be its own knowledge base"),
-        ("aiagents.Meta", "aiagents.gpt: config.json field knowledgeBase: aiagents.Meta is not an agent instance"),
+        ("aiagents.nowhere", "aiagents.gpt: config.json field knowledgeBase: aiagents.nowhere is no element of this app"),
+        ("aiagents.gpt", "aiagents.gpt: config.json field knowledgeBase: names this instance itself"),
+        ("aiagents.Meta", "aiagents.gpt: config.json field knowledgeBase: aiagents.Meta is a family, not an instance"),
+        ("aiagents.other", "aiagents.gpt: config.json field knowledgeBase: aiagents.other is an instance of aiagents.openaiCompatibleType,"
+                           " not of aiagents.knowledgeBaseType"),
     ],
 )
-def test_a_knowledge_base_that_is_not_an_agent_instance_is_a_load_error(app_dir, chat_server, knowledge_base, message):
+def test_a_knowledge_base_that_is_not_a_knowledge_base_instance_is_a_load_and_check_error(app_dir, chat_server, knowledge_base, message):
+    write_llm_agent(app_dir, chat_server, name="aiagents.other")
     name = write_llm_agent(app_dir, chat_server, knowledgeBase=knowledge_base)
     with pytest.raises(ElementError) as caught:
         App(app_dir).getElement(name)
     assert str(caught.value).startswith(message)
+    assert any(str(p).startswith(message) for p in App(app_dir).check())
 
 
 def test_a_missing_model_leaves_the_instance_needing_setup(app_dir, chat_server):
@@ -164,3 +169,28 @@ def test_a_missing_model_leaves_the_instance_needing_setup(app_dir, chat_server)
     app = App(app_dir)
     assert app.missing_setup(name) == ["model"]
     assert [str(p) for p in app.check()] == ["aiagents.gpt: config.json field model: is required (the instance needs setup)"]
+
+
+def test_the_agents_status_says_why_its_last_answer_failed_until_one_succeeds(app_dir, chat_server):
+    ring_buffer()  # keep the records from here on
+    name = write_llm_agent(app_dir, chat_server)
+    app = App(app_dir)
+    agent = app.getElement(name)
+    chat_server.fail(401)
+    with pytest.raises(CredentialsRefusedError):
+        agent.run(params={"input_data": "first"}, chatId="staff-3")
+    assert app.last_failure(name)[1].startswith(f"the last answer failed: HTTP 401 from {chat_server.url}")
+    assert [e.message for e in ring_buffer().recent(name)][-1].startswith("no answer for chat staff-3: HTTP 401")
+    agent.run(params={"input_data": "second"}, chatId="staff-3")
+    assert app.last_failure(name) is None
+
+
+def test_an_agent_that_cannot_load_says_so_in_its_own_log_and_status_in_one_line(app_dir, chat_server):
+    ring_buffer()
+    name = write_llm_agent(app_dir, chat_server, apiKey="{{UNSET_TEST_KEY}}")
+    app = App(app_dir)
+    with pytest.raises(ElementError):
+        app.getElement(name)
+    why = "cannot load: config.json field apiKey: variable UNSET_TEST_KEY is not set (set it in the environment or in the app's .env file)"
+    assert app.last_failure(name)[1] == why
+    assert [(e.level, e.message) for e in ring_buffer().recent(name)][-1] == ("ERROR", why)

@@ -181,7 +181,7 @@ def test_a_message_without_text_gets_a_polite_text_only_reply(world, msgtype):
     assert sim.cards() == []
 
 
-def test_feedback_presses_are_stored_once_with_question_and_answer(world):
+def test_one_persons_rating_of_an_answer_is_one_rating_a_later_press_replacing_it(world):
     sim = world.sim
     bot = world.robot(world.agent(chunks=["42"]))
     world.start(bot)
@@ -189,19 +189,18 @@ def test_feedback_presses_are_stored_once_with_question_and_answer(world):
     card = sim.wait_for_card(msg)
     final_of(sim, card.card_biz_id)
     key = card.card_biz_id[:16]
-    presses = [
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
-        sim.press_button(card.card_biz_id, label="😅 Not helpful"),
-        sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}", user_id="erin"),
+    presses = [  # one at a time, as people press: each handled before the next
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}"),
+        lambda: sim.press_button(card.card_biz_id, label="😅 Not helpful"),
+        lambda: sim.press_button(card.card_biz_id, button_id=f"feedback_helpful_{key}", user_id="erin"),
     ]
-    for message_id in presses:
-        sim.wait_for_ack(message_id)
-    wait_until(lambda: sum("feedback" in line for line in world.logs(bot)) >= 4)
+    for handled, press in enumerate(presses, start=1):
+        sim.wait_for_ack(press())
+        wait_until(lambda: sum("feedback" in line for line in world.logs(bot)) >= handled)
     rows = world.rows("SELECT robot, conversation_id, user_id, message_id, question, answer, rating FROM feedback ORDER BY user_id, rating")
     conversation = card.conversation_id
     assert rows == [
-        {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
         {"robot": bot, "conversation_id": conversation, "user_id": "dave", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "notHelpful"},
         {"robot": bot, "conversation_id": conversation, "user_id": "erin", "message_id": msg, "question": "meaning of life?", "answer": "42", "rating": "helpful"},
     ]
