@@ -64,7 +64,7 @@ def test_screenshots_of_home_and_an_instance_form(browser, live_server, support_
 
 
 def test_screenshots_in_chinese(browser, live_server, support_robot):
-    """The same pages for a Chinese browser (the README.zh-CN's pictures; CJK fonts from install-chromium.sh)."""
+    """The home page and a form for a Chinese browser (the README.zh-CN's pictures; CJK fonts from install-chromium.sh)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1500}, device_scale_factor=1)
     tab = context.new_page()
     tab.set_viewport_size({"width": 1280, "height": 760})
