@@ -163,3 +163,17 @@ def test_validation_messages_and_the_form_come_in_the_readers_language(session, 
                                                                   "config/sources/0": "faq.json", "element/load": "demand"})
     body = answer.get_data(as_text=True)
     assert "请填写此字段。" in body and "不能小于 1。" in body and "未保存。" in body
+
+
+def test_naming_a_new_instance_and_a_wrong_reference_are_said_in_chinese(session, app_dir, supervisor):
+    session.client.set_cookie(COOKIE, "zh")
+    naming = session.get("/types/imRobots.dingTalkStreamType/new").get_data(as_text=True)
+    assert "先为它命名" in naming and ">创建<" in naming and "Name it first" not in naming
+    dotted = session.post("/types/imRobots.dingTalkStreamType/new", {"name": "a.b"}, htmx=False)
+    assert dotted.status_code == 422 and "名称中不能有点号" in dotted.get_data(as_text=True)
+    write_element(app_dir, "imRobots.desk", {"title": "Desk", "type": "imRobots.dingTalkStreamType", "backendBundleEntry": "."},
+                  config={"agent": "aiagents.nothing", "clientId": "id", "clientSecret": "secret"})
+    supervisor.app.refresh()
+    review = session.post("/instances/imRobots.desk/review", {"_fingerprint": "", "element/title": "Desk", "config/agent": "aiagents.nothing",
+                                                              "config/clientId": "id", "element/load": "demand"})
+    assert "本应用中没有元素 aiagents.nothing；请选择 aiagents.Meta 的一个实例。" in review.get_data(as_text=True)
