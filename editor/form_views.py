@@ -42,6 +42,8 @@ FOCUSABLE = ("text", "textarea", "number", "select", "ref", "json", "checkbox", 
 @bp.post("/changed")
 def changed(name: str) -> Response:
     """A field was changed or left: its feedback, or the section its change swaps in."""
+    if studio().app.storage.renamed_to(name) and name not in studio().app.elements:
+        return Response(status=204)  # the field was left by pressing Rename: the page is on its way to the new name
     opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
     if not base.startswith(("config", "element/")):

@@ -15,7 +15,7 @@ from element_studio.runtime.app import App
 from element_studio.runtime.supervisor import Supervisor
 from tests.support.live_server import serving
 from tests.support.postgres import PostgresNotInstalled, ThrowawayServer
-from tests.support.robots import RobotWorld
+from tests.support.robots import FeishuWorld, RobotWorld
 from tests.support.waiting import wait_until
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -24,11 +24,12 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="element-studio-data-")
 for proxy_var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(proxy_var, None)
 
+FEISHU_APPS = {"cli_demo_feishu": "demo-feishu-secret", "cli_two": "two-feishu-secret"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 # Threads our fixtures and the product start; one still alive after a test's teardown is a leak.
-WATCHED_THREADS = ("element-studio-", "waitress-", "dingtalk-simulator", "chat-server", "tcp-server", "connect-proxy",
+WATCHED_THREADS = ("element-studio-", "waitress-", "dingtalk-simulator", "feishu-simulator", "chat-server", "tcp-server", "connect-proxy",
                    "editor-http", "agent-run")
 
 
@@ -128,6 +129,21 @@ def sim(monkeypatch, sim_apps) -> Iterator[SimulatorThread]:
 def world(app_dir: Path, sim: SimulatorThread, supervisor: Supervisor) -> RobotWorld:
     """Robots and scripted agents written into the temp app, run by the supervisor against the simulator."""
     return RobotWorld(app_dir, sim, supervisor)
+
+
+@pytest.fixture
+def feishu_sim():
+    """The Feishu simulator (apps: the demo app and `cli_two`), redelivering unanswered events after 0.5 s."""
+    from element_studio.elements.imRobots.feishuType.simulator.thread import FeishuSimulatorThread
+
+    with FeishuSimulatorThread(apps=FEISHU_APPS, redeliver_after=0.5) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def feishu_world(app_dir: Path, feishu_sim, supervisor: Supervisor) -> FeishuWorld:
+    """Feishu robots and scripted agents written into the temp app, run by the supervisor against the Feishu simulator."""
+    return FeishuWorld(app_dir, feishu_sim, supervisor)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """The agent interface every `aiagents` Type implements, and the errors a robot catches.
 
 A robot gets an agent with `app.getElement("aiagents.helpdesk")` and then either
-- `async for chunk in agent.stream(question, chat_id)`: the answer as text chunks, in order; or
+- `async for chunk in agent.stream(question, chat_id)`: the answer as text chunks, in order;
+  an agent whose `accepts_images` is True also takes `images=[...]`: objects with `mime_type`
+  ("image/png" ...) and `data` (bytes), the pictures that came with the question (any other
+  agent refuses them with ImagesNotAcceptedError, whose user_message says it reads text); or
 - `agent.run(params={"input_data": question}, chatId=..., stream_callback=...)`: the tutorial's
   synchronous call, which calls `stream_callback({"data": {"content": chunk}})` per chunk and
   returns the whole answer.
@@ -17,7 +20,9 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from base64 import b64encode
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .chat_memory import ChatMemory
 
@@ -29,11 +34,14 @@ __all__ = [
     "AgentError",
     "AgentTimeoutError",
     "CredentialsRefusedError",
+    "Image",
+    "ImagesNotAcceptedError",
     "MalformedStreamError",
     "RateLimitedError",
     "RequestRejectedError",
     "ServerError",
     "ServerUnreachableError",
+    "data_url",
 ]
 
 
@@ -95,8 +103,28 @@ class MalformedStreamError(AgentError):
     user_message = "抱歉，AI 服务返回的内容无法读取，请稍后再试。Sorry, the AI service sent an answer I couldn't read; please try again later."
 
 
+class ImagesNotAcceptedError(AgentError):
+    """Pictures were sent to an agent that only reads text."""
+
+    user_message = "抱歉，我只能读文字，看不了图片，请用文字描述你的问题。Sorry, I can only read text, not pictures; please describe your question in words."
+
+
+class Image(Protocol):
+    """A picture handed to an agent with `accepts_images` (the robot's own type, read by shape)."""
+
+    mime_type: str
+    data: bytes
+
+
+def data_url(image: Image) -> str:
+    """The picture as a data: URL, the form OpenAI-compatible servers take inline images in."""
+    return f"data:{image.mime_type};base64,{b64encode(image.data).decode('ascii')}"
+
+
 class Agent:
     """Base of every agent object a `Loader.load()` of this family returns."""
+
+    accepts_images = False  # an agent that looks at pictures says True and takes `images` in answer()
 
     def __init__(self, full_name: str, memory: ChatMemory, logger: logging.Logger, app: App | None = None) -> None:
         self.fullName = full_name
@@ -107,17 +135,22 @@ class Agent:
     async def answer(self, question: str, history: list[dict[str, str]]) -> AsyncIterator[str]:
         """The answer's text chunks; `history` is the chat's earlier turns, oldest first.
 
+        An agent with `accepts_images` also takes `images=` (never passed to other agents).
         Subclasses write this as an async generator and raise an AgentError subclass on failure.
         """
         raise NotImplementedError
         yield ""  # pragma: no cover  (makes this an async generator for type checkers)
 
-    async def stream(self, question: str, chat_id: str) -> AsyncIterator[str]:
+    async def stream(self, question: str, chat_id: str, images: Sequence[Image] = ()) -> AsyncIterator[str]:
         """Yield the answer's chunks in order; remember the exchange once it is complete."""
+        if images and not self.accepts_images:
+            self.logger.info("no answer for chat %s: %d picture(s) sent to an agent that reads text only", chat_id, len(images))
+            raise ImagesNotAcceptedError(f"{self.fullName} does not look at pictures ({len(images)} sent)")
         history = await asyncio.to_thread(self.memory.recall, chat_id)
         parts: list[str] = []
+        answer = self.answer(question, history, images=images) if images else self.answer(question, history)
         try:
-            async for chunk in self.answer(question, history):
+            async for chunk in answer:
                 if chunk:
                     parts.append(chunk)
                     yield chunk
@@ -130,7 +163,8 @@ class Agent:
             self._note(f"the last answer failed: unexpected {type(exc).__name__}: {exc}")
             raise AgentError(f"unexpected {type(exc).__name__}: {exc}") from exc
         self._note(None)
-        await asyncio.to_thread(self.memory.remember, chat_id, question, "".join(parts))
+        remembered = f"{question} [{len(images)} picture{'' if len(images) == 1 else 's'}]".strip() if images else question
+        await asyncio.to_thread(self.memory.remember, chat_id, remembered, "".join(parts))
 
     def _note(self, failure: str | None) -> None:
         if self.app is not None:

@@ -19,7 +19,7 @@ PO = ROOT / "editor" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 EDITOR_METHODS = [("editor/templates/**.html", "jinja2"), ("editor/static/studio.js", "javascript"), ("editor/**.py", "python")]
 SHIPPED = ["elements/aiagents/Meta", "elements/aiagents/openaiCompatibleType", "elements/aiagents/knowledgeBaseType",
-           "elements/imRobots/Meta", "elements/imRobots/dingTalkStreamType"]
+           "elements/imRobots/Meta", "elements/imRobots/dingTalkStreamType", "elements/imRobots/feishuType"]
 FAMILY_PAGES = ROOT / "elements" / "imRobots" / "Meta" / "pages"
 TEMPLATE_FOLDERS = [ROOT / "editor" / "templates", FAMILY_PAGES / "templates"]
 # Words that stay as they are in every language: the product, file names, formats.

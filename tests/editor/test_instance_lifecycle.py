@@ -85,6 +85,8 @@ def test_a_rename_carries_the_history_of_every_owner_and_the_logs(supervisor, ro
     assert "answered msgId m1" in session.get("/instances/imRobots.desk/logs/").get_data(as_text=True)
     assert storage.history_counts("imRobots.bot") == []
 
+    late = session.post("/instances/imRobots.bot/form/changed", {"_field": "config/agent"})  # the field left by pressing Rename
+    assert late.status_code == 204
     old = session.get("/instances/imRobots.bot/feedback?days=14")  # a bookmark of the old name
     assert old.status_code == 302 and old.headers["Location"] == "/instances/imRobots.desk/feedback?days=14"
     assert session.get("/instances/imRobots.bot/feedback.csv").headers["Location"] == "/instances/imRobots.desk/feedback.csv"

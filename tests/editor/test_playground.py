@@ -57,7 +57,7 @@ def robot(simulators, sim, app_dir, supervisor):
     """A running robot answering with the scripted agent, which streams its chunks slowly."""
     copy_fixture("scripted_agent", app_dir)
     write_element(app_dir, "aiagents.helpdesk", instance("aiagents.scriptedType", title="Helpdesk", at_start=False),
-                  {"chunks": ANSWER, "delaySeconds": 0.3})
+                  {"chunks": ANSWER, "delaySeconds": 0.6})  # slow enough to see it stream on a busy machine
     write_element(app_dir, ROBOT, {**instance("imRobots.dingTalkStreamType", title="Help robot"),
                                    "description": "Answers the #support group from the helpdesk agent."},
                   {"agent": "aiagents.helpdesk", "clientId": "dingdemo", "clientSecret": "{{DINGTALK_CLIENT_SECRET}}",

@@ -99,7 +99,7 @@ async def test_card_calls_need_a_token_and_a_known_card(sim, http):
     async with http.put(sim.base_url + UPDATE, headers=headers, json={
             "cardBizId": "never-sent", "cardData": json.dumps(standard_card("x"))}) as r:
         assert r.status == 400
-    async with http.post(sim.base_url + "/v1.0/card/instances", headers=headers, json={}) as r:
+    async with http.post(sim.base_url + "/v1.0/card/templates", headers=headers, json={}) as r:
         assert r.status == 404 and "does not implement" in (await r.json())["message"]
 
 

@@ -13,6 +13,7 @@ from tests.support.elements import copy_fixture, instance, write_element
 from tests.support.waiting import wait_until
 
 ROBOT_TYPE = "imRobots.dingTalkStreamType"
+FEISHU_TYPE = "imRobots.feishuType"
 AGENT_TYPE = "aiagents.scriptedType"
 # Fast timings so reconnects and dead sockets take tenths of a second, not minutes.
 FAST = {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.4, "heartbeatSeconds": 0.6, "httpTimeoutSeconds": 2}
@@ -21,7 +22,7 @@ FAST = {"reconnectMinSeconds": 0.05, "reconnectMaxSeconds": 0.4, "heartbeatSecon
 class RobotWorld:
     """The app dir, the simulator and the supervisor of one test (the fixtures own and stop them)."""
 
-    def __init__(self, app_dir: Path, sim: SimulatorThread, supervisor: Supervisor) -> None:
+    def __init__(self, app_dir: Path, sim: Any, supervisor: Supervisor) -> None:
         self.app_dir = app_dir
         self.sim = sim
         self.supervisor = supervisor
@@ -69,3 +70,15 @@ class RobotWorld:
         """Rows of a query written for the world's SQLite file (`?` placeholders)."""
         with self.storage.connect() as conn:
             return [r._asdict() for r in conn.exec_driver_sql(sql, args).fetchall()]
+
+
+class FeishuWorld(RobotWorld):
+    """The same world with Feishu robots, pointed at the Feishu simulator through their `domain`."""
+
+    def robot(self, agent: str, client_id: str = "cli_demo_feishu", secret: str = "demo-feishu-secret", name: str = "",
+              **config: Any) -> str:
+        full_name = f"imRobots.{name or 'fs_' + uuid.uuid4().hex[:6]}"
+        advanced = {**FAST, "heartbeatSeconds": 0.6}
+        body = {"agent": agent, "appId": client_id, "appSecret": secret, "domain": self.sim.base_url, "advanced": advanced, **config}
+        write_element(self.app_dir, full_name, instance(FEISHU_TYPE), body)
+        return full_name

@@ -10,7 +10,7 @@ import asyncio
 import functools
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -20,11 +20,13 @@ from ..agent_api import (
     AgentError,
     AgentTimeoutError,
     CredentialsRefusedError,
+    Image,
     MalformedStreamError,
     RateLimitedError,
     RequestRejectedError,
     ServerError,
     ServerUnreachableError,
+    data_url,
 )
 from ..chat_memory import ChatMemory
 
@@ -47,12 +49,13 @@ class OpenAICompatibleAgent(Agent):
         self.temperature = config["temperature"]
         self.timeout = float(config["timeoutSeconds"])
         self.knowledge_base = config["knowledgeBase"]
+        self.accepts_images = bool(config["vision"])
 
-    async def answer(self, question: str, history: list[dict[str, str]]) -> AsyncIterator[str]:
+    async def answer(self, question: str, history: list[dict[str, str]], images: Sequence[Image] = ()) -> AsyncIterator[str]:
         messages = [
             {"role": "system", "content": await self.system_message(question)},
             *history,
-            {"role": "user", "content": question},
+            {"role": "user", "content": user_content(question, images)},
         ]
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -144,6 +147,14 @@ class OpenAICompatibleAgent(Agent):
         if isinstance(exc, openai.APIError):  # an error event inside the stream
             return ServerError(f"{where} reported an error while answering: {_short(exc.message)}")
         return AgentError(f"{type(exc).__name__} talking to {where}: {_short(str(exc))}")
+
+
+def user_content(question: str, images: Sequence[Image]) -> str | list[dict[str, Any]]:
+    """The question as the user message's content: plain text, or text and image_url parts."""
+    if not images:
+        return question
+    parts: list[dict[str, Any]] = [{"type": "text", "text": question}] if question else []
+    return parts + [{"type": "image_url", "image_url": {"url": data_url(image)}} for image in images]
 
 
 def _http_client() -> openai.DefaultAsyncHttpxClient | None:

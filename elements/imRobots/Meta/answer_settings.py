@@ -14,6 +14,8 @@ from typing import Any
 from .ratings import RATINGS
 from .replies import FeedbackButton
 
+MARKDOWN = "markdown"  # the one reply mode without a card; every other mode streams into one
+
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -40,12 +42,14 @@ class AnswerSettings:
     answer_timeout: float
     busy_text: str
     apology_text: str
-    text_only_text: str
+    text_only_text: str  # for pictures the agent cannot look at, and for files and videos
+    no_files_text: str  # for files and videos when the agent does look at pictures
     dedup_seconds: float
 
     @property
     def uses_cards(self) -> bool:
-        return self.reply_mode == "card"
+        """Whether answers stream into a card (a Type may offer several kinds of card)."""
+        return self.reply_mode != MARKDOWN
 
     def in_language(self, language: str, translate: Callable[[str, str], str]) -> AnswerSettings:
         """The robot's words in `language`: `translate(text, language)` gives a text the family
@@ -56,7 +60,7 @@ class AnswerSettings:
 
         return replace(
             self, thinking_text=say(self.thinking_text), busy_text=say(self.busy_text), apology_text=say(self.apology_text),
-            text_only_text=say(self.text_only_text),
+            text_only_text=say(self.text_only_text), no_files_text=say(self.no_files_text),
             feedback_buttons=tuple(FeedbackButton(button.rating, say(button.label)) for button in self.feedback_buttons),
         )
 
@@ -79,5 +83,6 @@ class AnswerSettings:
             busy_text=config["busyText"],
             apology_text=config["apologyText"],
             text_only_text=config["textOnlyText"],
+            no_files_text=config.get("noFilesText", config["textOnlyText"]),  # only Types that fetch pictures declare it
             dedup_seconds=float(config["advanced"]["dedupMinutes"]) * 60.0,
         )

@@ -16,8 +16,9 @@ from element_studio.contract import Storage, translated_text
 
 from . import message_log as records
 from .answer_settings import AnswerSettings, language_of
-from .incoming import Incoming
-from .replies import AnswerCard, ChatReplies, ReplyFailed
+from .incoming import PICTURES, Incoming
+from .pictures import ChatPictures, accepts_pictures
+from .replies import AnswerCard, ChatReplies, ReplyFailed, apology_after
 from .throttle import CardUpdateThrottle
 
 STOP_FINISH_TIMEOUT = 0.5  # on stop, how long an answer may take to end its card
@@ -35,6 +36,7 @@ class Answerer:
         app: Any,
         logger: logging.Logger,
         on_error: Callable[[str], None] = lambda text: None,
+        pictures: ChatPictures | None = None,
     ) -> None:
         self.robot = robot
         self.settings = settings
@@ -43,6 +45,17 @@ class Answerer:
         self.app = app
         self.log = logger
         self.on_error = on_error
+        self.pictures = pictures  # None: the Type cannot fetch pictures
+
+    async def reads_pictures(self) -> bool:
+        """Whether this robot can hand pictures to its agent (a broken agent reads none)."""
+        if self.pictures is None:
+            return False
+        try:
+            return accepts_pictures(await self._agent())
+        except Exception as exc:  # answering says what is wrong with the agent; here it only reads no pictures
+            self.log.warning("cannot tell whether agent %s reads pictures: %s", self.settings.agent, exc)
+            return False
 
     def settings_for(self, incoming: Incoming) -> AnswerSettings:
         """The settings in the asker's language (the words the instance did not set itself)."""
@@ -53,6 +66,9 @@ class Answerer:
         started = time.monotonic()
         if not await self._first_time(incoming):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
+            return
+        if incoming.kind == PICTURES and not await self.reads_pictures():
+            await self._decline_pictures(incoming)
             return
         card = await self._start_card(incoming) if self.settings.uses_cards else None
         text, outcome, apology = "", records.ANSWERED, ""
@@ -80,6 +96,18 @@ class Answerer:
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
 
+    async def _decline_pictures(self, incoming: Incoming) -> None:
+        """Say what the robot reads instead of answering pictures its agent cannot look at."""
+        self.log.info("msgId %s has only pictures and agent %s does not look at pictures: told the sender", incoming.msg_id, self.settings.agent)
+        try:
+            await self.replies.text(incoming, self.settings_for(incoming).text_only_text)
+        except ReplyFailed as exc:
+            self.log.error("reply to msgId %s failed: %s", incoming.msg_id, exc)
+        try:
+            await asyncio.to_thread(records.log_outcome, self.storage, self.robot, incoming.msg_id, "", records.NOT_TEXT)
+        except Exception as exc:
+            self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
+
     async def _start_card(self, incoming: Incoming) -> _StreamingCard | None:
         card = _StreamingCard(self.replies.card(incoming), self.settings_for(incoming), incoming, self.log)
         try:
@@ -103,7 +131,11 @@ class Answerer:
         try:
             async with timeout:
                 agent = await self._agent()
-                stream = agent.stream(incoming.question, incoming.chat_id)
+                pictures = await self._pictures_for(agent, incoming)
+                if pictures:
+                    stream = agent.stream(incoming.question, incoming.chat_id, images=pictures)
+                else:
+                    stream = agent.stream(incoming.question, incoming.chat_id)
                 if inspect.isawaitable(stream):  # an `async def stream` that returns the iterator
                     stream = await stream
                 async with _closing(stream):
@@ -131,6 +163,15 @@ class Answerer:
             return text, records.FAILED, self.settings_for(incoming).apology_text
         return text, records.ANSWERED, ""
 
+    async def _pictures_for(self, agent: Any, incoming: Incoming) -> list[Any]:
+        """The message's pictures when the agent looks at them (raises PictureUnavailable)."""
+        if not incoming.pictures or self.pictures is None or not accepts_pictures(agent):
+            return []
+        pictures = await self.pictures.download(incoming)
+        self.log.info("msgId %s: %d picture%s for agent %s (%d bytes)", incoming.msg_id, len(pictures), "" if len(pictures) == 1 else "s",
+                      self.settings.agent, sum(len(p.data) for p in pictures))
+        return pictures
+
     async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:
         """Show the outcome (on the card; as markdown without one or when it fails), then record it."""
         shown = False
@@ -152,10 +193,7 @@ class Answerer:
 
     async def _markdown(self, incoming: Incoming, text: str, outcome: str, apology: str) -> None:
         """The answer (or the apology after what arrived) as one markdown reply."""
-        if outcome == records.ANSWERED:
-            body = text
-        else:
-            body = f"{text}\n\n---\n\n{apology}" if text.strip() else apology
+        body = text if outcome == records.ANSWERED else apology_after(text, apology)
         try:
             await self.replies.markdown(incoming, body)
         except ReplyFailed as exc:

@@ -21,3 +21,4 @@ class ChatPlatform:
     credentials: Callable[[dict[str, Any]], tuple[str, str]]  # (the robot's app id, its secret) from its rendered config
     read_card: Callable[[Any], Card]  # one card version the simulator recorded
     read_reply: Callable[[Any], ReplyMessage]  # one plain (webhook) reply's body
+    look: str = ""  # the playground's look-alike of the platform's chat (a `pg--<look>` class in im_robots.css)

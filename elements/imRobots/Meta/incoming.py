@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TEXT = "text"
+PICTURES = "pictures"  # pictures without text
 NOT_TEXT = "not_text"
 EMPTY = "empty"
 
@@ -15,7 +16,7 @@ class Incoming:
     opaque to the family and handed back to the Type's replies."""
 
     msg_id: str
-    kind: str  # TEXT, NOT_TEXT or EMPTY
+    kind: str  # TEXT, PICTURES, NOT_TEXT or EMPTY
     question: str
     msgtype: str  # the platform's message type, for the log
     conversation_id: str
@@ -23,6 +24,7 @@ class Incoming:
     sender: str  # the sender's stable id on the platform, as stored and logged
     sender_name: str
     reply_to: Any = None
+    pictures: tuple[Any, ...] = ()  # the Type's references to the message's pictures, for its ChatPictures
 
     @property
     def chat_id(self) -> str:

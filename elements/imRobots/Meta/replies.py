@@ -25,6 +25,11 @@ class FeedbackButton:
     label: str
 
 
+def apology_after(partial_answer: str, apology: str) -> str:
+    """What a failed answer ends on: whatever arrived, a rule, then the apology (never "thinking")."""
+    return f"{partial_answer}\n\n---\n\n{apology}" if partial_answer.strip() else apology
+
+
 class AnswerCard(Protocol):
     """One answer's card on the platform, updated as the answer streams."""
 

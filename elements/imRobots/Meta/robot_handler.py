@@ -15,7 +15,7 @@ from . import feedback_store, message_log as records
 from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
-from .incoming import TEXT, Incoming
+from .incoming import NOT_TEXT, PICTURES, TEXT, Incoming
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 
@@ -51,15 +51,16 @@ class RobotHandler:
             return
         self.status.message_handled()
         where = "group" if incoming.in_group else "single chat"
-        if incoming.kind != TEXT:
+        if incoming.kind not in (TEXT, PICTURES):
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
-            self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).text_only_text, records.NOT_TEXT), f"not-text {incoming.msg_id}")
+            self._spawn(self._unreadable_reply(incoming), f"not-text {incoming.msg_id}")
             return
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return
-        self.log.info("question msgId %s from %s in a %s (%d chars)", incoming.msg_id, incoming.sender, where, len(incoming.question))
+        pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
+        self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
         self.answers_in_flight += 1
         self.status.answer_started()
         self._spawn(self._answer(incoming), f"answer {incoming.msg_id}")
@@ -74,6 +75,12 @@ class RobotHandler:
         finally:
             self.answers_in_flight -= 1
             self.status.answer_finished()
+
+    async def _unreadable_reply(self, incoming: Incoming) -> None:
+        """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""
+        pictures = incoming.kind == NOT_TEXT and await self.answerer.reads_pictures()
+        settings = self.answerer.settings_for(incoming)
+        await self._short_reply(incoming, settings.no_files_text if pictures else settings.text_only_text, records.NOT_TEXT)
 
     async def _short_reply(self, incoming: Incoming, text: str, outcome: str) -> None:
         """A text reply (busy, text only), logged in the message log."""

@@ -1,11 +1,16 @@
-"""DingTalk's messages as the family's playground draws them: StandardCard JSON and session
-webhook replies read into the family's card model (HTML already sanitised)."""
+"""DingTalk's messages as the family's playground draws them: StandardCard JSON, AI card
+parameters and session webhook replies read into the family's card model (HTML already sanitised)."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from ..Meta.pages.card_model import Card, CardBlock, CardButton, ReplyMessage, render_markdown, render_text
+from . import ai_cards
+
+AI_CARD_STATES = {ai_cards.PROCESSING: "processing", ai_cards.INPUTTING: "inputting", ai_cards.FINISHED: "finished",
+                  ai_cards.FAILED: "failed"}
+AI_CARD_HIDDEN = {"flowStatus", ai_cards.SYSTEM_FIELD, "msgTitle", "logo"}
 
 
 def _text_of(value: Any) -> str:
@@ -58,11 +63,33 @@ def _block(item: Any) -> CardBlock:
 
 
 def read_card(card_data: Any) -> Card:
-    """The header title and the contents of a StandardCard's cardData."""
+    """The header title and the contents of a StandardCard's cardData, or an AI card's parameters."""
     data = card_data if isinstance(card_data, dict) else {}
+    if isinstance(data.get("cardParamMap"), dict):
+        return _ai_card(data["cardParamMap"])
     header = data.get("header") if isinstance(data.get("header"), dict) else {}
     contents = data.get("contents") if isinstance(data.get("contents"), list) else []
     return Card(title=_text_of(header.get("title")), blocks=tuple(_block(item) for item in contents))
+
+
+def _ai_card(params: dict[str, Any]) -> Card:
+    """An AI card: its markdown fields (msgContent first), its state when it failed, its msgButtons."""
+    fields = sorted((k for k, v in params.items() if k not in AI_CARD_HIDDEN and isinstance(v, str) and v.strip()),
+                    key=lambda k: k != "msgContent")
+    blocks = [CardBlock("markdown", render_markdown(params[k])) for k in fields]
+    if params.get("flowStatus") == ai_cards.FAILED:
+        blocks.append(CardBlock("text", render_text("(the AI card ended in its failed state)")))
+    buttons = tuple(_ai_button(b) for b in ai_cards.buttons_of(params))
+    if buttons:
+        blocks.append(CardBlock("actions", buttons=buttons))
+    return Card(title=_text_of(params.get("msgTitle")), blocks=tuple(blocks))
+
+
+def _ai_button(item: dict[str, Any]) -> CardButton:
+    rating = ai_cards.rating_of(item.get("id"))
+    request = item.get("request") is True
+    return CardButton(id=str(item.get("id", "")), label=str(item.get("text") or "Button"), action_type="request" if request else "openLink",
+                      url="" if request else _safe_url(item.get("url")), value={"rating": rating} if rating else None)
 
 
 def read_reply(body: Any) -> ReplyMessage:

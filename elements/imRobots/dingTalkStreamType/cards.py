@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..Meta.replies import FeedbackButton
+from ..Meta.replies import FeedbackButton, apology_after
 
 TITLE_LIMIT = 120
 FEEDBACK_ACTION = "feedback"
@@ -58,8 +58,7 @@ def final_card(question: str, answer: str, key: str, msg_id: str, buttons: tuple
 
 def apology_card(question: str, partial_answer: str, apology: str, key: str) -> dict[str, Any]:
     """The last card of a failed answer: whatever arrived, then the apology (never "thinking")."""
-    text = f"{partial_answer}\n\n---\n\n{apology}" if partial_answer.strip() else apology
-    return _card(question, [{"type": "markdown", "text": text, "id": f"answer_{key}"}])
+    return _card(question, [{"type": "markdown", "text": apology_after(partial_answer, apology), "id": f"answer_{key}"}])
 
 
 def _button(button: FeedbackButton, key: str, msg_id: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from element_studio.contract import ConnectionCheck
 
 from .callbacks import ROBOT_TOPICS
-from .claims import holder_of
+from ..Meta.claims import holder_of
 from .http import ApiError, make_session
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi

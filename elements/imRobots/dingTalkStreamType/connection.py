@@ -22,8 +22,8 @@ import aiohttp
 from dingtalk_stream import AckMessage, CallbackMessage, EventMessage, SystemMessage
 from dingtalk_stream.frames import Headers
 
-from . import claims
-from .backoff import Backoff
+from ..Meta import claims
+from ..Meta.backoff import Backoff
 from .http import NETWORK_ERRORS, ApiError, network_reason
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi

@@ -8,6 +8,7 @@ from dingtalk_stream import CardCallbackMessage
 
 from ..Meta.feedback_store import Feedback
 from ..Meta.ratings import RATINGS
+from . import ai_cards
 from .cards import FEEDBACK_ACTION
 
 
@@ -15,6 +16,9 @@ def parse_feedback(robot: str, data: dict[str, Any]) -> Feedback | None:
     """The Feedback a card callback carries, or None when it is not one of our buttons."""
     message = CardCallbackMessage.from_dict(_with_json_strings(data))
     private = message.content.get("cardPrivateData") if isinstance(message.content, dict) else None
+    ai_card_press = _ai_card_press(robot, message, private, data)
+    if ai_card_press is not None:
+        return ai_card_press
     params = private.get("params") if isinstance(private, dict) else None
     if not isinstance(params, dict):
         return None
@@ -30,6 +34,16 @@ def parse_feedback(robot: str, data: dict[str, Any]) -> Feedback | None:
     if not isinstance(msg_id, str) or not msg_id or not user_id:
         return None
     return Feedback(robot=robot, msg_id=msg_id, user_id=str(user_id), rating=params["rating"], conversation_id=_space_id(data))
+
+
+def _ai_card_press(robot: str, message: CardCallbackMessage, private: Any, data: dict[str, Any]) -> Feedback | None:
+    """A feedback button of an AI card: its id names the rating, the card's outTrackId the msgId."""
+    action_ids = private.get("actionIds") if isinstance(private, dict) else None
+    rating = ai_cards.rating_of(action_ids[0]) if isinstance(action_ids, list) and action_ids else None
+    msg_id = ai_cards.msg_id_of(message.card_instance_id)
+    if rating is None or msg_id is None or not message.user_id:
+        return None
+    return Feedback(robot=robot, msg_id=msg_id, user_id=str(message.user_id), rating=rating, conversation_id=_space_id(data))
 
 
 def _with_json_strings(data: dict[str, Any]) -> dict[str, Any]:

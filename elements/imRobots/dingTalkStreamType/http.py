@@ -111,3 +111,21 @@ def network_reason(exc: BaseException) -> str:
         return f"HTTP {exc.status} {exc.message}"
     text = str(exc)
     return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")
+
+
+async def fetch_bytes(session: aiohttp.ClientSession, operation: str, url: str, timeout: float, limit: int) -> bytes:
+    """GET `url` within `timeout` s; ApiError when refused, unreachable or over `limit` bytes."""
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            if response.status >= 400:
+                raise ApiError(operation, response.status, message="the file could not be fetched")
+            if (response.content_length or 0) > limit:
+                raise ApiError(operation, response.status, "TooLarge", f"larger than {limit // 1_000_000} MB")
+            body = await response.content.read(limit + 1)
+            if len(body) > limit:
+                raise ApiError(operation, response.status, "TooLarge", f"larger than {limit // 1_000_000} MB")
+            return body
+    except asyncio.TimeoutError:
+        raise ApiError(operation, 0, message="timed out") from None
+    except NETWORK_ERRORS as exc:
+        raise ApiError(operation, 0, message=network_reason(exc)) from None

@@ -23,6 +23,10 @@ OPEN_PATH = "/v1.0/gateway/connections/open"
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
 CARD_SEND_PATH = "/v1.0/im/v1.0/robot/interactiveCards/send"
 CARD_UPDATE_PATH = "/v1.0/im/robots/interactiveCards"
+CARD_CREATE_DELIVER_PATH = "/v1.0/card/instances/createAndDeliver"
+CARD_INSTANCE_PATH = "/v1.0/card/instances"
+CARD_STREAMING_PATH = "/v1.0/card/streaming"
+FILE_DOWNLOAD_PATH = "/v1.0/robot/messageFiles/download"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 CARD_TEMPLATE = "StandardCard"
 
@@ -135,6 +139,65 @@ class DingTalkApi:
         """Replace the data of a card this robot sent."""
         body = {"cardBizId": card_biz_id, "cardData": json.dumps(card_data, ensure_ascii=False)}
         await self._with_token("update card", "PUT", CARD_UPDATE_PATH, body)
+
+    # card instances (AI cards) ---------------------------------------------------------
+    async def create_and_deliver_card(
+        self,
+        out_track_id: str,
+        template_id: str,
+        params: dict[str, str],
+        *,
+        conversation_id: str,
+        in_group: bool,
+        receiver_staff_id: str,
+        at_users: dict[str, str] | None = None,
+    ) -> None:
+        """Create a card instance and deliver it into a group or a single chat in one call;
+        its button presses come back over the stream (callbackType STREAM)."""
+        body: dict[str, Any] = {
+            "cardTemplateId": template_id,
+            "outTrackId": out_track_id,
+            "cardData": {"cardParamMap": params},
+            "callbackType": "STREAM",
+            "imGroupOpenSpaceModel": {"supportForward": True},
+            "imRobotOpenSpaceModel": {"supportForward": True},
+            "userIdType": 1,
+        }
+        if in_group:
+            body["openSpaceId"] = f"dtv1.card//IM_GROUP.{conversation_id}"
+            body["imGroupOpenDeliverModel"] = {"robotCode": self.client_id, **({"atUserIds": at_users} if at_users else {})}
+        else:
+            body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{receiver_staff_id}"
+            body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client_id}
+        await self._with_token("create and deliver card", "POST", CARD_CREATE_DELIVER_PATH, body)
+
+    async def put_card_params(self, out_track_id: str, params: dict[str, str]) -> None:
+        """Replace a card instance's parameters (its state, its text, its buttons)."""
+        body = {"outTrackId": out_track_id, "cardData": {"cardParamMap": params}}
+        await self._with_token("update card instance", "PUT", CARD_INSTANCE_PATH, body)
+
+    async def stream_card(self, out_track_id: str, key: str, content: str, *, finalize: bool = False, error: bool = False) -> None:
+        """One streaming update of a card field: the whole text each time, under a fresh guid."""
+        body = {
+            "outTrackId": out_track_id,
+            "guid": uuid.uuid4().hex,
+            "key": key,
+            "content": content,
+            "isFull": True,
+            "isFinalize": finalize,
+            "isError": error,
+        }
+        await self._with_token("stream card", "PUT", CARD_STREAMING_PATH, body)
+
+    # message files -----------------------------------------------------------------------
+    async def download_url(self, download_code: str) -> str:
+        """The temporary URL of a message's file (a picture, a voice message ...)."""
+        body = {"robotCode": self.client_id, "downloadCode": download_code}
+        answer = await self._with_token("download message file", "POST", FILE_DOWNLOAD_PATH, body)
+        url = answer.get("downloadUrl")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ApiError("download message file", 200, "BadAnswer", "no downloadUrl in the answer")
+        return url
 
     # session webhook ---------------------------------------------------------------------
     async def reply(self, session_webhook: str, body: dict[str, Any]) -> None:

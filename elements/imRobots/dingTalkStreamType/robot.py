@@ -20,6 +20,7 @@ from .callbacks import ROBOT_TOPICS, Callbacks
 from .connection import StreamConnection
 from .http import make_session
 from .openapi import DingTalkApi
+from .pictures import DingTalkPictures
 from .replies import DingTalkReplies
 from .settings import RobotSettings
 
@@ -49,8 +50,9 @@ class DingTalkRobot:
         self.status = RobotStatus(context.update)
         self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint)
-        replies = DingTalkReplies(api)
-        answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error)
+        replies = DingTalkReplies(api, settings.ai_card)
+        pictures = DingTalkPictures(api, self._session, settings.http_timeout)
+        answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, pictures)
         self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, answerer, self.status, self.log)
         callbacks = Callbacks(self.full_name, self.handler, self.log)
         self.api = api

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..Meta.answer_settings import AnswerSettings
+from .ai_cards import AICardTemplate
+
+AI_CARD = "aiCard"
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,7 @@ class RobotSettings:
     """
 
     answers: AnswerSettings
+    ai_card: AICardTemplate | None  # None unless replyMode is aiCard
     client_id: str
     client_secret: str
     proxy: str
@@ -31,6 +35,7 @@ class RobotSettings:
         advanced = config["advanced"]
         return cls(
             answers=AnswerSettings.from_config(config),
+            ai_card=AICardTemplate.from_config(config["aiCard"]) if config["replyMode"] == AI_CARD else None,
             client_id=config["clientId"],
             client_secret=config["clientSecret"],
             proxy=config["proxy"],

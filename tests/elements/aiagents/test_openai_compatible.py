@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import socket
 
@@ -11,12 +12,14 @@ from element_studio.elements.aiagents.agent_api import (
     AgentError,
     AgentTimeoutError,
     CredentialsRefusedError,
+    ImagesNotAcceptedError,
     MalformedStreamError,
     RateLimitedError,
     RequestRejectedError,
     ServerError,
     ServerUnreachableError,
 )
+from element_studio.elements.imRobots.Meta.pictures import Picture
 from element_studio.runtime.app import App
 from element_studio.runtime.errors import ElementError
 from element_studio.runtime.logs import ring_buffer
@@ -194,3 +197,32 @@ def test_an_agent_that_cannot_load_says_so_in_its_own_log_and_status_in_one_line
     why = "cannot load: config.json field apiKey: variable UNSET_TEST_KEY is not set (set it in the environment or in the app's .env file)"
     assert app.last_failure(name)[1] == why
     assert [(e.level, e.message) for e in ring_buffer().recent(name)][-1] == ("ERROR", why)
+
+
+async def test_with_vision_pictures_go_as_image_url_parts_and_the_chat_remembers_them(app_dir, chat_server):
+    picture = Picture("image/png", b"\x89PNG\r\n\x1a\nrest")
+    name = write_llm_agent(app_dir, chat_server, vision=True)
+    agent = App(app_dir).getElement(name)
+    assert agent.accepts_images is True
+    chat_server.stream("A logo.")
+    assert await ask_with(agent, "What is this?", [picture]) == ["A logo."]
+    assert chat_server.messages()[-1] == {"role": "user", "content": [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(picture.data).decode()}},
+    ]}
+    await ask(agent, "And now?", "chat-pictures")
+    assert chat_server.messages()[1:3] == [{"role": "user", "content": "What is this? [1 picture]"}, {"role": "assistant", "content": "A logo."}]
+
+
+async def test_an_agent_without_vision_refuses_pictures_politely_and_asks_nothing(app_dir, chat_server):
+    name = write_llm_agent(app_dir, chat_server)
+    agent = App(app_dir).getElement(name)
+    assert agent.accepts_images is False
+    with pytest.raises(ImagesNotAcceptedError) as refused:
+        await ask_with(agent, "What is this?", [Picture("image/png", b"\x89PNG")])
+    assert "only read text" in refused.value.user_message and isinstance(refused.value, AgentError)
+    assert chat_server.requests == []
+
+
+async def ask_with(agent, question, images):
+    return [chunk async for chunk in agent.stream(question, "chat-pictures", images=images)]

@@ -169,16 +169,28 @@ def test_rich_text_is_answered_from_its_text_parts(world):
     assert markdown_of(final) == "echo: rich question"
 
 
-@pytest.mark.parametrize("msgtype", ["picture", "file", "audio"])
-def test_a_message_without_text_gets_a_polite_text_only_reply(world, msgtype):
+@pytest.mark.parametrize("msgtype", ["picture", "file", "video", "audio"])
+def test_what_a_text_agent_cannot_read_gets_a_polite_reply_naming_what_the_robot_reads(world, msgtype):
     sim = world.sim
     bot = world.robot(world.agent(chunks=["unused"]))
     world.start(bot)
-    msg = sim.send_message("dingdemo", "", msgtype=msgtype, conversation_type="2", sender_staff_id="carol")
+    msg = sim.send_message("dingdemo", "", msgtype=msgtype, conversation_type="2", sender_staff_id="carol")  # audio: no transcript
     reply = sim.wait_for_reply(msg)
-    assert reply.body["msgtype"] == "text" and "only read text" in reply.body["text"]["content"]
+    assert reply.body["msgtype"] == "text" and "I can read text and voice messages only" in reply.body["text"]["content"]
     assert reply.body["at"] == {"atUserIds": ["carol"]}
     assert sim.cards() == []
+    wait_until(lambda: world.rows("SELECT outcome FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "not_text"}])
+    assert not [call for call in sim.api_calls("/v1.0/robot/messageFiles/download")]  # nothing downloaded for nothing
+
+
+def test_a_voice_message_is_answered_from_dingtalks_transcript(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["you said: {question}"]))
+    world.start(bot)
+    msg = sim.send_message("dingdemo", "明天的会议几点开始", msgtype="audio")
+    final = final_of(sim, sim.wait_for_card(msg).card_biz_id)
+    assert markdown_of(final) == "you said: 明天的会议几点开始"
+    wait_until(lambda: world.rows("SELECT question, outcome FROM message_log WHERE msg_id = ?", msg) == [{"question": "明天的会议几点开始", "outcome": "answered"}])
 
 
 def test_one_persons_rating_of_an_answer_is_one_rating_a_later_press_replacing_it(world):

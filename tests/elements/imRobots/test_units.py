@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from element_studio.elements.imRobots.dingTalkStreamType import cards
-from element_studio.elements.imRobots.dingTalkStreamType.backoff import Backoff
-from element_studio.elements.imRobots.Meta.incoming import EMPTY, NOT_TEXT, TEXT
+from element_studio.elements.imRobots.Meta.backoff import Backoff
+from element_studio.elements.imRobots.Meta.incoming import EMPTY, NOT_TEXT, PICTURES, TEXT
 from element_studio.elements.imRobots.Meta.replies import FeedbackButton
 from element_studio.elements.imRobots.dingTalkStreamType.messages import parse_incoming
 from element_studio.elements.imRobots.dingTalkStreamType.settings import RobotSettings
@@ -34,7 +34,7 @@ def test_every_field_has_a_title_and_a_description_and_the_contract_marks():
     assert SCHEMA["required"] == ["agent", "clientId", "clientSecret"]
     assert props["agent"]["x-element-ref"] == "aiagents.Meta"
     assert is_secret(props["clientSecret"]) and not is_secret(props["clientId"])
-    assert props["replyMode"]["enum"] == ["card", "markdown"]
+    assert props["replyMode"]["enum"] == ["card", "aiCard", "markdown"]
     assert set(SCHEMA["x-order"]) == set(props)
     e_json = json.loads((TYPE_DIR / "e.json").read_text())
     assert e_json["type"] == "imRobots.Meta" and e_json["service"] is True and e_json["backendBundleEntry"] == "."
@@ -102,10 +102,15 @@ def test_message_kinds_text_group_rich_text_and_others():
     group = _message(msgtype="text", text={"content": "  what is up "}, conversationType="2")
     assert (group.kind, group.question, group.in_group) == (TEXT, "what is up", True)
     rich = _message(msgtype="richText", content={"richText": [{"text": "part one "}, {"downloadCode": "x"}, {"text": "part two"}]})
-    assert (rich.kind, rich.question) == (TEXT, "part one part two")
-    for msgtype, content in (("picture", {"downloadCode": "d"}), ("file", {"downloadCode": "d", "fileName": "a.txt"}), ("audio", {"downloadCode": "d"})):
-        assert _message(msgtype=msgtype, content=content).kind == NOT_TEXT
-    assert _message(msgtype="richText", content={"richText": [{"downloadCode": "x"}]}).kind == NOT_TEXT
+    assert (rich.kind, rich.question, rich.pictures) == (TEXT, "part one part two", ("x",))
+    picture = _message(msgtype="picture", content={"downloadCode": "d"})
+    assert (picture.kind, picture.question, picture.pictures) == (PICTURES, "", ("d",))
+    assert _message(msgtype="richText", content={"richText": [{"downloadCode": "x"}]}).pictures == ("x",)
+    voice = _message(msgtype="audio", content={"downloadCode": "d", "recognition": " 几点开会 "})
+    assert (voice.kind, voice.question, voice.pictures) == (TEXT, "几点开会", ())
+    for msgtype, content in (("file", {"downloadCode": "d", "fileName": "a.txt"}), ("video", {"downloadCode": "d"}),
+                             ("audio", {"downloadCode": "d"}), ("picture", {}), ("richText", {"richText": []})):
+        assert (_message(msgtype=msgtype, content=content).kind, _message(msgtype=msgtype, content=content).pictures) == (NOT_TEXT, ())
     assert _message(msgtype="text", text={"content": "   "}).kind == EMPTY
     assert _message(msgtype="text").kind == EMPTY  # no text key: the SDK would raise KeyError
     assert _message(msgtype="text", text={"content": "hi"}, conversationType="1").chat_id == "c1/s1"

@@ -151,7 +151,9 @@ def index(name: str) -> str:
     sim = simulator(name)
     if ready.client_id and sim is not None:
         history = turns(sim, host.app.storage, platform(name), _chat(name, ready.client_id), _answer_timeout(name))
-    return render_template("im_playground/index.html", turns=history, **{**context, **_composer_context(name, ready)})
+    chat = platform(name)
+    return render_template("im_playground/index.html", turns=history, look=chat.look if chat else "",
+                           **{**context, **_composer_context(name, ready)})
 
 
 @bp.get("/composer")

@@ -124,13 +124,22 @@ def turns(sim: Any, storage: Storage, platform: ChatPlatform, chat: Chat, answer
         replies = [_card_reply(platform, card, ended.get(message.msg_id, "")) for card in cards]
         replies += [Reply(message=platform.read_reply(r.body)) for r in sim.webhook_replies(client_id=chat.client_id, msg_id=message.msg_id)]
         rated = ratings.get(message.msg_id, [])
-        card_ids = {card.card_biz_id for card in cards}
-        pending = any(p.card_biz_id in card_ids and p.params.get("rating") not in rated and now - p.at < PRESS_WAIT for p in presses)
+        pending = any(_rating_pressed(p, replies) not in rated and now - p.at < PRESS_WAIT for p in presses
+                      if any(r.card_biz_id == p.card_biz_id for r in replies))
         outcome = ended.get(message.msg_id, "")
         gave_up = outcome in ("", ANSWERING) and now - message.at > answer_timeout + GIVE_UP_AFTER
         found.append(Turn(message.msg_id, message.text, message.sender_nick, message.conversation_type == "2", message.at,
                           replies, outcome, rated, pending, gave_up))
     return found
+
+
+def _rating_pressed(press: Any, replies: list[Reply]) -> Any:
+    """The rating a press gives: in its params, or named by the pressed button's value (a card
+    whose buttons carry their rating in their id sends no params)."""
+    if press.params.get("rating"):
+        return press.params["rating"]
+    buttons = [b for r in replies if r.card and r.card_biz_id == press.card_biz_id for b in r.card.buttons]
+    return next((b.value.get("rating") for b in buttons if b.id == press.button_id and b.value), None)
 
 
 def _card_reply(platform: ChatPlatform, card: Any, outcome: str) -> Reply:

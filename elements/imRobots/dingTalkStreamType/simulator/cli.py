@@ -26,7 +26,7 @@ import urllib.request
 from typing import Any
 
 from .app_registry import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-from .frames import button_label, iter_buttons
+from .frames import MSGTYPES, button_label, card_buttons
 from .server import DingTalkSimulator
 
 DEFAULT_PORT = 8711
@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the robot's clientId (default %(default)s)")
     send.add_argument("--group", action="store_true",
                       help="send in a group chat (@mentioning the robot) instead of one-to-one")
+    send.add_argument("--msgtype", default="text", choices=MSGTYPES,
+                      help="the message type: audio sends the text as its transcript, picture a sample PNG")
     send.add_argument("--sender-nick", default="Demo User", help="the sender's display name")
     send.add_argument("--sender-staff-id", default="demo-user", help="the sender's staff id")
     send.add_argument("--wait", type=float, default=30.0,
@@ -162,24 +164,35 @@ class ControlClient:
             raise RuntimeError(f"{exc.code}: {detail}") from exc
 
 
+AI_CARD_STATES = {"1": "processing", "2": "inputting", "3": "finished", "5": "failed"}
+
+
 def render_card(card_data: dict[str, Any]) -> str:
-    """A StandardCard as plain text: title, markdown/text blocks, [button labels]."""
+    """A card as plain text: a StandardCard's title and markdown/text blocks, or an AI card's
+    state and text fields; then its [button labels]."""
     lines = []
+    params = card_data.get("cardParamMap")
+    if isinstance(params, dict):
+        lines.append(f"({AI_CARD_STATES.get(params.get('flowStatus'), 'AI card')})")
+        lines += [str(v) for k, v in params.items() if k not in ("flowStatus", "sys_full_json_obj") and isinstance(v, str) and v]
     title = (card_data.get("header") or {}).get("title")
     if isinstance(title, dict) and title.get("text"):
         lines.append(f"# {title['text']}")
     for item in card_data.get("contents") or []:
         if isinstance(item, dict) and item.get("type") in ("markdown", "text") and item.get("text"):
             lines.append(str(item["text"]))
-    labels = [button_label(b) for b in iter_buttons(card_data)]
+    labels = [button_label(b) for b in card_buttons(card_data)]
     if labels:
         lines.append("  ".join(f"[{label}]" for label in labels))
     return "\n".join(lines)
 
 
 def is_final_card(card_data: dict[str, Any]) -> bool:
-    """Our robot's final card is the one that carries buttons (the feedback row)."""
-    return bool(iter_buttons(card_data))
+    """Our robot's final card carries buttons (the feedback row); an AI card ends finished or failed."""
+    params = card_data.get("cardParamMap")
+    if isinstance(params, dict):
+        return params.get("flowStatus") in ("3", "5")
+    return bool(card_buttons(card_data))
 
 
 def send_command(args: argparse.Namespace) -> int:
@@ -192,7 +205,7 @@ def send_command(args: argparse.Namespace) -> int:
                   "until one connects", file=sys.stderr)
         sent = client.post("/messages", {
             "clientId": args.send_client_id, "text": args.text,
-            "conversationType": "2" if args.group else "1",
+            "conversationType": "2" if args.group else "1", "msgtype": args.msgtype,
             "senderNick": args.sender_nick, "senderStaffId": args.sender_staff_id})
     except (OSError, RuntimeError) as exc:
         print(f"error: cannot reach the simulator at {args.url}: {exc}", file=sys.stderr)

@@ -33,7 +33,7 @@ TOPIC_CARD_CALLBACK = "/v1.0/card/instances/callback"
 TOPIC_PING = "ping"
 TOPIC_DISCONNECT = "disconnect"
 
-MSGTYPES = ("text", "picture", "file", "audio", "richText")
+MSGTYPES = ("text", "picture", "file", "audio", "video", "richText")
 
 
 def now_ms() -> int:
@@ -52,7 +52,7 @@ def new_msg_id() -> str:
 
 
 def new_download_code() -> str:
-    """An opaque downloadCode for a picture/file/audio message."""
+    """An opaque downloadCode for a picture/file/audio/video message."""
     return "sim-dl-" + uuid.uuid4().hex
 
 
@@ -149,6 +149,8 @@ def chatbot_message_data(app: SimulatedApp, *, text: str, msg_id: str, conversat
         data["content"] = {"downloadCode": download_code, "fileName": text or "file.txt"}
     elif msgtype == "audio":
         data["content"] = {"downloadCode": download_code, "duration": 3000, "recognition": text}
+    elif msgtype == "video":
+        data["content"] = {"downloadCode": download_code, "duration": 5000, "videoType": "mp4"}
     elif msgtype == "richText":
         rich: list[dict[str, Any]] = [{"text": text}]
         if download_code:
@@ -165,12 +167,32 @@ def find_button(card_data: dict[str, Any], *, button_id: str | None = None,
     Buttons live in ``contents[] -> {type: action, actions: [...]}``; the search walks the
     whole card so a button nested elsewhere is found too.
     """
-    for button in iter_buttons(card_data):
+    for button in card_buttons(card_data):
         if button_id is not None and button.get("id") == button_id:
             return button
         if label is not None and button_label(button) == label:
             return button
     return None
+
+
+def card_buttons(card_data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buttons of a card version: a StandardCard's, or a card instance's msgButtons.
+
+    An AI card template draws ``msgButtons`` from the JSON string ``sys_full_json_obj``; a
+    button with ``"request": true`` calls back, any other opens its ``url``. They are returned
+    in the StandardCard's shape (``id``, ``label.text``, ``actionType``), without a ``value``.
+    """
+    params = card_data.get("cardParamMap")
+    if not isinstance(params, dict):
+        return iter_buttons(card_data)
+    try:
+        system = json.loads(params.get("sys_full_json_obj") or "{}")
+    except (TypeError, ValueError):
+        return []
+    buttons = system.get("msgButtons") if isinstance(system, dict) else None
+    return [{"type": "button", "id": str(b.get("id", "")), "label": {"type": "text", "text": str(b.get("text", ""))},
+             "actionType": "request" if b.get("request") is True else "openLink"}
+            for b in (buttons if isinstance(buttons, list) else []) if isinstance(b, dict)]
 
 
 def iter_buttons(node: Any) -> list[dict[str, Any]]:

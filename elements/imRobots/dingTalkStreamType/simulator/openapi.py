@@ -10,8 +10,11 @@
   when the app's card permission is switched off (so a robot's markdown fallback is tested).
 * ``PUT /v1.0/im/robots/interactiveCards`` ``{cardBizId, cardData}`` -> ``{processQueryKey}``
   (the real response body, per DingTalk's generated SDKs).
+* the card instance endpoints of AI cards (create and deliver, update, streaming): see
+  card_instances.py.
 * ``POST /v1.0/robot/messageFiles/download`` ``{robotCode, downloadCode}`` -> ``{downloadUrl}``
-  pointing at ``/robot/files/{downloadCode}`` here.
+  pointing at ``/robot/files/{downloadCode}`` here, which serves the file's bytes (a picture
+  is a real PNG image unless a test sends other bytes).
 * Any other ``/v1.0/...`` path answers 404 JSON, so a missing endpoint is obvious in logs.
 
 Every card version is recorded with the message it most likely answers: the oldest
@@ -23,14 +26,17 @@ messages of one conversation in order.
 from __future__ import annotations
 
 import json
+import struct
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from aiohttp import web
 
 from .app_registry import AppRegistry, SimulatedApp
+from .card_instances import CardInstanceHandlers
 from .jsonhttp import (INVALID_AUTHENTICATION, INVALID_PARAMETER, NOT_FOUND, PERMISSION_DENIED,
                        openapi_error, read_json_object)
 from .recorder import ApiCall, CardRecord, CardVersion, Recorder
@@ -42,10 +48,21 @@ FILE_DOWNLOAD_PATH = "/v1.0/robot/messageFiles/download"
 FILE_PATH = "/robot/files/{code}"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 
-# A 1x1 transparent PNG: what a "picture" message downloads to unless a test sets bytes.
-TINY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+def png(width: int, height: int) -> bytes:
+    """A real RGB PNG (a diagonal gradient): what a "picture" message downloads to by default."""
+    rows = b"".join(b"\x00" + bytes(channel for x in range(width)
+                                   for channel in (255 * x // width, 255 * y // height, 160))
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+SAMPLE_PNG = png(64, 48)
 
 
 @dataclass
@@ -90,7 +107,7 @@ class Tokens:
         return count
 
 
-class OpenApi:
+class OpenApi(CardInstanceHandlers):
     """The HTTP handlers of the OpenAPI endpoints."""
 
     def __init__(self, apps: AppRegistry, recorder: Recorder, tokens: Tokens, *,
@@ -100,12 +117,14 @@ class OpenApi:
         self.tokens = tokens
         self._base_url = base_url
         self.files: dict[str, bytes] = {}
+        self._undelivered = {}
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the endpoints, then a JSON 404 for every other /v1.0 path."""
         app.router.add_post(TOKEN_PATH, self._access_token)
         app.router.add_post(CARD_SEND_PATH, self._card_send)
         app.router.add_put(CARD_UPDATE_PATH, self._card_update)
+        self.add_card_instance_routes(app)
         app.router.add_post(FILE_DOWNLOAD_PATH, self._file_download)
         app.router.add_get(FILE_PATH, self._file)
         app.router.add_route("*", "/v1.0/{tail:.*}", self._not_implemented)
@@ -241,7 +260,7 @@ class OpenApi:
         body = await read_json_object(request) or {}
         card_biz_id = body.get("cardBizId")
         card = self._recorder.card(card_biz_id) if isinstance(card_biz_id, str) else None
-        if card is None or card.client_id != app.client_id:
+        if card is None or card.client_id != app.client_id or card.callback_type is not None:
             return self._answer(request, app.client_id, 400, code=INVALID_PARAMETER,
                                 message=f"cardBizId {card_biz_id!r} was not sent by this robot")
         card_data = self._card_data(body)
@@ -257,6 +276,9 @@ class OpenApi:
         if isinstance(token, web.Response):
             return token
         body = await read_json_object(request) or {}
+        if body.get("robotCode") != token.client_id:
+            return self._answer(request, token.client_id, 400, code=INVALID_PARAMETER,
+                                message="robotCode does not belong to the access token's app")
         code = body.get("downloadCode")
         if not isinstance(code, str) or code not in self.files:
             return self._answer(request, token.client_id, 400, code=INVALID_PARAMETER,

@@ -91,9 +91,10 @@ class MessageRecord:
 class CardVersion:
     """One state of an interactive card: the parsed cardData and when it arrived."""
 
-    card_data: dict[str, Any]
+    card_data: dict[str, Any]  # a StandardCard's cardData, or an instance's {"cardParamMap": {...}}
     at: float
-    kind: str  # "send" or "update"
+    kind: str  # "send" or "update"; card instances: "create", "update", "stream", "finalize", "error"
+    guid: str = ""  # the streaming update's guid
 
 
 @dataclass
@@ -109,6 +110,7 @@ class CardRecord:
     reply_to_msg_id: str  # best guess, see openapi.py
     send_options: dict[str, Any]
     versions: list[CardVersion] = field(default_factory=list)
+    callback_type: str | None = None  # card instances only: "STREAM" or "HTTP"
 
     @property
     def latest(self) -> dict[str, Any]:

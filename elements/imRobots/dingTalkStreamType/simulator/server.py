@@ -27,7 +27,7 @@ from .app_registry import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, AppRegistry, Simul
 from .control import ControlApi
 from .delivery import Deliveries, Delivery
 from .gateway import Gateway
-from .openapi import TINY_PNG, OpenApi, Tokens
+from .openapi import SAMPLE_PNG, OpenApi, Tokens
 from .recorder import (AckRecord, ApiCall, ButtonPress, CardRecord, ConnectionRecord,
                        FrameRecord, MessageRecord, Recorder, WebhookReply)
 from .webhook import SessionWebhooks
@@ -142,7 +142,8 @@ class DingTalkSimulator:
 
         ``conversation_type`` "1" is a one-to-one chat, "2" a group (where ``text`` is what
         follows the @mention of the robot). Non-text msgtypes get a downloadCode whose bytes
-        (``file_bytes``, default a tiny PNG) the robot can fetch through the OpenAPI.
+        (``file_bytes``, default a real 64x48 PNG) the robot can fetch through the OpenAPI; an
+        audio message's ``text`` is DingTalk's transcript (``content.recognition``).
         """
         app = self.apps.require(client_id)
         if conversation_id is None:
@@ -150,10 +151,10 @@ class DingTalkSimulator:
                                if conversation_type == "1"
                                else app.group_conversation_id(conversation_title))
         download_code = ""
-        if msgtype in ("picture", "file", "audio", "richText") and (
+        if msgtype in ("picture", "file", "audio", "video", "richText") and (
                 msgtype != "richText" or file_bytes is not None):
             download_code = frames.new_download_code()
-            self.openapi.files[download_code] = file_bytes if file_bytes is not None else TINY_PNG
+            self.openapi.files[download_code] = file_bytes if file_bytes is not None else SAMPLE_PNG
         msg_id = frames.new_msg_id()
         session = self.webhooks.open_session(msg_id, client_id, conversation_id)
         data = frames.chatbot_message_data(
@@ -198,7 +199,7 @@ class DingTalkSimulator:
         if card is None:
             raise KeyError(f"no card with cardBizId {card_biz_id!r}")
         if button_id is None and label is None:
-            buttons = frames.iter_buttons(card.latest)
+            buttons = frames.card_buttons(card.latest)
             button = buttons[0] if buttons else None
         else:
             button = frames.find_button(card.latest, button_id=button_id, label=label)
@@ -207,6 +208,9 @@ class DingTalkSimulator:
                              f"in its latest version")
         if button.get("actionType") == "openLink":
             raise ValueError(f"button {button.get('id')!r} opens a link; no callback is sent")
+        if card.callback_type == "HTTP":
+            raise ValueError(f"card {card_biz_id} was created with callbackType HTTP: its presses go to an "
+                             f"HTTP callback route, not over the stream")
         app = self.apps.require(card.client_id)
         user = user_id or card.receiver_user_id or self._sender_of(card) or DEFAULT_SENDER_STAFF_ID
         merged = {**frames.button_params(button), **(params or {})}

@@ -1,9 +1,11 @@
-"""At most one live DingTalk connection per clientId in this process, also across a restart.
+"""At most one live connection per platform app (DingTalk clientId, Feishu App ID) in this
+process, also across a restart.
 
-DingTalk spreads a clientId's messages over all its open connections, so a robot whose
-previous incarnation has not finished closing (or a second instance with the same
-credentials) would answer some messages twice or miss them. A robot claims its clientId
-before connecting and releases it only after its socket is closed.
+DingTalk spreads an app's messages over all its open connections and Feishu pushes each event
+to one random connection of the app, so a robot whose previous incarnation has not finished
+closing (or a second instance with the same credentials) would answer some messages twice or
+miss them. A robot claims its app id before connecting and releases it only after its socket
+is closed.
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from dataclasses import dataclass, field
 class ClientIdBusy(Exception):
     """The clientId is held by another robot that did not let go in time."""
 
-    def __init__(self, client_id: str, holder: str) -> None:
+    def __init__(self, client_id: str, holder: str, what: str = "clientId") -> None:
         self.client_id = client_id
         self.holder = holder
-        super().__init__(f"clientId {client_id} is already connected by {holder} (one connection per clientId)")
+        super().__init__(f"{what} {client_id} is already connected by {holder} (one connection per {what})")
 
 
 @dataclass
@@ -30,8 +32,9 @@ class _Claim:
 _claims: dict[str, _Claim] = {}
 
 
-async def claim(client_id: str, holder: str, wait: float) -> object:
+async def claim(client_id: str, holder: str, wait: float, what: str = "clientId") -> object:
     """Hold `client_id` for `holder`; wait up to `wait` s for another holder to release it.
+    `what` names the id in the refusal ("clientId", "App ID").
 
     Returns a token for `release`. A claim left behind by a loop that no longer runs (a
     supervisor torn down without stopping) is taken over.
@@ -45,14 +48,14 @@ async def claim(client_id: str, holder: str, wait: float) -> object:
             _claims[client_id] = token
             return token
         if current.loop is not loop:
-            raise ClientIdBusy(client_id, current.holder)
+            raise ClientIdBusy(client_id, current.holder, what)
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise ClientIdBusy(client_id, current.holder)
+            raise ClientIdBusy(client_id, current.holder, what)
         try:
             await asyncio.wait_for(current.released.wait(), remaining)
         except asyncio.TimeoutError:
-            raise ClientIdBusy(client_id, current.holder) from None
+            raise ClientIdBusy(client_id, current.holder, what) from None
 
 
 def holder_of(client_id: str) -> str | None:

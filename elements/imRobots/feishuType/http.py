@@ -1,0 +1,71 @@
+"""HTTP to Feishu: one aiohttp session per robot, JSON calls with a timeout each, and errors that
+say what Feishu answered (its `code` and `msg`) without URLs, tokens or secrets.
+
+Feishu answers `{code, msg, ...}` as JSON whatever the HTTP status; code 0 is success.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+USER_AGENT = "ElementStudio/0.1 (feishuType; aiohttp)"
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError)
+
+
+class FeishuError(Exception):
+    """Feishu refused a call (a non-zero code) or could not be reached (status 0)."""
+
+    def __init__(self, operation: str, status: int, code: int = 0, msg: str = "") -> None:
+        self.operation, self.status, self.code, self.msg = operation, status, code, msg
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.status == 0:
+            return f"{self.operation}: {self.msg or 'unreachable'}"
+        return f"{self.operation}: HTTP {self.status}, code {self.code}" + (f": {self.msg}" if self.msg else "")
+
+
+def make_session(timeout: float) -> aiohttp.ClientSession:
+    """A direct session (no session-wide total timeout: it would end the long connection)."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout),
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+    )
+
+
+async def call_json(session: aiohttp.ClientSession, operation: str, method: str, url: str, timeout: float, *,
+                    body: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON answer of a call with code 0; FeishuError for anything else."""
+    try:
+        async with session.request(method, url, data=body.encode() if body is not None else None, headers=headers or {},
+                                   timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            text, status = await response.text(), response.status
+    except asyncio.TimeoutError:
+        raise FeishuError(operation, 0, msg=f"timed out after {timeout:g} s") from None
+    except NETWORK_ERRORS as exc:
+        raise FeishuError(operation, 0, msg=network_reason(exc)) from None
+    try:
+        answer = json.loads(text) if text else {}
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):  # a proxy's HTML error page
+        raise FeishuError(operation, status, -1, "the answer is not JSON")
+    code = answer.get("code", 0)
+    if code != 0 or status >= 400:
+        raise FeishuError(operation, status, code if isinstance(code, int) else -1, str(answer.get("msg", ""))[:200])
+    return answer
+
+
+def network_reason(exc: BaseException) -> str:
+    """A reason without the URL (a socket URL holds a ticket)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"HTTP {exc.status} {exc.message}"
+    text = str(exc)
+    return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")

@@ -1,0 +1,102 @@
+"""How the family's answers look on Feishu: a CardKit card entity sent as a reply to the question
+and streamed into, or a markdown post, or a plain text reply."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+
+from ..Meta.incoming import Incoming
+from ..Meta.replies import FeedbackButton, ReplyFailed
+from . import cards
+from .events import FeishuAddress
+from .http import FeishuError
+from .openapi import FeishuApi
+
+CARD_OP_SPACING = 0.1  # CardKit takes at most 10 operations per second on one card
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """Feishu's refusals, raised as the family's ReplyFailed."""
+    try:
+        yield
+    except FeishuError as exc:
+        raise ReplyFailed(str(exc)) from exc
+
+
+def markdown_post(text: str) -> dict:
+    """A rich-text post holding one markdown run (works without any card permission)."""
+    return {"zh_cn": {"title": "", "content": [[{"tag": "md", "text": text}]]}}
+
+
+class FeishuReplies:
+    """The family's ChatReplies for one robot's Feishu app."""
+
+    def __init__(self, api: FeishuApi) -> None:
+        self.api = api
+
+    def card(self, incoming: Incoming) -> FeishuCard:
+        return FeishuCard(self.api, incoming)
+
+    async def markdown(self, incoming: Incoming, text: str) -> None:
+        address: FeishuAddress = incoming.reply_to
+        with _refusals():
+            await self.api.reply(address.message_id, "post", markdown_post(text))
+
+    async def text(self, incoming: Incoming, text: str) -> None:
+        address: FeishuAddress = incoming.reply_to
+        with _refusals():
+            await self.api.reply(address.message_id, "text", {"text": text})
+
+
+class FeishuCard:
+    """One answer's card entity: created streaming, sent as a reply, its answer element streamed
+    with strictly increasing sequence numbers, then streaming closed and the final card set."""
+
+    def __init__(self, api: FeishuApi, incoming: Incoming, clock=time.monotonic) -> None:
+        self.api = api
+        self.incoming = incoming
+        self.card_id = ""
+        self.sequence = 0
+        self._clock = clock
+        self._last_op = float("-inf")
+
+    async def start(self, thinking_text: str) -> None:
+        address: FeishuAddress = self.incoming.reply_to
+        with _refusals():
+            self.card_id = await self.api.create_card(cards.thinking_card(self.incoming.question, thinking_text))
+            await self.api.reply(address.message_id, "interactive", {"type": "card", "data": {"card_id": self.card_id}})
+        self._last_op = self._clock()
+
+    async def show(self, partial_answer: str) -> None:
+        await self._pace()
+        with _refusals():
+            await self.api.stream_text(self.card_id, cards.ANSWER, partial_answer, self._next())
+
+    async def finish(self, answer: str, buttons: tuple[FeedbackButton, ...]) -> None:
+        await self._end(cards.final_card(self.incoming.question, answer, self.incoming.msg_id, buttons))
+
+    async def fail(self, partial_answer: str, apology: str) -> None:
+        await self._end(cards.apology_card(self.incoming.question, partial_answer, apology))
+
+    async def _end(self, card: dict) -> None:
+        """Close streaming, then the final card (two operations, paced like the rest)."""
+        await self._pace()
+        with _refusals():
+            await self.api.card_settings(self.card_id, {"streaming_mode": False}, self._next())
+        await self._pace()
+        with _refusals():
+            await self.api.update_card(self.card_id, card, self._next())
+
+    def _next(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    async def _pace(self) -> None:
+        """Keep CARD_OP_SPACING between this card's operations."""
+        wait = self._last_op + CARD_OP_SPACING - self._clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_op = self._clock()

@@ -1,0 +1,108 @@
+"""A Feishu robot answering through the simulator: a CardKit card streamed with increasing
+sequence numbers, closed and ended with feedback buttons; presses in the feedback store;
+markdown replies; groups only when the robot is @mentioned."""
+from __future__ import annotations
+
+from element_studio.elements.imRobots.feishuType.cards import ANSWER, elements
+from tests.support.waiting import wait_until
+
+APP = "cli_demo_feishu"
+CARDKIT = "/open-apis/cardkit/v1/cards"
+
+
+def answer_text(card) -> str:
+    return next(e["content"] for e in elements(card) if e.get("element_id") == ANSWER)
+
+
+def final_card(sim, msg_id, timeout=5.0):
+    """The question's card once streaming is closed and its final JSON is set."""
+    def settled():
+        found = sim.cards(msg_id=msg_id)
+        return found[0] if found and found[0].versions[-1].kind == "update" else None
+    return wait_until(settled, timeout, message=lambda: f"no final card for {msg_id}: {sim.cards(msg_id=msg_id)}")
+
+
+def buttons(card) -> list[dict]:
+    return [e for e in elements(card) if e.get("tag") == "button"]
+
+
+def test_a_question_gets_a_streamed_card_entity_closed_with_feedback_buttons(feishu_world):
+    sim = feishu_world.sim
+    agent = feishu_world.agent(chunks=[f"w{i} " for i in range(12)], delaySeconds=0.02)
+    bot = feishu_world.robot(agent, maxCardUpdates=4, updateEveryChunks=2, updateIntervalSeconds=60, thinkingText="Let me think…")
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "How do I reset my password?")
+    card = final_card(sim, msg)
+    kinds = [v.kind for v in card.versions]
+    assert kinds == ["create", "content", "content", "content", "settings", "update"]  # 3 streamed + the final (4 updates)
+    assert answer_text(card.versions[0].card_data) == "Let me think…"
+    assert card.versions[0].card_data["config"]["streaming_mode"] is True and not card.streaming
+    assert card.sequence == 5  # every operation took the next number
+    assert card.latest["header"]["title"]["content"] == "How do I reset my password?"
+    assert answer_text(card.latest) == "".join(f"w{i} " for i in range(12))
+    assert [b["text"]["content"] for b in buttons(card.latest)] == ["😄 Very helpful", "😊 Helpful", "🙂 Somewhat helpful", "😅 Not helpful"]
+    assert card.reply_to_msg_id == msg and card.message_id
+    [row] = wait_until(lambda: feishu_world.rows("SELECT * FROM message_log WHERE robot = ? AND outcome = 'answered'", bot))
+    assert row["msg_id"] == msg and row["answer"] == answer_text(card.latest)
+
+
+def test_a_press_lands_in_the_feedback_store_once_and_gets_a_toast(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(chunks=["Use the console."]))
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "Where are settings?", conversation_type="2", sender_staff_id="ou_alice")
+    card = final_card(sim, msg)
+    event_id = sim.press_button(card.card_biz_id, button_id="fb_helpful")
+    sim.redeliver(event_id)  # Feishu pushes the same callback again: stored once
+    rows = wait_until(lambda: feishu_world.rows("SELECT * FROM feedback WHERE robot = ?", bot))
+    assert [(r["rating"], r["message_id"], r["user_id"], r["question"], r["answer"]) for r in rows] == [
+        ("helpful", msg, "ou_alice", "Where are settings?", "Use the console.")]
+    [delivery] = [d for d in sim.deliveries(APP) if d.event_id == event_id]
+    assert wait_until(lambda: len(sim.deliveries(APP)[-1].responses) == 2)
+    assert delivery.responses[0]["data"] == {"toast": {"type": "success", "content": "Thanks for your feedback"}}
+
+
+def test_markdown_mode_replies_with_a_markdown_post(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(chunks=["**bold** ", "answer"]), replyMode="markdown")
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "plain please")
+    [reply] = wait_until(lambda: sim.webhook_replies(msg_id=msg))
+    assert reply.msg_type == "post" and reply.body["content"]["zh_cn"]["content"] == [[{"tag": "md", "text": "**bold** answer"}]]
+    assert sim.cards() == []
+
+
+def test_without_cardkit_permission_the_answer_falls_back_to_markdown(feishu_world):
+    sim = feishu_world.sim
+    sim.set_card_permission(APP, False)
+    bot = feishu_world.robot(feishu_world.agent(chunks=["fallback answer"]))
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "cards?")
+    [reply] = wait_until(lambda: sim.webhook_replies(msg_id=msg))
+    assert reply.body["content"]["zh_cn"]["content"][0][0]["text"] == "fallback answer"
+    assert "99991672" in feishu_world.wait_log(bot, "cannot send the card")
+
+
+def test_in_groups_only_messages_that_mention_the_robot_are_answered(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(chunks=["hi"]))
+    feishu_world.start(bot)
+    ignored = sim.send_message(APP, "talking among ourselves", conversation_type="2", at_robot=False)
+    asked = sim.send_message(APP, "robot, help", conversation_type="2")
+    final_card(sim, asked)
+    feishu_world.wait_log(bot, f"message {ignored} in a group does not @mention the robot")
+    assert sim.cards(msg_id=ignored) == [] and sim.delivery_of(ignored).answered
+
+
+def test_pictures_get_the_text_only_reply_and_a_full_robot_says_busy(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(chunks=["slow"], delaySeconds=1.0), maxConcurrentAnswers=1)
+    feishu_world.start(bot)
+    picture = sim.send_message(APP, "", message_type="image", content={"image_key": "img_v2_x"})
+    first = sim.send_message(APP, "first")
+    wait_until(lambda: sim.cards(msg_id=first))
+    second = sim.send_message(APP, "second")
+    texts = {m: wait_until(lambda m=m: sim.webhook_replies(msg_id=m))[0].body["content"]["text"] for m in (picture, second)}
+    assert texts[picture].startswith("Sorry, I can only read text")
+    assert texts[second].startswith("I'm answering other questions")
+    final_card(sim, first)
