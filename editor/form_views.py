@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request
 
 from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
+from element_studio.runtime.names import folder_of
 from element_studio.runtime.schema import mask_secrets, secret_paths
 
 from .editing import config_form, element_form, marker_base, read_posted
@@ -42,8 +43,11 @@ FOCUSABLE = ("text", "textarea", "number", "select", "ref", "json", "checkbox", 
 @bp.post("/changed")
 def changed(name: str) -> Response:
     """A field was changed or left: its feedback, or the section its change swaps in."""
-    if studio().app.storage.renamed_to(name) and name not in studio().app.elements:
-        return Response(status=204)  # the field was left by pressing Rename: the page is on its way to the new name
+    app = studio().app
+    # The field was left by pressing Rename: the page is on its way to the new name. Asked of the
+    # folder, not app.elements, which the rename may not have refreshed yet.
+    if app.storage.renamed_to(name) and not folder_of(app.app_dir, name).exists():
+        return Response(status=204)
     opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
     if not base.startswith(("config", "element/")):
