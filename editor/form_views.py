@@ -44,9 +44,10 @@ FOCUSABLE = ("text", "textarea", "number", "select", "ref", "json", "checkbox", 
 def changed(name: str) -> Response:
     """A field was changed or left: its feedback, or the section its change swaps in."""
     app = studio().app
-    # The field was left by pressing Rename: the page is on its way to the new name. Asked of the
-    # folder, not app.elements, which the rename may not have refreshed yet.
-    if app.storage.renamed_to(name) and not folder_of(app.app_dir, name).exists():
+    # The field was left by pressing Rename (or Delete): the page is on its way elsewhere and the
+    # folder is gone. Asked of the folder alone: the rename's history row and app.elements may
+    # not show it yet (they follow the folder's move).
+    if not folder_of(app.app_dir, name).exists():
         return Response(status=204)
     opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
