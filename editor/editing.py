@@ -35,6 +35,7 @@ from .i18n import N_, _, localized
 from .schema_form.paths import html_id, name_of
 from .studio import studio
 
+WITHOUT_FEEDBACK = ("variant", "map", "entry")  # field kinds with no feedback box of their own (a variant's is its chosen field's)
 LOAD_CHOICES = (("start", N_("With the app")), ("demand", N_("On demand")))
 LOAD_HELP = N_("With the app (backendLoadTime afterAppInit): a service starts when the runtime starts. "
                "On demand: loaded the first time something uses it; a service waits to be started.")
@@ -86,11 +87,11 @@ def read_posted(opened: Opened, form: Any) -> Posted:
     parsed = parse_form(opened.schema, ui.form, original=opened.config)
     chosen = {key[: -len("/$shown")]: int(v[0]) for key, v in ui.form.items() if key.endswith("/$shown") and v and v[0].isdigit()}
     report = validate_config(opened.schema, parsed.value, env=studio().app.envVars,
-                             problems=parsed.problems, chosen=chosen)
+                             problems=parsed.problems, chosen=chosen, on_page=ui.page_name)
     for path, held, target in reference_fields(opened.schema, parsed.value):
         problem = problem_of(studio().app, opened.element.full_name, held, target)
         if problem:
-            report.add("error", name_of("config", path), _("%(problem)s.", problem=_(problem.text, **problem.values)))
+            report.add("error", ui.page_name(name_of("config", path)), _("%(problem)s.", problem=_(problem.text, **problem.values)))
     descriptor = descriptor_from_form(opened.descriptor, ui)
     if not descriptor.get("title"):
         report.add("error", "element/title", _(MISSING_MESSAGE))
@@ -197,21 +198,6 @@ def changes(opened: Opened, posted: Posted) -> list[FileChange]:
     descriptor, config = new_files(opened, posted)
     before, after = masked(opened.schema, opened.config, config)
     return [file_change("e.json", opened.descriptor, descriptor), file_change("config.json", before, after)]
-
-
-def renamed_entries(tree: FormField, ui: UiState) -> set[str]:
-    """Names of the fields of map entries that are not on the page as it was posted (an entry
-    renamed since the page was built is named by its new key now): no feedback goes to them,
-    and the map groups themselves have none."""
-    names: set[str] = set()
-    for group in tree.walk():
-        if group.kind != "map":
-            continue
-        names.add(group.name)
-        for entry in group.children:
-            names.add(entry.name)
-            names.update(f.name for f in entry.walk() if not ui.has(f.name) and not ui.submitted_under(f.name))
-    return names
 
 
 def marker_base(name: str) -> tuple[str, str]:

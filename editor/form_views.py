@@ -57,7 +57,8 @@ def changed(name: str) -> Response:
     if base.startswith("element/"):
         tree = element_form(posted.descriptor, posted.report, show={base})
         return _oob(tree.find(base))
-    tree = config_form(opened, posted.render_value, posted.ui, posted.report, show={base})
+    key_name = marker(base, "key") if what == "key" else None  # a map entry's name: its own feedback and its value's
+    tree = config_form(opened, posted.render_value, posted.ui, posted.report, show={base, key_name} - {None})
     if what.startswith("variant"):
         level = what.removeprefix("variant")  # "" or the nesting level of the selector (see build._variant)
         if posted.ui.index(base, what) != posted.ui.index(base, "shown" + level):
@@ -68,13 +69,14 @@ def changed(name: str) -> Response:
         section = tree.find_id(target.refreshes)
         if section is not None and dict(section.hidden).get(marker(section.name, "branch")) != posted.ui.first(marker(section.name, "branch")):
             return _section(section)
-    return _oob(target)
+    return _oob(target, tree.find(key_name) if key_name else None)
 
 
-def _oob(field: Any) -> Response:
-    if field is None:
+def _oob(*fields: Any) -> Response:
+    shown = [field for field in fields if field is not None]
+    if not shown:
         return Response(status=204)
-    return make_response(render_template("form/_feedback_oob.html", fields=[field]))
+    return make_response(render_template("form/_feedback_oob.html", fields=shown))
 
 
 def _section(field: Any) -> Response:

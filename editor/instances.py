@@ -9,8 +9,8 @@ from element_studio.runtime.instances import (delete_instance, duplicate_instanc
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.storage import InstanceHistory
 
-from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
-                      renamed_entries, restart_if_running, summary)
+from .editing import (WITHOUT_FEEDBACK, Opened, Posted, changes, config_form, element_form, new_files, open_instance,
+                      read_posted, restart_if_running, summary)
 from .i18n import N_, _, element_title, format_number, ngettext, nlookup
 from .pages import Page
 from .studio import studio
@@ -61,11 +61,9 @@ def _review(opened: Opened, posted: Posted, *, panel: str, status: int = 200, **
     element_tree = element_form(posted.descriptor, posted.report)
     config_tree = config_form(opened, posted.render_value, posted.ui, posted.report)
     rows = summary(element_tree, config_tree)
-    unplaced = renamed_entries(config_tree, posted.ui)
     body = render_template(
         "instances/_review.html", opened=opened, name=opened.element.full_name, rows=rows, panel=panel,
-        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind != "variant" and f.path
-                and f.name not in unplaced],
+        fields=[f for tree in (element_tree, config_tree) for f in tree.walk() if f.kind not in WITHOUT_FEEDBACK and f.path],
         report=posted.report, **extra,
     )
     response = make_response(body, status)

@@ -135,14 +135,16 @@ class _Builder:
         switched = fresh or (shown_branch is not None and shown_branch != branch)
         effective = effective_object(self.root, node, branch)
         shown = ordered_properties(effective)
-        watched = controllers(node)
+        # only fields a switch brings in start from their defaults; those on the page stay as they are
+        was_shown = set() if fresh or not switched else set(ordered_properties(effective_object(self.root, node, shown_branch)))
+        watched = controllers(self.root, node)
         for key in shown:
             if key in quiet:
                 continue  # a variant's fixed tag: the variant selector already says it
             child = self.field(
                 effective["properties"][key], merged.get(key, MISSING), (*item.path, key),
                 required=key in effective.get("required", []), read_only=item.read_only,
-                fresh=switched and key not in merged,
+                fresh=switched and key not in merged and key not in was_shown,
             )
             if key in watched:
                 child.refreshes = item.id
@@ -150,7 +152,7 @@ class _Builder:
         known = known if known is not None else known_properties(self.root, node)
         if isinstance(value, dict):
             item.hidden.append((marker(item.name, "object"), "1"))
-        if branch:
+        if branch is not None:
             item.hidden.append((marker(item.name, "branch"), branch))
         entries = {k: v for k, v in current.items() if k not in known and map_schema(effective, k) is not None}
         if map_schema(effective) is not None:
@@ -171,8 +173,9 @@ class _Builder:
     def _map(self, group: FormField, node: dict[str, Any], entries: dict[str, Any]) -> FormField:
         """The keys an object may have beyond its `properties` (a map: `additionalProperties` with
         a schema, `patternProperties`), each a name field next to its value's field. A value's
-        field is named by the key it had when the page was built; its `$key` field holds the key
-        as typed, so a rename is read on save (parse._entries)."""
+        field is named by the key it had when the page was built, also when the form is built
+        again after a rename (UiState.page_key); its `$key` field holds the key as typed, so a
+        rename is read on save (parse._entries) and messages find the fields the page has."""
         items = FormField(kind="map", name=marker(group.name, "map"), id=f"{group.id}-map", path=group.path,
                           label=_("Other entries"), read_only=group.read_only, add_label=_("Add entry"))
         items.extra["object"] = group.name
@@ -183,14 +186,17 @@ class _Builder:
             new_value = "" if kind_of(self.root, new_schema) in ("string", "ref") else None
         items.extra["new_value"] = strip_secrets(self.root, new_schema, new_value)
         for number, (key, value) in enumerate(entries.items(), start=1):
-            entry_name = name_of(self.ctx.prefix, (*group.path, key))
-            key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
-                                  path=(*group.path, key), label=_("Name of entry %(number)s", number=number), value=str(key),
-                                  read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
-            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=_("Value of entry %(number)s", number=number),
+            built = (*group.path, self.ui.page_key(group.name, key))  # where the page has it (UiState.page_key)
+            entry_name = name_of(self.ctx.prefix, built)
+            key_name = marker(entry_name, "key")
+            typed = self.ui.first(key_name)
+            key_field = FormField(kind="text", name=key_name, id=html_id(key_name),
+                                  path=built, label=_("Name of entry %(number)s", number=number), value=str(key) if typed is None else typed,
+                                  read_only=group.read_only, errors=list(self.ctx.errors.get(key_name, [])))
+            child = self.field(map_schema(node, key), value, built, required=False, label=_("Value of entry %(number)s", number=number),
                                read_only=group.read_only)
             items.children.append(FormField(kind="entry", name=marker(entry_name, "entry"), id=f"{html_id(entry_name)}-entry",
-                                            path=(*group.path, key), label=str(key), children=[key_field, child]))
+                                            path=built, label=str(key), children=[key_field, child]))
         return items
 
     def _variant(self, item: FormField, node: dict[str, Any], value: Any) -> None:

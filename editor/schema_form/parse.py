@@ -29,7 +29,7 @@ from element_studio.runtime.schema import (
 
 from ..i18n import _
 from .build import URL_PASSWORD_KEPT, encode_choice
-from .paths import MARKER, MISSING, Path, get_at, marker, name_of, unescape
+from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
 
@@ -128,7 +128,7 @@ class _Parser:
         if path and not present and not self.ui.submitted_under(name):
             return MISSING
         branch = self.ui.first(marker(name, "branch"))
-        effective = effective_object(self.root, node, branch if branch in ("then", "else") else None)
+        effective = effective_object(self.root, node, branch)
         result: dict[str, Any] = {}
         chosen = False  # did the user give any value, or only see defaults and fixed consts?
         for key in ordered_properties(effective):
@@ -149,24 +149,23 @@ class _Parser:
 
     def _entries(self, node: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
         """A map's entries (build._map): each `<name>/<key>/$key` field posted is one entry, under
-        the key as typed now, with the value posted under the key it was built with."""
+        the key as typed now, with the value posted under the key it was built with. An entry
+        whose new key cannot be used keeps its old one (and a problem on its `$key` field), so
+        the form shows it again as typed instead of losing it."""
         found: dict[str, Any] = {}
-        suffix = f"/{MARKER}key"
-        for field_name in self.ui.form:
-            segment = field_name[len(name) + 1: -len(suffix)] if field_name.startswith(name + "/") and field_name.endswith(suffix) else ""
-            if not segment or "/" in segment:
-                continue
-            old_key = unescape(segment)
-            new_key = (self.ui.first(field_name) or "").strip()
+        for field_name, old_key, new_key in self.ui.entry_keys(name):
+            key = new_key
             if not new_key:
                 self.problems[field_name] = _("Enter a name for this entry.")
-                continue
-            if new_key in found or new_key in _properties_of(node):
+                key = old_key
+            elif new_key in found or new_key in _properties_of(node):
                 self.problems[field_name] = _("There is already an entry named %(key)s.", key=new_key)
+                key = old_key
+            if key in found:
                 continue
-            sub = map_schema(node, old_key) or map_schema(node) or {}
+            sub = map_schema(node, key) or map_schema(node) or {}  # the key says what its value is
             value = self.value(sub, (*path, old_key), required=False, in_array=True)
-            found[new_key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
+            found[key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
         return found
 
     def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from element_studio.runtime.schema import Schema, is_object, is_secret, main_type, resolve
+from element_studio.runtime.schema import Schema, conditions, dependents, is_object, is_secret, main_type, resolve
 
 from ..i18n import N_, _
 
@@ -82,10 +82,14 @@ def variant_label(root: Schema, variant: dict[str, Any], index: int) -> str:
     return _(kind) if kind else _("Option %(number)s", number=index + 1)
 
 
-def controllers(node: dict[str, Any]) -> set[str]:
-    """Properties the `if` looks at: changing one of them may swap the dependent section."""
-    condition = node.get("if") if isinstance(node.get("if"), dict) else {}
-    return set(condition.get("properties", {})) | set(condition.get("required", []))
+def controllers(root: Schema, node: dict[str, Any]) -> set[str]:
+    """Properties whose change may swap what an object shows: those each `if` looks at, and
+    each dependency's trigger (filling it in adds the dependent fields, emptying it removes them)."""
+    keys = {trigger for trigger, _schema in dependents(root, node)}
+    for rule in conditions(node):
+        condition = resolve(root, rule["if"])
+        keys |= set(condition.get("properties", {})) | set(condition.get("required", []))
+    return keys
 
 
 def ordered_properties(node: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ value they stand for when the variable is defined; an undefined one is a warning
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,14 +86,20 @@ class Report:
 
 def validate_config(schema: dict[str, Any], value: Any, *, env: Mapping[str, str] | None = None,
                     prefix: str = "config", problems: Mapping[str, str] | None = None,
-                    chosen: Mapping[str, int] | None = None) -> Report:
+                    chosen: Mapping[str, int] | None = None, on_page: Callable[[str], str] | None = None) -> Report:
     """Every problem of `value`, each on its field. `chosen` maps variant field names to the
-    variant the form shows, so a oneOf error is explained in that variant's terms."""
+    variant the form shows, so a oneOf error is explained in that variant's terms. `on_page`
+    gives the name a value's field has on the posted page (UiState.page_name: a map entry
+    renamed since the page was built); `problems` already use the page's names."""
     report = Report()
     checked, unchecked = _substituted(value, env or {}, prefix, report)
     for error in validator_for(schema).iter_errors(checked):
         for leaf in _leaves(error, prefix, chosen or {}):
             _report(leaf, prefix, report, unchecked)
+    if on_page is not None:
+        report.errors = {on_page(name): messages for name, messages in report.errors.items()}
+        report.warnings = {on_page(name): messages for name, messages in report.warnings.items()}
+        report.missing = {on_page(name) for name in report.missing}
     for name, message in (problems or {}).items():
         report.errors[name] = [message]
         report.missing.discard(name)
