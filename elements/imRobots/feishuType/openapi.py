@@ -20,12 +20,14 @@ from lark_oapi.ws.const import GEN_ENDPOINT_URI, INTERNAL_ERROR, OK, SYSTEM_BUSY
 
 from element_studio.contract import redactor
 
+from ..Meta.token_cache import TokenCache
 from .http import FeishuError, call_json
-from .tenant_token import TOKEN_REFUSED, TenantToken
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 BOT_INFO_PATH = "/open-apis/bot/v3/info"
 RETRIED_CODES = (OK, SYSTEM_BUSY, INTERNAL_ERROR)  # any other endpoint code: the credentials are wrong
+TOKEN_REFUSED = (99991661, 99991663)  # the call's tenant token is invalid or expired: fetch another
+TOKEN_MARGIN, TOKEN_SHARE = 600.0, 0.1  # a token (2 h) is renewed 10 minutes before it expires, a short-lived one at 9/10 of its life
 
 
 class CredentialsRefused(FeishuError):
@@ -44,7 +46,7 @@ class FeishuApi:
         self._secret = app_secret
         self.base = base
         self.timeout = timeout
-        self.token = TenantToken(self._fetch_token)
+        self.token = TokenCache(self._fetch_token, TOKEN_MARGIN, TOKEN_SHARE)
 
     # -- long connection and token --------------------------------------------------------
     async def endpoint(self) -> tuple[str, dict[str, Any]]:
