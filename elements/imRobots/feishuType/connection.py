@@ -5,7 +5,9 @@ and answers a frame only after the handler returns).
 Per attempt: ask the endpoint for a socket URL, open the WebSocket, ping at once and then every
 interval, read protobuf frames. Every event frame is answered on the socket it came in on as
 soon as it is read (parts of a split payload: once the last part is in), then handed on; the
-robot answers in tasks of its own. No frame (not even a pong) for 1.5 ping intervals: the link
+robot answers in tasks of its own. An event the robot must keep first (a feedback press) is
+answered in a task once it is kept, so reading goes on; not kept, not answered (Feishu sends it
+again). No frame (not even a pong) for 1.5 ping intervals: the link
 is dead, close it and reconnect. Failures back off from `reconnect_min` to `reconnect_max`
 seconds, jittered; refused credentials and the app's connection limit show as errors.
 """
@@ -14,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -33,8 +36,9 @@ MAX_FRAME_BYTES = 16 * 1024 * 1024
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
 EXCEED_CONN_LIMIT = "1000040350"
 
-# An event's payload -> the response's data (the card callback's answer), or None.
-OnEvent = Callable[[bytes], "dict | None"]
+# An event's payload -> the response's data (the card callback's answer), or None; or, for an
+# event the robot keeps before answering (a feedback press), an awaitable of that data (None: not kept).
+OnEvent = Callable[[bytes], "dict | None | Awaitable[dict | None]"]
 
 
 class LongConnection(ReconnectingConnection):
@@ -53,6 +57,11 @@ class LongConnection(ReconnectingConnection):
         self.ping_interval = settings.heartbeat
         self.parts = frames.FrameParts()
         self.frames_answered = 0
+        self._responses_after_keeping: set[asyncio.Task[None]] = set()
+
+    def _stopping(self) -> None:
+        for task in self._responses_after_keeping:
+            task.cancel()
 
     async def _serve_once(self) -> Ended:
         """One connection from endpoint to close; returns why it ended."""
@@ -142,6 +151,22 @@ class LongConnection(ReconnectingConnection):
         result = None
         if kind in (frames.EVENT, frames.CARD) and payload:
             result = self.on_event(payload)
+        if inspect.isawaitable(result):  # kept first (a feedback press): answered in a task, reading goes on
+            task = asyncio.create_task(self._respond_once_kept(ws, frame, result, started), name=f"{self.holder}: keep an event")
+            self._responses_after_keeping.add(task)
+            task.add_done_callback(self._responses_after_keeping.discard)
+            return
+        await self._respond(ws, frame, result, started)
+
+    async def _respond_once_kept(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame, keeping: Awaitable[dict | None],
+                                 started: float) -> None:
+        """Answer an event the robot keeps first once it is kept; not kept: no response, so Feishu sends it again."""
+        result = await keeping
+        if result is not None:
+            await self._respond(ws, frame, result, started)
+
+    async def _respond(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame, result: dict | None, started: float) -> None:
+        """The frame's response (code 200, the handler's data, how long it took) on the socket it came in on."""
         data = base64.b64encode(json.dumps(result, ensure_ascii=False).encode()) if result is not None else None
         with contextlib.suppress(ConnectionError, aiohttp.ClientError, RuntimeError):
             await ws.send_bytes(frames.response_frame(frame, 200, data, int((time.monotonic() - started) * 1000)))
