@@ -57,8 +57,8 @@ def test_a_press_lands_in_the_feedback_store_once_and_gets_a_toast(feishu_world)
     rows = wait_until(lambda: feishu_world.rows("SELECT * FROM feedback WHERE robot = ?", bot))
     assert [(r["rating"], r["message_id"], r["user_id"], r["question"], r["answer"]) for r in rows] == [
         ("helpful", msg, "ou_alice", "Where are settings?", "Use the console.")]
-    [delivery] = [d for d in sim.deliveries(APP) if d.event_id == event_id]
     assert wait_until(lambda: len(sim.deliveries(APP)[-1].responses) == 2)
+    [delivery] = [d for d in sim.deliveries(APP) if d.event_id == event_id]  # read after the responses arrived
     assert delivery.responses[0]["data"] == {"toast": {"type": "success", "content": "Thanks for your feedback"}}
 
 
