@@ -18,11 +18,16 @@ single chat so each card is easy to attribute):
 * agent:  1 robot x 50 questions, all at once, answered by the shipped OpenAI-compatible agent
   (`aiagents.openaiCompatibleType`, its real client and chat memory) from a fourth process: a
   local chat completions server on 127.0.0.1 streaming K=10 chunks over 1 s per request.
-  Ours only (the tutorial's design has no such agent). **agent-markdown**: the same with
-  `replyMode: markdown` (one session-webhook reply per answer, no OpenAPI call, so DingTalk's
-  20 card calls per second per app do not apply).
+  **agent-markdown**: the same with `replyMode: markdown` (one session-webhook reply per
+  answer, no OpenAPI call, so DingTalk's 20 card calls per second per app do not apply). Ours
+  only (the tutorial's design has no such agent).
 * `--robots 1000 --questions 1 --chunks 5 --seconds 1 --no-baseline`: 1,000 robots in one
-  process, the start and a burst of one question each.
+  process, their start and a burst of one question each.
+
+"all connected after start" counts from the robots' process being started (interpreter,
+imports, the supervisor, every robot's ticket, WebSocket and token) to the simulator seeing
+every connection; the app's files are written before. "robots' CPU" is the CPU time (user +
+system) of the robots' process from the questions to the last answer.
 
 "ours" is imRobots.dingTalkStreamType under the real Supervisor (one loop thread). "tutorial"
 reproduces the seed's design with the real SDK: a thread and an event loop per robot,
@@ -33,6 +38,7 @@ ACK after the answer. Its get_host_ip is stubbed to "" (it would touch a public 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -41,9 +47,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from robot_load import listen_for_many_robots, percentile, processes, sim_call, start_robots, write_robots
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,14 +84,9 @@ def sim_main(conn, robots: int) -> None:
     """Run the simulator; answer the orchestrator's commands over `conn`."""
     import asyncio
 
-    from aiohttp import web
-
     from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
-    # aiohttp listens with a backlog of 128: 200 robots opening connections at the same moment
-    # would lose SYNs and wait a 1 s retransmit. Real DingTalk has no such limit; raise it here.
-    tcp_site_init = web.TCPSite.__init__
-    web.TCPSite.__init__ = lambda self, *a, **k: tcp_site_init(self, *a, **{**k, "backlog": 4096})
+    listen_for_many_robots()
     sim = SimulatorThread({cid: f"{cid}-secret" for cid in client_ids(robots)}, redeliver_after=60.0).start()
     conn.send(sim.base_url)
     conversation: dict[str, str] = {}
@@ -121,17 +125,18 @@ def sim_main(conn, robots: int) -> None:
 
 
 def _finals(sim) -> dict[str, float]:
-    """conversationId -> when its card got its final version (the one with buttons).
+    """conversationId -> when its answer was shown whole: the card's final version (the one with
+    buttons), or with replyMode markdown the webhook reply.
 
     Read without copying the cards (`cards()` deep-copies each one under the recorder's lock,
-    which starved the simulator's loop during a 1000-answer burst and inflated its ACK times)."""
+    which starved the simulator's loop during a 1,000-answer burst and inflated its ACK times)."""
     from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
 
     finals: dict[str, float] = {}
     for conversation_id, latest in sim.sim.recorder.latest_card_versions():
         if iter_buttons(latest.card_data):
             finals.setdefault(conversation_id, latest.at)
-    for reply in sim.sim.recorder.replies():  # replyMode markdown: the answer is one webhook reply
+    for reply in sim.sim.recorder.replies():
         if reply.errcode == 0:
             finals.setdefault(reply.conversation_id, reply.at)
     return finals
@@ -219,68 +224,35 @@ def llm_main(conn, chunks: int, seconds: float) -> None:
     asyncio.run(serve())
 
 
+@contextlib.contextmanager
+def chat_model(chunks: int, seconds: float) -> Iterator[str]:
+    """The chat model's process while the block runs; yields its base URL."""
+    ctx = mp.get_context("spawn")
+    conn, child = ctx.Pipe()
+    process = ctx.Process(target=llm_main, args=(child, chunks, seconds), daemon=True)
+    process.start()
+    try:
+        yield conn.recv()
+    finally:
+        conn.send("stop")
+        process.join(5)
+
+
 # -- the robots: ours --------------------------------------------------------------------------
-AGENT_LOADER = '''
-import asyncio
-
-
-class BenchAgent:
-    def __init__(self, config):
-        self.chunks, self.seconds = config["chunks"], config["seconds"]
-
-    async def stream(self, question, chat_id):
-        for index in range(self.chunks):
-            await asyncio.sleep(self.seconds / self.chunks)
-            yield f"chunk {index} of the answer to {question}. "
-
-
-class Loader:
-    def __init__(self, nodes):
-        self.nodes = nodes
-
-    def load(self):
-        return BenchAgent(self.nodes[0].config)
-'''
-
-
-def write_app(robots: int, chunks: int, seconds: float, questions: int, llm_url: str | None = None, reply_mode: str = "card") -> Path:
-    """The app our robots run: the agent (the bench agent, or with `llm_url` the shipped
-    OpenAI-compatible agent) and one robot instance per clientId (written before the clock
-    starts: the files are the bench's setup, not the runtime's start)."""
+def write_app(robots: int, questions: int, chunks: int, seconds: float, llm_url: str | None, reply_mode: str) -> Path:
+    """Our robots' app, written before the clock starts (the files are the bench's setup, not the runtime's start)."""
     app_dir = Path(tempfile.mkdtemp(prefix="dingtalk-bench-"))
-
-    def write(full_name: str, descriptor: dict, config: dict | None = None, files: dict | None = None) -> None:
-        folder = app_dir.joinpath(*full_name.split("."))
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "__init__.py").write_text(files.pop("__init__.py", "") if files else "")
-        (folder / "e.json").write_text(json.dumps(descriptor))
-        if config is not None:
-            (folder / "config.json").write_text(json.dumps(config))
-        for name, text in (files or {}).items():
-            (folder / name).write_text(text)
-
-    write("aiagents.benchType", {"title": "Bench agent", "type": "aiagents.Meta", "backendBundleEntry": "."}, None,
-          {"__init__.py": "from .loader import Loader\n", "loader.py": AGENT_LOADER})
-    if llm_url:
-        write("aiagents.bench", {"title": "Bench", "type": "aiagents.openaiCompatibleType", "backendBundleEntry": "."},
-              {"baseUrl": llm_url, "model": "bench-model", "timeoutSeconds": 30})
-    else:
-        write("aiagents.bench", {"title": "Bench", "type": "aiagents.benchType", "backendBundleEntry": "."}, {"chunks": chunks, "seconds": seconds})
-    for cid in client_ids(robots):
-        write(f"imRobots.{cid}", {"title": cid, "type": "imRobots.dingTalkStreamType", "backendBundleEntry": ".", "backendLoadTime": "afterAppInit"},
-              {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions),
-               "replyMode": reply_mode})
+    agent = ("aiagents.openaiCompatibleType", {"baseUrl": llm_url, "model": "bench-model", "timeoutSeconds": 30}) if llm_url else None
+    write_robots(app_dir, chunks, seconds, {f"imRobots.{cid}": ("imRobots.dingTalkStreamType", {
+        "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions), "replyMode": reply_mode})
+        for cid in client_ids(robots)}, agent)
     return app_dir
 
 
-def ours_main(conn, base_url: str, app_dir: Path) -> None:
+def ours_main(conn, base_url: str, app_dir: Path, robots: int) -> None:
     """Our Type: every robot an instance under one Supervisor (one loop thread)."""
     _local_env(base_url)
-    from element_studio.runtime.app import App
-    from element_studio.runtime.supervisor import Supervisor
-
-    supervisor = Supervisor(App(app_dir))
-    supervisor.start_at_boot()  # returns once every robot is started; the bench counts connections at the simulator
+    supervisor = start_robots(app_dir, robots, wait=False)  # the orchestrator counts connections at the simulator
     conn.send("ready")
     if conn.recv() == "settle":  # wait until the loop is idle (startup work done), then go
         import asyncio
@@ -298,7 +270,7 @@ def ours_main(conn, base_url: str, app_dir: Path) -> None:
 
 
 # -- the robots: the tutorial's design ---------------------------------------------------------
-def tutorial_main(conn, base_url: str, robots: int, chunks: int, seconds: float) -> None:
+def tutorial_main(conn, base_url: str, robots: int, chunks: int, seconds: float, questions: int) -> None:
     """The seed's design with the real SDK: a thread + event loop per robot, blocking agent and HTTP."""
     _local_env(base_url)  # before the SDK is imported: it reads the endpoint once
     import asyncio
@@ -385,90 +357,59 @@ class Result:
     threads: int
     redeliveries: int
     duplicates: int
-    cpu: float  # CPU seconds the robots' process used from the questions to the last answer
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    cpu: float  # CPU seconds of the robots' process from the questions to the last answer
 
 
 def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool, llm: bool = False,
             reply_mode: str = "card") -> Result:
-    import psutil
+    with contextlib.ExitStack() as stack:
+        llm_url = stack.enter_context(chat_model(chunks, seconds)) if llm else None
+        if design == "ours":
+            bots = (ours_main, write_app(robots, questions, chunks, seconds, llm_url, reply_mode), robots)
+        else:
+            bots = (tutorial_main, robots, chunks, seconds, questions)
+        return _measure(stack.enter_context(processes(sim_main, robots, *bots)), scenario, design, robots, questions, seconds, ping)
 
-    ctx = mp.get_context("spawn")
-    llm_url, llm_conn, llm_process = None, None, None
-    if llm:
-        llm_conn, llm_child = ctx.Pipe()
-        llm_process = ctx.Process(target=llm_main, args=(llm_child, chunks, seconds), daemon=True)
-        llm_process.start()
-        llm_url = llm_conn.recv()
-    sim_conn, sim_child = ctx.Pipe()
-    sim_process = ctx.Process(target=sim_main, args=(sim_child, robots), daemon=True)
-    sim_process.start()
-    base_url = sim_conn.recv()
-    bot_conn, bot_child = ctx.Pipe()
-    if design == "ours":
-        bot_process = ctx.Process(target=ours_main, args=(bot_child, base_url, write_app(robots, chunks, seconds, questions, llm_url, reply_mode)), daemon=True)
-    else:
-        bot_process = ctx.Process(target=tutorial_main, args=(bot_child, base_url, robots, chunks, seconds), daemon=True)
-    started = time.monotonic()
-    bot_process.start()
-    try:
-        assert bot_conn.recv() == "ready"
-        cids = client_ids(robots)
-        while sim_call(sim_conn, "live", cids) < robots:
+
+def _measure(run: Any, scenario: str, design: str, robots: int, questions: int, seconds: float, ping: bool) -> Result:
+    """Wait for the start, send the questions, follow the answers; the row of the table."""
+    sim_conn, bot_conn = run.sim, run.bots
+    assert bot_conn.recv() == "ready"
+    cids = client_ids(robots)
+    while sim_call(sim_conn, "live", cids) < robots:
+        time.sleep(0.05)
+    startup = time.monotonic() - run.started
+    if design == "ours":  # it fetches each robot's access token once connected: let that finish
+        tokens_by = time.monotonic() + 60.0
+        while (tokens := sim_call(sim_conn, "tokens", None)) < robots and time.monotonic() < tokens_by:
             time.sleep(0.05)
-        startup = time.monotonic() - started
-        if design == "ours":  # it fetches each robot's access token once connected: let that finish
-            tokens_by = time.monotonic() + 60.0
-            while (tokens := sim_call(sim_conn, "tokens", None)) < robots and time.monotonic() < tokens_by:
-                time.sleep(0.05)
-            if tokens < robots:
-                print(f"only {tokens} of {robots} robots fetched an access token within 60 s of connecting", file=sys.stderr, flush=True)
-            bot_conn.send("settle")
-            assert bot_conn.recv() == "settled"
-        time.sleep(0.5)
-        watched = psutil.Process(bot_process.pid)
-        items = [(cid, f"question {q} for {cid}", f"user-{cid}-{q}") for q in range(questions) for cid in cids]
-        peak_rss, peak_threads = 0, 0
-        cpu_before = sum(watched.cpu_times()[:2])
-        msg_ids = sim_call(sim_conn, "send", items)
-        sent_at = time.monotonic()
-        ping_ids: list[str] = []
-        deadline = time.monotonic() + (BASELINE_WAIT if design == "tutorial" else 30.0)
-        checked = 0.0
-        while time.monotonic() < deadline:
-            peak_rss = max(peak_rss, watched.memory_info().rss)
-            peak_threads = max(peak_threads, watched.num_threads())
-            streaming = time.monotonic() - sent_at < seconds * 0.9
-            if ping and streaming:
-                ping_ids += sim_call(sim_conn, "ping", cids)
-            # "done" reads every card's newest version inside the simulator: not while pinging
-            if not streaming and time.monotonic() - checked > 0.25:
-                checked = time.monotonic()
-                if sim_call(sim_conn, "done", msg_ids) == len(msg_ids):
-                    break
-            time.sleep(0.05)
-        cpu = sum(watched.cpu_times()[:2]) - cpu_before
-        time.sleep(0.2)
-        report = sim_call(sim_conn, "report", (msg_ids, ping_ids))
-    finally:
-        if bot_process.is_alive():
-            bot_conn.send("stop")
-            if bot_conn.poll(10):
-                bot_conn.recv()
-        bot_process.join(5)
-        if bot_process.is_alive():
-            bot_process.kill()
-        sim_call(sim_conn, "stop", None)
-        sim_process.join(5)
-        if llm_process is not None:
-            llm_conn.send("stop")
-            llm_process.join(5)
+        if tokens < robots:
+            print(f"only {tokens} of {robots} robots fetched an access token within 60 s of connecting", file=sys.stderr, flush=True)
+        bot_conn.send("settle")
+        assert bot_conn.recv() == "settled"
+    time.sleep(0.5)
+    peaks = run.peaks()
+    items = [(cid, f"question {q} for {cid}", f"user-{cid}-{q}") for q in range(questions) for cid in cids]
+    cpu_before = sum(peaks.process.cpu_times()[:2])
+    msg_ids = sim_call(sim_conn, "send", items)
+    sent_at = time.monotonic()
+    ping_ids: list[str] = []
+    deadline = time.monotonic() + (BASELINE_WAIT if design == "tutorial" else 30.0)
+    checked = 0.0
+    while time.monotonic() < deadline:
+        peaks.sample()
+        streaming = time.monotonic() - sent_at < seconds * 0.9
+        if ping and streaming:
+            ping_ids += sim_call(sim_conn, "ping", cids)
+        # "done" reads every card's newest version inside the simulator: not while pinging
+        if not streaming and time.monotonic() - checked > 0.25:
+            checked = time.monotonic()
+            if sim_call(sim_conn, "done", msg_ids) == len(msg_ids):
+                break
+        time.sleep(0.05)
+    cpu = sum(peaks.process.cpu_times()[:2]) - cpu_before
+    time.sleep(0.2)
+    report = sim_call(sim_conn, "report", (msg_ids, ping_ids))
     return Result(
         scenario=scenario,
         design=design,
@@ -483,22 +424,17 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
         wall_p50=percentile(report["walls"], 50),
         all_done=report["all_done"],
         updates=statistics.mean(report["updates"]) if report["updates"] else float("nan"),
-        rss_mb=peak_rss / 2**20,
-        threads=peak_threads,
+        rss_mb=peaks.rss / 2**20,
+        threads=peaks.threads,
         redeliveries=report["redeliveries"],
         duplicates=report["duplicates"],
         cpu=cpu,
     )
 
 
-def sim_call(conn, command: str, arg: Any) -> Any:
-    conn.send((command, arg))
-    return conn.recv()
-
-
 def table(results: list[Result]) -> str:
     head = ("| scenario | design | robots x questions | answered | ACK p50 | ACK p99 | ping ACK p99 while streaming "
-            "| thinking card p50 | answer p50 | all answered after | card updates / answer | peak RSS | threads | redelivered / duplicate cards | all connected after start | robots' CPU until answered |")
+            "| thinking card p50 | answer p50 | all answered after | card updates / answer | peak RSS | threads | redelivered / duplicate cards | all connected after start | robots' CPU |")
     lines = [head, "|" + " --- |" * 16]
     for r in results:
         ping = f"{r.ping_p99:.1f} ms" if r.ping_p99 is not None else "-"

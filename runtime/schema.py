@@ -37,6 +37,10 @@ _NOTHING: dict[str, Any] = {"not": {}}
 _MERGED_LISTS = ("required", "x-order")
 _OWN_KEYS = ("title", "description")
 _VARIANTS = ("oneOf", "anyOf")
+_RULE = ("if", "then", "else")
+_DEPENDENCIES = ("dependentRequired", "dependentSchemas", "dependencies")  # `dependencies`: draft-07 and older
+_CONDITIONAL = (*_RULE, "allOf", *_DEPENDENCIES)
+_DEPENDENCY_WORD = re.compile(r"dep(\d+)(?:\.(\d+))?")
 _DEEPEST = 64  # schema nodes on one path of default_for: a cycle through merged copies ends here
 URL_FORMATS = ("uri", "iri")
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:(?P<password>[^@/\s]*)@")
@@ -104,7 +108,12 @@ def deref(root: Schema, node: Any) -> dict[str, Any]:
 
 
 def resolve(root: Schema, node: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any]:
-    """`node` as one dict: references followed and `allOf` folded in (each member once per path)."""
+    """`node` as one dict: references followed and `allOf` folded in (each member once per path).
+
+    The `if`/`then`/`else` rules of `allOf` members are kept side by side, never one in place of
+    another (see merge_schemas): the first as the node's own, the others in its `allOf`, which
+    in a resolved node holds nothing else (see conditions).
+    """
     if id(node) in _seen:
         return {}
     seen = _seen | {id(node)}
@@ -121,11 +130,18 @@ def merge_schemas(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]
     """`base` refined by `extra` (an `allOf` member, a variant, a branch): properties merged one by one.
 
     The base's own title and description win: a property titled "Auth" stays "Auth" whichever
-    variant is chosen; the variant's title names the variant instead.
+    variant is chosen; the variant's title names the variant instead. Rules (`if`/`then`/`else`)
+    and dependencies of both are kept, never one in place of the other.
     """
     result = dict(base)
+    if "if" in extra and ("if" in base or base.get("allOf")):
+        extra = {**without(extra, *_RULE), "allOf": [{k: extra[k] for k in _RULE if k in extra}, *extra.get("allOf", [])]}
     for key, value in extra.items():
-        if key == "properties" and isinstance(value, dict):
+        if key == "allOf" and isinstance(value, list):
+            result[key] = [*(base[key] if isinstance(base.get(key), list) else []), *value]
+        elif key in _DEPENDENCIES and isinstance(value, dict) and isinstance(base.get(key), dict):
+            result[key] = {**base[key], **{t: _both(base[key][t], s) if t in base[key] else s for t, s in value.items()}}
+        elif key == "properties" and isinstance(value, dict):
             props = dict(base.get("properties", {}))
             for name, sub in value.items():
                 both = isinstance(props.get(name), dict) and isinstance(sub, dict)
@@ -138,6 +154,13 @@ def merge_schemas(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]
         else:
             result[key] = value
     return result
+
+
+def _both(first: Any, second: Any) -> Any:
+    """Two dependencies on one trigger as one: required lists joined, schemas both applied."""
+    if isinstance(first, list) and isinstance(second, list):
+        return list(dict.fromkeys([*first, *second]))
+    return {"allOf": [{"required": s} if isinstance(s, list) else s for s in (first, second)]}
 
 
 def without(node: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -157,7 +180,7 @@ def main_type(node: dict[str, Any]) -> str | None:
 def is_object(node: dict[str, Any]) -> bool:
     """Whether a resolved node describes an object (said so, or implied by its keywords)."""
     kind = main_type(node)
-    return kind == "object" or (kind is None and ("properties" in node or "if" in node))
+    return kind == "object" or (kind is None and ("properties" in node or bool(conditions(node))))
 
 
 def has_variants(node: dict[str, Any]) -> bool:
@@ -210,20 +233,88 @@ def _closeness(root: Schema, variant: dict[str, Any], value: Any) -> int:
     return score
 
 
+def conditions(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `if`/`then`/`else` rules of a resolved object: its own and each `allOf` member's."""
+    rules = [{k: node[k] for k in _RULE if k in node}] if "if" in node else []
+    members = node.get("allOf") if isinstance(node.get("allOf"), list) else []
+    return rules + [member for member in members if isinstance(member, dict) and "if" in member]
+
+
+def dependents(root: Schema, node: dict[str, Any]) -> list[tuple[str, dict[str, Any] | bool]]:
+    """(trigger, schema) for each dependency the schema's draft knows (`dependentRequired`,
+    `dependentSchemas`, or draft-07 `dependencies`): what the object must also be once the
+    trigger property is present. A list of names becomes `{"required": [...]}`."""
+    known = dialect(root).VALIDATORS
+    found: list[tuple[str, dict[str, Any] | bool]] = []
+    for keyword in _DEPENDENCIES:
+        table = node.get(keyword)
+        if keyword not in known or not isinstance(table, dict):
+            continue
+        for trigger, needed in table.items():
+            if isinstance(needed, list):
+                found.append((trigger, {"required": [n for n in needed if isinstance(n, str)]}))
+            elif isinstance(needed, (dict, bool)):
+                found.append((trigger, needed))
+    return found
+
+
 def branch_of(root: Schema, node: dict[str, Any], value: Any) -> str | None:
-    """"then" or "else" for an object with `if`, judged on its value; None without `if`."""
-    if "if" not in node:
+    """Which conditional parts of an object apply to `value`, as words: "then" or "else" for
+    each rule (see conditions), then `dep<i>` for each dependency whose trigger is present
+    (`dep<i>.<j>` when its schema is a choice: j is the variant the trigger's value picks).
+    None for an object without rules or dependencies.
+
+    The form keeps these words in a hidden marker (what is shown) and effective_object turns
+    them back into the properties shown, so a re-rendered section changes only when they do.
+    """
+    rules, needs = conditions(node), dependents(root, node)
+    if not rules and not needs:
         return None
     test = value if isinstance(value, dict) else {}
-    return "then" if validator_for(root, resolve(root, node["if"])).is_valid(test) else "else"
+    words = ["then" if validator_for(root, resolve(root, rule["if"])).is_valid(test) else "else" for rule in rules]
+    for index, (trigger, schema) in enumerate(needs):
+        if trigger in test:
+            variant = _dependent_variant(root, resolve(root, schema), trigger, test)
+            words.append(f"dep{index}" if variant is None else f"dep{index}.{variant}")
+    return " ".join(words)
+
+
+def _dependent_variant(root: Schema, schema: dict[str, Any], trigger: str, value: dict[str, Any]) -> int | None:
+    """For a dependency whose schema is a choice: the variant whose own schema for the trigger
+    accepts the trigger's value (the way such schemas say "when the answer is X, ask Y"), else
+    the first the value is valid for; None without a choice or a match."""
+    if not has_variants(schema):
+        return None
+    _, variants = variants_of(root, schema)
+    for index, variant in enumerate(variants):
+        own = _properties(variant).get(trigger)
+        if own is not None and validator_for(root, own).is_valid(value[trigger]):
+            return index
+    return next((i for i, variant in enumerate(variants) if validator_for(root, variant).is_valid(value)), None)
 
 
 def effective_object(root: Schema, node: dict[str, Any], branch: str | None) -> dict[str, Any]:
-    """An object node with its `if` branch applied (the properties in effect for that branch)."""
-    base = without(node, "if", "then", "else")
-    if branch in ("then", "else") and isinstance(node.get(branch), (dict, bool)):
-        return merge_schemas(base, resolve(root, node[branch]))
-    return base
+    """An object node with the conditional parts named by `branch` (see branch_of) applied: the
+    properties, and the required ones, in effect. Words it does not know are ignored (they come
+    back from the browser)."""
+    result = without(node, *_CONDITIONAL)
+    words = (branch or "").split()
+    for rule, outcome in zip(conditions(node), (w for w in words if w in ("then", "else"))):
+        if isinstance(rule.get(outcome), (dict, bool)):
+            result = merge_schemas(result, resolve(root, rule[outcome]))
+    needs = dependents(root, node)
+    for word in words:
+        found = _DEPENDENCY_WORD.fullmatch(word)
+        if found is None or int(found[1]) >= len(needs):
+            continue
+        trigger, schema = needs[int(found[1])]
+        schema = resolve(root, schema)
+        if found[2] is not None and int(found[2]) < len(variants_of(root, schema)[1]):
+            variant = variants_of(root, schema)[1][int(found[2])]
+            chosen = {**variant, "properties": {k: v for k, v in _properties(variant).items() if k != trigger}}
+            schema = merge_schemas(without(schema, *_VARIANTS), chosen)  # the trigger's own schema picked the variant
+        result = merge_schemas(result, without(schema, *_VARIANTS, *_CONDITIONAL))
+    return result
 
 
 def known_properties(root: Schema, node: Any, _seen: frozenset[int] = frozenset()) -> dict[str, dict[str, Any]]:
@@ -233,7 +324,7 @@ def known_properties(root: Schema, node: Any, _seen: frozenset[int] = frozenset(
     seen = _seen | {id(node)}
     resolved = resolve(root, node)
     found = {name: resolve(root, prop) for name, prop in _properties(resolved).items()}
-    for sub in _alternatives(resolved):
+    for sub in _alternatives(root, resolved):
         for name, prop in known_properties(root, sub, seen).items():
             found.setdefault(name, prop)
     return found
@@ -244,13 +335,16 @@ def _properties(node: dict[str, Any]) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-def _alternatives(node: dict[str, Any]) -> list[Any]:
-    """The raw subschemas a value may (also) be described by: variants and `if` branches."""
+def _alternatives(root: Schema, node: dict[str, Any]) -> list[Any]:
+    """The raw subschemas a value may (also) be described by: variants, the branches of every
+    rule, and the schemas of dependencies."""
     subs: list[Any] = []
     for keyword in _VARIANTS:
         if isinstance(node.get(keyword), list):
             subs.extend(node[keyword])
-    subs.extend(node[k] for k in ("then", "else") if isinstance(node.get(k), (dict, bool)))
+    for rule in conditions(node):
+        subs.extend(rule[k] for k in ("then", "else") if isinstance(rule.get(k), (dict, bool)))
+    subs.extend(schema for _trigger, schema in dependents(root, node))
     return subs
 
 
@@ -277,7 +371,7 @@ def default_for(root: Schema, node: Any = MISSING, _path: frozenset[int | str] =
         return MISSING if inner is None else default_for(root, variant_schema(root, resolved, 0), inner)
     if not is_object(resolved) or (own is not MISSING and not isinstance(own, dict)):
         return copy.deepcopy(own)
-    base = _property_defaults(root, without(resolved, "if", "then", "else"), path)
+    base = _property_defaults(root, effective_object(root, resolved, None), path)
     effective = effective_object(root, resolved, branch_of(root, resolved, {**base, **(own or {})}))
     result = _property_defaults(root, effective, path)
     return {**result, **copy.deepcopy(own)} if own is not MISSING else result
@@ -359,7 +453,7 @@ def _descriptions(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dic
     seen = seen | {id(node)}
     resolved = resolve(root, node)
     yield resolved
-    for sub in _alternatives(resolved):
+    for sub in _alternatives(root, resolved):
         yield from _descriptions(root, sub, seen)
 
 

@@ -27,8 +27,9 @@ from element_studio.runtime.schema import (
     with_url_password,
 )
 
+from ..i18n import _
 from .build import URL_PASSWORD_KEPT, encode_choice
-from .paths import MARKER, MISSING, Path, get_at, marker, name_of, unescape
+from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
 
@@ -127,7 +128,7 @@ class _Parser:
         if path and not present and not self.ui.submitted_under(name):
             return MISSING
         branch = self.ui.first(marker(name, "branch"))
-        effective = effective_object(self.root, node, branch if branch in ("then", "else") else None)
+        effective = effective_object(self.root, node, branch)
         result: dict[str, Any] = {}
         chosen = False  # did the user give any value, or only see defaults and fixed consts?
         for key in ordered_properties(effective):
@@ -148,24 +149,23 @@ class _Parser:
 
     def _entries(self, node: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
         """A map's entries (build._map): each `<name>/<key>/$key` field posted is one entry, under
-        the key as typed now, with the value posted under the key it was built with."""
+        the key as typed now, with the value posted under the key it was built with. An entry
+        whose new key cannot be used keeps its old one (and a problem on its `$key` field), so
+        the form shows it again as typed instead of losing it."""
         found: dict[str, Any] = {}
-        suffix = f"/{MARKER}key"
-        for field_name in self.ui.form:
-            segment = field_name[len(name) + 1: -len(suffix)] if field_name.startswith(name + "/") and field_name.endswith(suffix) else ""
-            if not segment or "/" in segment:
-                continue
-            old_key = unescape(segment)
-            new_key = (self.ui.first(field_name) or "").strip()
+        for field_name, old_key, new_key in self.ui.entry_keys(name):
+            key = new_key
             if not new_key:
-                self.problems[field_name] = "Enter a name for this entry."
+                self.problems[field_name] = _("Enter a name for this entry.")
+                key = old_key
+            elif new_key in found or new_key in _properties_of(node):
+                self.problems[field_name] = _("There is already an entry named %(key)s.", key=new_key)
+                key = old_key
+            if key in found:
                 continue
-            if new_key in found or new_key in _properties_of(node):
-                self.problems[field_name] = f"There is already an entry named {new_key}."
-                continue
-            sub = map_schema(node, old_key) or map_schema(node) or {}
+            sub = map_schema(node, key) or map_schema(node) or {}  # the key says what its value is
             value = self.value(sub, (*path, old_key), required=False, in_array=True)
-            found[new_key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
+            found[key] = ("" if kind_of(self.root, resolve(self.root, sub)) in ("string", "ref") else None) if value is MISSING else value
         return found
 
     def _array(self, node: dict[str, Any], path: Path, name: str) -> Any:
@@ -231,18 +231,18 @@ class _Parser:
         except ValueError:
             number = math.nan
         if math.isnan(number) or math.isinf(number):
-            self.problems[name] = "Enter a whole number." if kind == "integer" else "Enter a number."
+            self.problems[name] = _("Enter a whole number.") if kind == "integer" else _("Enter a number.")
             return raw
         if kind == "integer":
             if number.is_integer():
                 return int(number)
-            self.problems[name] = "Enter a whole number."
+            self.problems[name] = _("Enter a whole number.")
         return number
 
     def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
         stored = get_at(self.original, path)
         value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
-        for choice, _ in choices(self.root, node) or []:
+        for choice, _label in choices(self.root, node) or []:
             if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):
                 value = choice
                 break
@@ -256,10 +256,10 @@ class _Parser:
         try:
             return loads_bounded(raw)
         except json.JSONDecodeError as exc:
-            self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            self.problems[name] = _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s).", problem=exc.msg, line=exc.lineno, column=exc.colno)
             return raw
         except TooDeeplyNested as exc:
-            self.problems[name] = f"This JSON is {exc}."
+            self.problems[name] = _("This JSON is %(problem)s.", problem=exc)
             return raw
 
 

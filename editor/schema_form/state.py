@@ -11,7 +11,7 @@ from typing import Any
 
 from element_studio.runtime.json_files import loads_bounded
 
-from .paths import marker
+from .paths import MARKER, escape, marker, unescape
 
 FormData = Mapping[str, list[str]]
 SECRET_MODES = ("keep", "replace", "clear")
@@ -64,6 +64,32 @@ class UiState:
         """Whether any input inside `name` was posted (the group was on the page)."""
         prefix = name + "/"
         return any(key.startswith(prefix) for key in self.form)
+
+    def entry_keys(self, name: str) -> list[tuple[str, str, str]]:
+        """The entries of the map at `name` as posted (see build._map): (the name of the entry's
+        `$key` field, the key the page was built with, the key as typed now), in page order."""
+        prefix, suffix = name + "/", f"/{MARKER}key"
+        found = []
+        for field_name in self.form:
+            segment = field_name[len(prefix):-len(suffix)] if field_name.startswith(prefix) and field_name.endswith(suffix) else ""
+            if segment and "/" not in segment:
+                found.append((field_name, unescape(segment), (self.first(field_name) or "").strip()))
+        return found
+
+    def page_key(self, name: str, key: str) -> str:
+        """The key an entry of the map at `name` was built with, for the key it has now: an
+        entry renamed since the page was built keeps its fields' names until it is rebuilt
+        (parse reads the value under the old name, the key from its `$key` field)."""
+        built = [old for _field, old, typed in self.entry_keys(name) if typed == key]
+        return key if not built or key in built else built[0]
+
+    def page_name(self, name: str) -> str:
+        """The name on the page of the field whose value is at `name` now (see page_key):
+        where a message about the value is shown."""
+        page, *segments = name.split("/")
+        for segment in segments:
+            page = f"{page}/{escape(self.page_key(page, unescape(segment)))}"
+        return page
 
     def indices_under(self, name: str) -> list[int]:
         """Array item indices posted under `name`, in order."""

@@ -174,3 +174,27 @@ def test_a_map_entry_is_added_renamed_and_removed_in_the_browser(page, live_serv
     assert page.evaluate("window.marker") == "same page"
     review_and_save(page)
     assert json.loads(config.read_text()) == {"name": "api", "Accept-Language": "text/html", "X-Trace": "on"}
+
+
+def test_filling_in_a_trigger_field_shows_its_dependent_field_and_emptying_it_hides_it(page, live_server, app_dir, supervisor):
+    write_type(app_dir, "billing.cardType", {"type": "object", "properties": {"name": {"type": "string", "title": "Holder"},
+                                                                             "card": {"type": "number", "title": "Card number"}},
+                                             "dependentSchemas": {"card": {"properties": {"address": {"type": "string", "title": "Billing address"}},
+                                                                           "required": ["address"]}}}, title="Card")
+    config = write_element(app_dir, "billing.one", {"title": "One", "type": "billing.cardType", "backendBundleEntry": "."}, {"name": "Ann"}) / "config.json"
+    supervisor.app.refresh()
+    page.goto(live_server + "/instances/billing.one")
+    address = page.get_by_label("Billing address")
+    expect(address).to_have_count(0)
+    page.get_by_label("Card number").fill("4111")
+    page.keyboard.press("Tab")
+    expect(address).to_be_visible()
+    address.fill("1 Main St")
+    page.get_by_label("Card number").fill("")
+    page.keyboard.press("Tab")
+    expect(address).to_have_count(0)
+    page.get_by_label("Card number").fill("4111")
+    page.keyboard.press("Tab")
+    expect(address).to_have_value("1 Main St")
+    review_and_save(page)
+    assert json.loads(config.read_text()) == {"name": "Ann", "card": 4111, "address": "1 Main St"}

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from element_studio.editor.schema_form import html_id, marker
 from tests.editor.conftest import write_type
 from tests.editor.html_checks import Page
 from tests.support.elements import instance, write_element
@@ -117,3 +118,140 @@ def test_a_map_entry_is_renamed_added_and_removed(session, open_instance):
     duplicate = {**page.form_data(), "config/x-note/$key": ["httpPort"]}
     review = session.post("/instances/patterns.sample/review", duplicate)
     assert review.status_code == 422 and "There is already an entry named httpPort." in review.get_data(as_text=True)
+
+
+def changed(session, form: dict, field: str) -> str:
+    """What the page gets back when `field` was changed (a re-rendered section or feedback)."""
+    return session.post("/instances/patterns.sample/form/changed", {**form, "_field": [field], "_event": ["change"]}).get_data(as_text=True)
+
+
+def swapped_in(form: dict, section_html: str) -> dict:
+    """The form after the browser swapped in a re-rendered root section (every config field)."""
+    return {**{k: v for k, v in form.items() if not k.startswith("config")}, **Page(section_html).form_data(None)}
+
+
+def required_label(label: str) -> str:
+    return f'{label}<span class="req" aria-hidden="true">*</span>'
+
+
+def billing(keyword: str) -> dict:
+    draft = {"$schema": "http://json-schema.org/draft-07/schema#"} if keyword == "dependencies" else {}
+    return {**draft, "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}, "credit_card": {"type": "number", "title": "Card"}},
+            keyword: {"credit_card": {"properties": {"billing_address": {"type": "string", "title": "Billing address"}}, "required": ["billing_address"]}}}
+
+
+@pytest.mark.parametrize("keyword", ["dependentSchemas", "dependencies"])
+def test_a_dependent_schema_adds_its_fields_once_the_trigger_is_filled_in_and_removes_them_when_it_is_emptied(session, open_instance, keyword):
+    _, form, config_file = open_instance(billing(keyword), {"name": "Randy"})
+    assert "config/billing_address" not in form
+    shown = changed(session, {**form, "config/credit_card": ["4111"]}, "config/credit_card")
+    assert '<div class="fields" id="f-config" hx-swap-oob="true">' in shown and required_label("Billing address") in shown
+    form = swapped_in(form, shown)
+    assert form["config/billing_address"] == [""] and form["config/credit_card"] == ["4111"]
+    form["config/billing_address"] = ["1 Main St"]
+    hidden = changed(session, {**form, "config/credit_card": [""]}, "config/credit_card")
+    assert "config/billing_address" not in Page(hidden).form_data(None) and "Billing address" not in hidden
+    again = swapped_in(form, changed(session, {**swapped_in(form, hidden), "config/credit_card": ["4111"]}, "config/credit_card"))
+    assert again["config/billing_address"] == ["1 Main St"]  # what was typed waited in the stash
+    assert saved(session, again, config_file) == {"name": "Randy", "credit_card": 4111, "billing_address": "1 Main St"}
+
+
+@pytest.mark.parametrize("keyword", ["dependentSchemas", "dependencies"])
+def test_stored_values_of_a_dependent_schema_are_real_fields_and_an_unchanged_save_keeps_them(session, open_instance, keyword):
+    config = {"name": "Randy", "credit_card": 4111, "billing_address": "1 Main St"}
+    html, form, config_file = open_instance(billing(keyword), config)
+    assert form["config/billing_address"] == ["1 Main St"] and "config/$extra" not in form and required_label("Billing address") in html
+    assert saved(session, form, config_file) == config
+
+
+@pytest.mark.parametrize("keyword", ["dependentRequired", "dependencies"])
+def test_a_required_dependency_marks_its_fields_required_while_the_trigger_is_filled_in(session, open_instance, keyword):
+    draft = {"$schema": "http://json-schema.org/draft-07/schema#"} if keyword == "dependencies" else {}
+    schema = {**draft, "type": "object", "properties": {"card": {"type": "number", "title": "Card"}, "address": {"type": "string", "title": "Address"}},
+              keyword: {"card": ["address"]}}
+    html, form, config_file = open_instance(schema, {})
+    assert required_label("Address") not in html
+    shown = changed(session, {**form, "config/card": ["4111"]}, "config/card")
+    assert required_label("Address") in shown and 'name="config/address" aria-describedby="f-config-address-feedback" aria-required="true"' in shown
+    form = swapped_in(form, shown)
+    feedback = changed(session, form, "config/address")
+    assert '<div class="feedback" id="f-config-address-feedback" hx-swap-oob="true"><p class="feedback__error">Fill in this field when card is set.</p>' in feedback
+    assert required_label("Address") not in changed(session, {**form, "config/card": [""]}, "config/card")
+    form["config/address"] = ["1 Main St"]
+    assert saved(session, form, config_file) == {"card": 4111, "address": "1 Main St"}
+
+
+def test_a_dependency_that_is_a_choice_shows_the_fields_of_the_answer_given(session, open_instance):
+    answers = ["No", "One", "More"]
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "required": ["pets"],
+              "properties": {"pets": {"type": "string", "enum": answers, "default": "No", "title": "Pets"}},
+              "dependencies": {"pets": {"oneOf": [
+                  {"properties": {"pets": {"enum": ["No"]}}},
+                  {"properties": {"pets": {"enum": ["One"]}, "age": {"type": "number", "title": "Age of the pet"}}, "required": ["age"]},
+                  {"properties": {"pets": {"enum": ["More"]}, "getRidOf": {"type": "boolean", "title": "Give some away"}}, "required": ["getRidOf"]}]}}}
+    html, form, config_file = open_instance(schema, {"pets": "One", "age": 6})
+    assert form["config/age"] == ["6"] and "config/getRidOf" not in form and required_label("Age of the pet") in html
+    assert [o["value"] for tag, o in Page(html).elements if tag == "option"] == answers  # the answer can still be changed
+    more = changed(session, {**form, "config/pets": ["More"]}, "config/pets")
+    assert "Give some away" in more and "Age of the pet" not in more
+    assert [o["value"] for tag, o in Page(more).elements if tag == "option"] == answers
+    assert "Age of the pet" not in changed(session, {**form, "config/pets": ["No"]}, "config/pets")
+    assert saved(session, form, config_file) == {"pets": "One", "age": 6}
+
+
+ANIMALS = {"type": "object", "properties": {"animal": {"enum": ["Cat", "Fish"], "title": "Animal"}},
+           "allOf": [{"if": {"properties": {"animal": {"const": "Cat"}}},
+                      "then": {"properties": {"food": {"type": "string", "enum": ["meat", "grass", "fish"]}}, "required": ["food"]}},
+                     {"if": {"properties": {"animal": {"const": "Fish"}}},
+                      "then": {"properties": {"food": {"type": "string", "enum": ["insect", "worms"]}, "water": {"type": "string", "enum": ["lake", "sea"]}},
+                               "required": ["food", "water"]}},
+                     {"required": ["animal"]}]}
+
+
+def options_of(html: str, name: str) -> list[str]:
+    page, inside, found = Page(html), False, []
+    for tag, attrs in page.elements:
+        if tag == "select":
+            inside = attrs.get("name") == name
+        elif tag == "option" and inside and attrs["value"]:
+            found.append(attrs["value"])
+    return found
+
+
+def test_every_if_then_of_an_allof_shows_its_fields(session, open_instance):
+    html, form, config_file = open_instance(ANIMALS, {"animal": "Cat", "food": "fish"})
+    assert options_of(html, "config/food") == ["meat", "grass", "fish"] and "config/water" not in form and "config/$extra" not in form
+    assert saved(session, form, config_file) == {"animal": "Cat", "food": "fish"}
+    fish = changed(session, {**form, "config/animal": ["Fish"]}, "config/animal")
+    assert options_of(fish, "config/food") == ["insect", "worms", "fish"] and "fish (not allowed)" in fish  # the cat's food stays until changed
+    assert options_of(fish, "config/water") == ["lake", "sea"]
+    html, form, config_file = open_instance(ANIMALS, {"animal": "Fish", "food": "worms", "water": "sea"})
+    assert options_of(html, "config/water") == ["lake", "sea"] and form["config/water"] == ["sea"]
+    assert saved(session, form, config_file) == {"animal": "Fish", "food": "worms", "water": "sea"}
+
+
+def feedback_of(field_id: str, message: str) -> str:
+    return f'<div class="feedback" id="{field_id}-feedback" hx-swap-oob="true"><p class="feedback__error">{message}</p>'
+
+
+def test_after_a_map_entry_is_renamed_its_messages_reach_its_fields(session, open_instance):
+    schema = {"type": "object", "properties": {"name": {"type": "string"}},
+              "additionalProperties": {"type": "integer", "maximum": 65535}, "patternProperties": {"^x-": {"type": "string"}}}
+    _, form, config_file = open_instance(schema, {"name": "n", "port": 80, "spare": 1, "x-note": "hi"})
+    form["config/port/$key"], form["config/spare/$key"], form["config/port"] = ["spare"], ["port"], ["70000"]  # swapped names
+    review = session.post("/instances/patterns.sample/review", form)
+    assert review.status_code == 422
+    assert feedback_of(html_id("config/port"), "Must be at most 65535.") in review.get_data(as_text=True)  # the field the page has
+    live = changed(session, form, "config/port/$key")
+    assert feedback_of(html_id("config/port"), "Must be at most 65535.") in live
+    form["config/port"], form["config/x-note/$key"] = ["8080"], ["port"]
+    duplicate = changed(session, form, "config/x-note/$key")
+    assert feedback_of(html_id(marker("config/x-note", "key")), "There is already an entry named port.") in duplicate
+    review = session.post("/instances/patterns.sample/review", form).get_data(as_text=True)
+    assert feedback_of(html_id(marker("config/x-note", "key")), "There is already an entry named port.") in review
+    added = session.post("/instances/patterns.sample/form/array", {**form, "_op": "add-entry", "_target": "config", "_key": ""})
+    fragment = Page(added.get_data(as_text=True)).form_data(None)  # the entry with a name it cannot have is kept as typed
+    assert fragment["config/x-note/$key"] == ["port"] and fragment["config/x-note"] == ["hi"] and fragment["config/port"] == ["8080"]
+    form["config/x-note/$key"] = ["x-note"]
+    assert saved(session, form, config_file) == {"name": "n", "spare": 8080, "port": 1, "x-note": "hi"}

@@ -12,9 +12,11 @@ from element_studio.runtime.references import reference_fields
 from element_studio.runtime.schema import (
     MISSING,
     apply_defaults,
+    branch_of,
     check_schema,
     default_for,
     deref,
+    effective_object,
     known_properties,
     mask_secrets,
     missing_required,
@@ -126,6 +128,22 @@ def test_defaults_take_the_first_variant_the_if_branch_and_required_consts():
         "mode": {"type": "string", "default": "a"},
     }, "required": ["auth"], "if": {"properties": {"mode": {"const": "a"}}}, "then": {"properties": {"aOnly": {"default": 1}}}}
     assert default_for(schema) == {"auth": {"kind": "basic", "user": "admin"}, "mode": "a", "aOnly": 1}
+
+
+def test_every_rule_of_an_allof_and_every_dependency_is_in_effect_and_known():
+    schema = {"type": "object", "properties": {"kind": {"enum": ["a", "b"]}, "card": {"type": "number"}},
+              "allOf": [{"if": {"properties": {"kind": {"const": "a"}}}, "then": {"properties": {"aKey": TOKEN}}},
+                        {"if": {"properties": {"kind": {"const": "b"}}}, "then": {"properties": {"bOnly": {"type": "string"}}}}],
+              "dependentSchemas": {"card": {"properties": {"pin": TOKEN}}}, "dependentRequired": {"card": ["kind"]}}
+    assert set(known_properties(schema, schema)) == {"kind", "card", "aKey", "bOnly", "pin"}
+    config = {"kind": "a", "aKey": "rule-secret-1", "card": 1, "pin": "dependent-secret-2"}
+    assert secret_values(schema, config) == ["rule-secret-1", "dependent-secret-2"]
+    node = resolve(schema, schema)
+    assert branch_of(schema, node, {"kind": "b"}) == "else then"
+    assert branch_of(schema, node, {"kind": "a", "card": 1}) == "then else dep0 dep1"
+    effective = effective_object(schema, node, "then else dep0 dep1")
+    assert set(effective["properties"]) == {"kind", "card", "aKey", "pin"} and effective["required"] == ["kind"]
+    assert set(effective_object(schema, node, "else then dep9 nonsense")["properties"]) == {"kind", "card", "bOnly"}
 
 
 # secrets and references ------------------------------------------------------------------------

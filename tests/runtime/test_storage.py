@@ -27,7 +27,7 @@ def test_every_owner_has_its_own_version_and_rows_survive_a_new_app(app_dir, dat
     with App(app_dir, database_url=database).storage.connect() as conn:
         conn.execute(insert(feedback).values(PRESS))
     storage = App(app_dir, database_url=database).storage
-    assert storage.migrate() == {"imRobots.Meta": 2, "aiagents.Meta": 1, "element-studio": 1}  # tables belong to their declarers
+    assert storage.migrate() == {"imRobots.Meta": 3, "aiagents.Meta": 1, "element-studio": 1}  # tables belong to their declarers
     with storage.connect() as conn:
         assert conn.execute(select(func.count()).select_from(feedback)).scalar() == 1
 
@@ -92,7 +92,7 @@ def test_a_sqlite_file_of_the_previous_release_keeps_its_rows_and_gains_the_new_
     """)
     old.close()
     storage = App(app_dir).storage
-    assert storage.migrate() == {"imRobots.Meta": 2, "aiagents.Meta": 1, "element-studio": 1}
+    assert storage.migrate() == {"imRobots.Meta": 3, "aiagents.Meta": 1, "element-studio": 1}
     with storage.connect() as conn:
         assert conn.execute(select(feedback.c.question)).scalar() == "kept question"
         assert conn.execute(storage.insert_new(feedback).values(PRESS)).first() is None  # its unique key still holds
@@ -127,3 +127,15 @@ def test_an_unsupported_or_broken_database_url_is_refused_with_a_clear_message()
     with pytest.raises(DatabaseUrlError, match="not a database URL") as raised:
         database_url("pw-only-secret")
     assert "pw-only-secret" not in str(raised.value)
+
+
+def test_a_table_a_later_release_adds_is_created_in_a_database_already_at_the_owners_version(tmp_path, database):
+    url = database or tmp_path / "app.sqlite3"
+    assert Storage(url, {"notes.Meta": notes_migrations()}).migrate() == {"notes.Meta": 1}
+    grown = notes_migrations().tables
+    tags = Table("note_tags", grown, Column("note", Integer, nullable=False), Column("tag", Text, nullable=False))
+    later = Storage(url, {"notes.Meta": Migrations(grown)})
+    assert later.migrate() == {"notes.Meta": 1}
+    with later.connect() as conn:
+        conn.execute(insert(tags).values(note=1, tag="urgent"))
+        assert conn.execute(select(func.count()).select_from(tags)).scalar() == 1

@@ -2,8 +2,8 @@
 bound), reply "busy", "text only" or "too long". Work runs in tasks the handler owns, so the
 Type's connection loop goes straight back to reading frames.
 
-A feedback press is different: it is stored before the Type ACKs it (`keep_feedback`), so a
-press DingTalk considers delivered is never lost to a crash. On start, `recover` finishes the
+A feedback press is different: it is stored before the Type ACKs it (`keep_press`), so a
+press the platform considers delivered is never lost to a crash. On start, `recover` finishes the
 answers the journal says were in flight when the robot last stopped.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from element_studio.contract import Storage
@@ -22,6 +22,7 @@ from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
 from .incoming import NOT_TEXT, PICTURES, TEXT, Incoming
+from .readable import UNREAD, readable
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
@@ -73,11 +74,11 @@ class RobotHandler:
             self.log.warning("msgId %s from %s has %d chars, over maxQuestionChars %d: told the sender", incoming.msg_id, incoming.sender,
                              len(incoming.question), cap)
             kept = dataclasses.replace(incoming, question=capped(incoming.question, cap))
-            self._spawn(self._short_reply(kept, self.settings.question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
+            self._spawn(self._short_reply(kept, self.answerer.settings_for(incoming).question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
             return
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
-            self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
+            self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return
         pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
         self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
@@ -98,10 +99,13 @@ class RobotHandler:
         )
         return True
 
-    def on_feedback(self, feedback: feedback_store.Feedback) -> None:
-        """A press for a Type whose connection answers the platform before anything async can
-        run (Feishu's response waits for no task): stored in a task, after the response."""
-        self._spawn(self.keep_feedback(feedback), f"feedback {feedback.msg_id}")
+    def keep_press(self, parse: Callable[[], feedback_store.Feedback | None], what: str) -> Awaitable[bool] | None:
+        """A card button press, read by `parse` (None: not a feedback button), to keep before the
+        Type answers the platform; None when there is nothing to keep (answer it at once)."""
+        feedback = readable(parse, what, self.log, unread=UNREAD)
+        if feedback is None:
+            self.log.info("ignored %s that is not a feedback button", what)
+        return None if feedback is None or feedback is UNREAD else self.keep_feedback(feedback)
 
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
@@ -153,7 +157,8 @@ class RobotHandler:
     async def _unreadable_reply(self, incoming: Incoming) -> None:
         """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""
         pictures = incoming.kind == NOT_TEXT and await self.answerer.reads_pictures()
-        await self._short_reply(incoming, self.settings.no_files_text if pictures else self.settings.text_only_text, records.NOT_TEXT)
+        settings = self.answerer.settings_for(incoming)
+        await self._short_reply(incoming, settings.no_files_text if pictures else settings.text_only_text, records.NOT_TEXT)
 
     async def _short_reply(self, incoming: Incoming, text: str, outcome: str) -> None:
         """A text reply (busy, text only), logged in the message log."""

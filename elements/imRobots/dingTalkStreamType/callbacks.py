@@ -9,6 +9,7 @@ from collections.abc import Awaitable
 from dingtalk_stream import CallbackMessage, ChatbotMessage
 from dingtalk_stream.card_callback import Card_Callback_Router_Topic
 
+from ..Meta.readable import readable
 from ..Meta.robot_handler import RobotHandler
 from .feedback import parse_feedback
 from .messages import parse_incoming
@@ -30,15 +31,7 @@ class Callbacks:
         sends the callback again."""
         if message.headers.topic != Card_Callback_Router_Topic:
             return None
-        try:
-            feedback = parse_feedback(self.robot, message.data)
-        except Exception as exc:
-            self.log.warning("ignored a card callback that cannot be read: %s: %s", type(exc).__name__, exc)
-            return None
-        if feedback is None:
-            self.log.info("ignored a card callback that is not a feedback button")
-            return None
-        return self.handler.keep_feedback(feedback)
+        return self.handler.keep_press(lambda: parse_feedback(self.robot, message.data), "a card callback")
 
     def on_callback(self, message: CallbackMessage) -> None:
         """A callback DingTalk has had its ACK for."""
@@ -46,9 +39,6 @@ class Callbacks:
             self._on_robot_message(message.data)
 
     def _on_robot_message(self, data: dict) -> None:
-        try:
-            incoming = parse_incoming(data)
-        except Exception as exc:  # a malformed message must not stop the robot
-            self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
-            return
-        self.handler.on_message(incoming)
+        incoming = readable(lambda: parse_incoming(data), "a robot message", self.log)
+        if incoming is not None:
+            self.handler.on_message(incoming)

@@ -72,5 +72,5 @@ def test_a_batch_with_a_message_logged_twice_keeps_the_first_and_every_other_wri
             writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 2)))
 
     assert asyncio.run(batch()) == [True, False, 2]
-    assert outcomes(storage, ROBOT, ["m1"]) == {"m1": "answering"}
+    assert outcomes(storage, ROBOT, ["m1"])["m1"].outcome == "answering"
     assert stored_calls(storage, "dingone", "2026-11") == 2
