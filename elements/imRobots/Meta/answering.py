@@ -15,6 +15,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from element_studio.contract import Storage
@@ -40,6 +41,13 @@ class CallCount(Protocol):
 
     @property
     def calls(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Begun:
+    """An answer logged and journaled: its card, not sent yet (None: it goes out as markdown)."""
+
+    card: _StreamingCard | None
 
 
 class Answerer:
@@ -91,13 +99,25 @@ class Answerer:
             self.form = form
         return form
 
-    async def answer(self, incoming: Incoming, resume: journal.JournalEntry | None = None, timeout: float | None = None) -> None:
-        """Answer a question; `resume` is its journal entry when a restarted robot answers it again."""
-        started = time.monotonic()
+    async def begin(self, incoming: Incoming, resume: journal.JournalEntry | None = None) -> Begun | None:
+        """Log the message and journal its answer, before anything is sent (a Type that can wait
+        calls this before its ACK, so an ACKed question is never lost to a crash); None when the
+        message log says it was handled before (by this replica or another)."""
         card = self._card(incoming, self.current_form(), resume)
         if not await self._begin(incoming, card, first=resume is None):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
+            return None
+        return Begun(card)
+
+    async def answer(self, incoming: Incoming, resume: journal.JournalEntry | None = None, timeout: float | None = None,
+                     begun: Begun | None = None) -> None:
+        """Answer a question; `resume` is its journal entry when a restarted robot answers it again,
+        `begun` what `begin` returned when the journal was written already."""
+        started = time.monotonic()
+        begun = begun or await self.begin(incoming, resume)
+        if begun is None:
             return
+        card = begun.card
         if incoming.kind == PICTURES and not await self.reads_pictures():
             await self._decline_pictures(incoming)
             return

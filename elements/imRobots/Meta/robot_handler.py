@@ -57,33 +57,50 @@ class RobotHandler:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def on_message(self, incoming: Incoming) -> None:
-        """A chat message the Type has read and ACKed."""
+        """A chat message the Type has ACKed already (its connection answers the platform before
+        anything async can run): handled as `keep_message` does, in a task."""
+        self._spawn(self.keep_message(incoming), f"message {incoming.msg_id}")
+
+    async def keep_message(self, incoming: Incoming) -> bool:
+        """A chat message, before the Type ACKs it: a question is logged and journaled first, so
+        once the platform has the ACK a crash cannot lose it (a live replica ends it); the answer
+        then runs in a task. Always True: a question whose journal could not be written is
+        answered all the same, and one another replica logged first is not answered again."""
         incoming = dataclasses.replace(incoming, question=well_formed(incoming.question), sender_name=well_formed(incoming.sender_name))
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
-            return
+            return True
         self.status.message_handled()
         where = "group" if incoming.in_group else "single chat"
         if incoming.kind not in (TEXT, PICTURES):
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
             self._spawn(self._unreadable_reply(incoming), f"not-text {incoming.msg_id}")
-            return
+            return True
         cap = self.settings.max_question_chars
         if cap and len(incoming.question) > cap:
             self.log.warning("msgId %s from %s has %d chars, over maxQuestionChars %d: told the sender", incoming.msg_id, incoming.sender,
                              len(incoming.question), cap)
             kept = dataclasses.replace(incoming, question=capped(incoming.question, cap))
             self._spawn(self._short_reply(kept, self.settings.question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
-            return
+            return True
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
-            return
+            return True
         pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
         self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
         self.answers_in_flight += 1
         self.status.answer_started()
-        self._spawn(self._answer(self.answerer.answer(incoming)), f"answer {incoming.msg_id}")
+        try:
+            begun = await self.answerer.begin(incoming)
+        except BaseException:
+            self._answer_finished()
+            raise
+        if begun is None:
+            self._answer_finished()
+        else:
+            self._spawn(self._answer(self.answerer.answer(incoming, begun=begun)), f"answer {incoming.msg_id}")
+        return True
 
     async def keep_feedback(self, feedback: feedback_store.Feedback) -> bool:
         """Store a press of a final card's feedback button; the Type ACKs it only on True (stored
@@ -145,8 +162,11 @@ class RobotHandler:
         try:
             await answering
         finally:
-            self.answers_in_flight -= 1
-            self.status.answer_finished()
+            self._answer_finished()
+
+    def _answer_finished(self) -> None:
+        self.answers_in_flight -= 1
+        self.status.answer_finished()
 
     async def _unreadable_reply(self, incoming: Incoming) -> None:
         """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""

@@ -1,6 +1,6 @@
-"""DingTalk's callbacks, read here and handed to the family's RobotHandler: a card button press
-before its ACK (stored first, so an ACKed press survives a crash), a robot message after it
-(ACK first: DingTalk waits for nothing while the answer is made)."""
+"""DingTalk's callbacks, read here and handed to the family's RobotHandler before their ACK:
+a card button press is stored first and a robot message is logged and journaled first, so
+nothing DingTalk considers delivered is lost to a crash (the answer itself runs after the ACK)."""
 from __future__ import annotations
 
 import logging
@@ -25,9 +25,16 @@ class Callbacks:
         self.log = logger
 
     def before_ack(self, message: CallbackMessage) -> Awaitable[bool] | None:
-        """What must be kept before this callback is ACKed (a feedback press), or None. The
-        connection ACKs once it completes with True; on False it does not ACK, so DingTalk
-        sends the callback again."""
+        """What must be kept before this callback is ACKed (a question, a feedback press), or
+        None (ACK it and drop it). The connection ACKs once it completes with True; on False it
+        does not ACK, so DingTalk sends the callback again."""
+        if message.headers.topic == ChatbotMessage.TOPIC:
+            try:
+                incoming = parse_incoming(message.data)
+            except Exception as exc:  # a malformed message must not stop the robot
+                self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
+                return None
+            return self.handler.keep_message(incoming)
         if message.headers.topic != Card_Callback_Router_Topic:
             return None
         try:
@@ -39,16 +46,3 @@ class Callbacks:
             self.log.info("ignored a card callback that is not a feedback button")
             return None
         return self.handler.keep_feedback(feedback)
-
-    def on_callback(self, message: CallbackMessage) -> None:
-        """A callback DingTalk has had its ACK for."""
-        if message.headers.topic == ChatbotMessage.TOPIC:
-            self._on_robot_message(message.data)
-
-    def _on_robot_message(self, data: dict) -> None:
-        try:
-            incoming = parse_incoming(data)
-        except Exception as exc:  # a malformed message must not stop the robot
-            self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
-            return
-        self.handler.on_message(incoming)
