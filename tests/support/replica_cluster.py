@@ -85,6 +85,7 @@ class Outcome:
     ends: int  # cards ended (final answer or apology) + markdown replies
     answered: bool
     apologised: bool
+    ended_at: float  # the simulator's clock (epoch s) when the last end arrived; 0 without one
 
 
 def card_text(card_data: dict[str, Any]) -> str:
@@ -96,17 +97,17 @@ def outcomes(sim: SimControl, conversations: dict[str, str], answer: str) -> dic
     cards: dict[str, list[dict[str, Any]]] = {}
     for card in sim.cards():
         cards.setdefault(card["conversationId"], []).append(card)
-    replies: dict[str, list[str]] = {}
+    replies: dict[str, list[tuple[str, float]]] = {}
     for reply in sim.replies():
         if reply["errcode"] == 0:
-            replies.setdefault(reply["conversationId"], []).append(json.dumps(reply["body"], ensure_ascii=False))
+            replies.setdefault(reply["conversationId"], []).append((json.dumps(reply["body"], ensure_ascii=False), reply["at"]))
     found = {}
     for msg_id, conversation in conversations.items():
-        finals = [card["versions"][-1]["cardData"] for card in cards.get(conversation, [])]
-        ended = [data for data in finals if iter_buttons(data) or APOLOGY in card_text(data)]
-        texts = [card_text(data) for data in ended] + replies.get(conversation, [])
-        found[msg_id] = Outcome(cards=len(finals), ends=len(texts), answered=any(answer.strip() in text for text in texts),
-                                apologised=any(APOLOGY in text for text in texts))
+        finals = [card["versions"][-1] for card in cards.get(conversation, [])]
+        ended = [(card_text(v["cardData"]), v["at"]) for v in finals if iter_buttons(v["cardData"]) or APOLOGY in card_text(v["cardData"])]
+        ends = ended + replies.get(conversation, [])
+        found[msg_id] = Outcome(cards=len(finals), ends=len(ends), answered=any(answer.strip() in text for text, _ in ends),
+                                apologised=any(APOLOGY in text for text, _ in ends), ended_at=max((at for _, at in ends), default=0.0))
     return found
 
 

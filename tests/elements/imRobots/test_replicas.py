@@ -44,7 +44,7 @@ def test_a_replica_killed_mid_answer_loses_nothing_and_answers_nothing_twice(app
         sim, victim = cluster.sim, 2
         rated = [sim.send(f"rate me {i}", f"rater{i}") for i in range(3)]
         conversations = {m["msgId"]: m["conversationId"] for m in rated}
-        wait_until(lambda: all(o.answered for o in outcomes(sim, conversations, answer).values()), timeout=30)
+        wait_until(lambda: all(o.answered for o in outcomes(sim, conversations, answer).values()), timeout=30, interval=0.2)
         rated_cards = [card["cardBizId"] for card in sim.cards()]
 
         presses: list[str] = []
@@ -62,12 +62,12 @@ def test_a_replica_killed_mid_answer_loses_nothing_and_answers_nothing_twice(app
             asked[message["msgId"]] = message["conversationId"]
             if index == QUESTIONS // 2:  # half sent, each replica answering about ten: kill one
                 pressing.start()
-                wait_until(lambda: len(sim.cards()) >= 3 + QUESTIONS // 3, timeout=20)
+                wait_until(lambda: len(sim.cards()) >= 3 + QUESTIONS // 3, timeout=20, interval=0.1)
                 cluster.kill(victim)
                 with engine.connect() as conn:
                     left = conn.execute(text("SELECT count(*) FROM answer_journal WHERE replica = :r"), {"r": cluster.ids[victim]}).scalar()
         pressing.join(timeout=60)
-        wait_until(lambda: all(o.ends for o in outcomes(sim, asked, answer).values()), timeout=60,
+        wait_until(lambda: all(o.ends for o in outcomes(sim, asked, answer).values()), timeout=60, interval=0.5,
                    message=lambda: f"questions without an end: {summary(outcomes(sim, asked, answer))}")
         found = summary(outcomes(sim, asked, answer))
         assert found["several ends"] == found["several cards"] == found["no end"] == found["other end"] == 0, found
