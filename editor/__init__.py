@@ -15,7 +15,7 @@ from flask import Flask, get_flashed_messages, request
 from element_studio.contract import EDITOR_HOST_KEY
 from element_studio.runtime.supervisor import Supervisor
 
-from . import (auth, cluster_view, connection_test_view, diagnostics_view, form_views, home, instances, live_status, logs_view,
+from . import (auth, cluster_view, connection_test_view, diagnostics_view, form_views, home, i18n, instances, live_status, logs_view,
                runtime_control, security)
 from .hosts import AllowedHosts, HostCheck
 from .pages import Page, register_element_pages, register_pages, registry_of
@@ -66,6 +66,7 @@ def create_app(supervisor: Supervisor, access_token: str | None = None, *, pages
     flask_app.wsgi_app = HostCheck(flask_app.wsgi_app, AllowedHosts(bound_host, allowed_hosts))  # type: ignore[method-assign]
     flask_app.extensions[EDITOR_HOST_KEY] = Studio(supervisor, {} if simulators is None else simulators)
     security.init_app(flask_app)
+    i18n.init_app(flask_app)
     register_pages(flask_app, list(PAGES if pages is None else pages))
     register_element_pages(flask_app, supervisor.app)
 

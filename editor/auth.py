@@ -14,11 +14,12 @@ import re
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, session, url_for
 
+from .i18n import _
 from .login_limit import LoginLimiter
 from .pages import Page
 
 bp = Blueprint("auth", __name__)
-OPEN_ENDPOINTS = {"auth.login", "static"}
+OPEN_ENDPOINTS = {"auth.login", "i18n.choose", "static"}
 LIMITER_KEY = "LOGIN_LIMITER"  # a Flask config key: the LoginLimiter (tests pass one with their own clock)
 SAFE_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")  # /x but not //x, /\x, control chars or spaces
 
@@ -45,7 +46,7 @@ def require_token() -> Response | None:
         return None
     login = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("HX-Request"):
-        return Response("Log in again.", status=401, headers={"HX-Redirect": login})
+        return Response(_("Log in again."), status=401, headers={"HX-Redirect": login})
     return redirect(login)
 
 
@@ -61,11 +62,11 @@ def login() -> Response | str:
     client = request.remote_addr or "unknown"
     wait = limiter.wait_for(client)
     if wait > 0:
-        error = f"Too many wrong tokens: wait {math.ceil(wait)} s before the next try."
+        error = _("Too many wrong tokens: wait %(seconds)s s before the next try.", seconds=math.ceil(wait))
         return render_template("auth/login.html", error=error), 429, {"Retry-After": str(math.ceil(wait))}
     if not hmac.compare_digest(request.form.get("token", "").encode(), token.encode()):
         limiter.failed(client)
-        return render_template("auth/login.html", error="That token is not right."), 401
+        return render_template("auth/login.html", error=_("That token is not right.")), 401
     limiter.succeeded(client)
     session.clear()
     session["token_proof"] = _proof(token)
@@ -75,7 +76,7 @@ def login() -> Response | str:
 @bp.post("/logout")
 def logout() -> Response:
     session.clear()
-    flash("Logged out.")
+    flash(_("Logged out."))
     return redirect(url_for("auth.login"))
 
 

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, render_template
 
+from .i18n import N_
 from .pages import NavLink, Page
 from .studio import studio
 
@@ -19,4 +20,4 @@ def index() -> str:
                            storage=st.app.storage.describe())
 
 
-page = Page(bp, nav=NavLink("Cluster", "cluster.index"))
+page = Page(bp, nav=NavLink(N_("Cluster"), "cluster.index"))

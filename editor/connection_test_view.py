@@ -21,6 +21,7 @@ from element_studio.runtime.schema import apply_defaults, secret_values
 from element_studio.runtime.templating import render_config
 
 from .editing import read_posted
+from .i18n import _
 from .instances import open_or_explain
 from .pages import Page
 from .studio import studio
@@ -41,15 +42,17 @@ class Outcome:
 def outcome_of(check: ConnectionCheck) -> Outcome:
     """A ConnectionCheck in the person's words: "credentials refused", "cannot reach <the
     service the Type names>", "ok: connected as <the identity the Type names>"."""
-    service = check.service or "the service"
+    service = check.service or _("the service")
     detail = redactor.redact(check.message)
     if check.ok:
-        return Outcome(True, f"ok: connected as {check.identity}" if check.identity else "ok: connected", detail)
-    headline = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested",
-                "in use": "already in use", "not found": "not found",
-                "server": f"{service} answered with an error"}.get(check.step, f"{check.step} failed")
-    if detail.lower().startswith(headline):  # "credentials refused (HTTP 401 ...)": say it once
-        detail = detail[len(headline):].strip(" :()")
+        return Outcome(True, _("ok: connected as %(identity)s", identity=check.identity) if check.identity else _("ok: connected"), detail)
+    english = {"credentials": "credentials refused", "network": f"cannot reach {service}", "settings": "not tested",
+               "in use": "already in use", "not found": "not found", "server": f"{service} answered with an error"}
+    if detail.lower().startswith(english.get(check.step, "\0")):  # "credentials refused (HTTP 401 ...)": say it once
+        detail = detail[len(english[check.step]):].strip(" :()")
+    headline = {"credentials": _("credentials refused"), "network": _("cannot reach %(service)s", service=service),
+                "settings": _("not tested"), "in use": _("already in use"), "not found": _("not found"),
+                "server": _("%(service)s answered with an error", service=service)}.get(check.step, _("%(step)s failed", step=check.step))
     return Outcome(False, headline, detail)
 
 
@@ -72,16 +75,16 @@ def run_check(name: str, raw_config: dict[str, Any], schema: dict[str, Any]) -> 
     try:
         config = apply_defaults(schema, render_config(raw_config, st.app.envVars, name))
     except ElementError as exc:
-        return Outcome(False, "not tested", redactor.redact(exc.message))
+        return Outcome(False, _("not tested"), redactor.redact(exc.message))
     st.learn_secrets(secret_values(schema, config))
     future = st.supervisor.submit(check_connection(st.app, type_name, config, st.supervisor.offline_endpoints.get(type_name), name))
     try:
         check = future.result(CHECK_TIMEOUT)
     except FutureTimeout:
         future.cancel()
-        return Outcome(False, "cannot reach the service", f"no answer within {CHECK_TIMEOUT:.0f} s")
+        return Outcome(False, _("cannot reach %(service)s", service=_("the service")), _("no answer within %(seconds)s s", seconds=f"{CHECK_TIMEOUT:.0f}"))
     except Exception as exc:  # a Type's check that raises is a failed test, not a broken page
-        return Outcome(False, "test failed", redactor.redact(f"{type(exc).__name__}: {exc}"))
+        return Outcome(False, _("test failed"), redactor.redact(f"{type(exc).__name__}: {exc}"))
     return outcome_of(check)
 
 
@@ -94,7 +97,7 @@ def typed(name: str) -> str:
     """Test what the form holds now (the whole form is posted)."""
     opened = open_or_explain(name)
     if not connection_test_supported(name):
-        return _result(Outcome(False, "not tested", "this Type offers no connection test"))
+        return _result(Outcome(False, _("not tested"), _("this Type offers no connection test")))
     posted = read_posted(opened, request.form)
     return _result(run_check(name, posted.config, opened.schema))
 
@@ -105,15 +108,15 @@ def saved(name: str) -> str:
     st = studio()
     st.instance(name)
     if not connection_test_supported(name):
-        return _result(Outcome(False, "not tested", "this Type offers no connection test"))
+        return _result(Outcome(False, _("not tested"), _("this Type offers no connection test")))
     try:
         raw = st.app.raw_config(name)
         schema = st.app.schema_for_instance(name)
         missing = st.app.missing_setup(name)
     except ElementError as exc:
-        return _result(Outcome(False, "not tested", redactor.redact(exc.message)))
+        return _result(Outcome(False, _("not tested"), redactor.redact(exc.message)))
     if missing:
-        return _result(Outcome(False, "not tested", f"fill in {', '.join(missing)} in Settings first"))
+        return _result(Outcome(False, _("not tested"), _("fill in %(fields)s in Settings first", fields=_(", ").join(missing))))
     return _result(run_check(name, raw, schema))
 
 

@@ -18,6 +18,7 @@ from element_studio.runtime.service import InstanceState
 from .schema_form import (
     FileChange,
     FormContext,
+    MISSING_MESSAGE,
     FormField,
     Option,
     Report,
@@ -30,12 +31,13 @@ from .schema_form import (
     parse_form,
     validate_config,
 )
+from .i18n import N_, _, localized
 from .schema_form.paths import html_id, name_of
 from .studio import studio
 
-LOAD_CHOICES = (("start", "With the app"), ("demand", "On demand"))
-LOAD_HELP = ("With the app (backendLoadTime afterAppInit): a service starts when the runtime starts. "
-             "On demand: loaded the first time something uses it; a service waits to be started.")
+LOAD_CHOICES = (("start", N_("With the app")), ("demand", N_("On demand")))
+LOAD_HELP = N_("With the app (backendLoadTime afterAppInit): a service starts when the runtime starts. "
+               "On demand: loaded the first time something uses it; a service waits to be started.")
 
 
 @dataclass
@@ -70,7 +72,7 @@ def open_instance(full_name: str) -> Opened:
     st = studio()
     element = st.instance(full_name)
     chain = st.app.chain(full_name)
-    schema = st.app.type_schema(chain[1].full_name) or {"type": "object"}
+    schema = localized(chain[1], st.app.type_schema(chain[1].full_name) or {"type": "object"})
     config = st.app.raw_config(full_name)
     descriptor = read_json(element.folder / "e.json", full_name)
     st.learn_secrets(secret_values(schema, config))
@@ -88,10 +90,10 @@ def read_posted(opened: Opened, form: Any) -> Posted:
     for path, held, target in reference_fields(opened.schema, parsed.value):
         problem = problem_of(studio().app, opened.element.full_name, held, target)
         if problem:
-            report.add("error", name_of("config", path), f"{problem}.")
+            report.add("error", name_of("config", path), _("%(problem)s.", problem=_(problem.text, **problem.values)))
     descriptor = descriptor_from_form(opened.descriptor, ui)
     if not descriptor.get("title"):
-        report.add("error", "element/title", "Fill in this field.")
+        report.add("error", "element/title", _(MISSING_MESSAGE))
     studio().learn_secrets(secret_values(opened.schema, parsed.value))
     render = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False)
     return Posted(parsed.value, descriptor, report, ui, render.value)
@@ -128,12 +130,12 @@ def element_form(descriptor: dict[str, Any], report: Report | None = None, show:
 
     root = FormField(kind="object", name="element", id="f-element", path=())
     root.children = [
-        make("text", "title", "Title", required=True, value=str(descriptor.get("title", "")),
-             help="What people see in lists and on this page."),
-        make("textarea", "description", "Description", value=str(descriptor.get("description", "")),
-             help="Optional: what this instance is for."),
-        make("radios", "load", "Load", value=load, help=LOAD_HELP,
-             options=[Option(value, label, value == load) for value, label in LOAD_CHOICES]),
+        make("text", "title", _("Title"), required=True, value=str(descriptor.get("title", "")),
+             help=_("What people see in lists and on this page.")),
+        make("textarea", "description", _("Description"), value=str(descriptor.get("description", "")),
+             help=_("Optional: what this instance is for.")),
+        make("radios", "load", _("Load"), value=load, help=_(LOAD_HELP),
+             options=[Option(value, _(label), value == load) for value, label in LOAD_CHOICES]),
     ]
     return root
 
@@ -176,7 +178,7 @@ def summary(*trees: FormField) -> list[dict[str, Any]]:
         here = (*trail, item.label) if item.label and item.kind != "variant" else trail
         for kind, messages in (("error", item.errors), ("warning", item.warnings)):
             for message in messages:
-                rows.append({"kind": kind, "label": " › ".join(here) or "Settings", "message": message, "anchor": item.id})
+                rows.append({"kind": kind, "label": " › ".join(here) or _("Settings"), "message": message, "anchor": item.id})
         for child in item.children:
             walk(child, here)
 
@@ -239,7 +241,7 @@ def restart_if_running(full_name: str) -> tuple[str, str] | None:
         return None
     after = studio().supervisor.restart(full_name)
     if after.state == InstanceState.NEEDS_SETUP:
-        return f"Saved and stopped: it needs setup before it runs again (fill in {', '.join(after.missing)}).", "success"
+        return _("Saved and stopped: it needs setup before it runs again (fill in %(fields)s).", fields=_(", ").join(after.missing)), "success"
     if after.state == InstanceState.ERROR:
-        return f"Saved and restarted, but it did not start: {redactor.redact(after.message)}", "error"
-    return "Saved and restarted: it runs with the new settings.", "success"
+        return _("Saved and restarted, but it did not start: %(problem)s", problem=redactor.redact(after.message)), "error"
+    return _("Saved and restarted: it runs with the new settings."), "success"

@@ -12,10 +12,12 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request
 
 from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
+from element_studio.runtime.names import folder_of
 from element_studio.runtime.schema import mask_secrets, secret_paths
 
 from .editing import config_form, element_form, marker_base, read_posted
 from .instances import open_or_explain
+from .i18n import _
 from .pages import Page
 from .schema_form import (
     MISSING,
@@ -41,8 +43,12 @@ FOCUSABLE = ("text", "textarea", "number", "select", "ref", "json", "checkbox", 
 @bp.post("/changed")
 def changed(name: str) -> Response:
     """A field was changed or left: its feedback, or the section its change swaps in."""
-    if studio().app.storage.renamed_to(name) and name not in studio().app.elements:
-        return Response(status=204)  # the field was left by pressing Rename: the page is on its way to the new name
+    app = studio().app
+    # The field was left by pressing Rename (or Delete): the page is on its way elsewhere and the
+    # folder is gone. Asked of the folder alone: the rename's history row and app.elements may
+    # not show it yet (they follow the folder's move).
+    if not folder_of(app.app_dir, name).exists():
+        return Response(status=204)
     opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
     if not base.startswith(("config", "element/")):
@@ -86,13 +92,13 @@ def array(name: str) -> Response:
     index = int(request.form.get("_index", "0") or 0)
     path = path_of(target, "config")
     if path is None or op not in ("add", "remove", "up", "down", "add-entry", "remove-entry"):
-        return Response("Unknown list action.", status=400)
+        return Response(_("Unknown list action."), status=400)
     value = parse_form(opened.schema, ui.form, original=opened.config, resolve_secrets=False).value
     if op.endswith("-entry"):
         return _map_entry(opened, value, ui, target, op, request.form.get("_key", ""))
     before = config_form(opened, value, ui).find(target)
     if before is None or before.kind != "array":
-        return Response("No such list in this form.", status=400)
+        return Response(_("No such list in this form."), status=400)
     typed_path = _typed(value, path)
     items = list(get_at(value, typed_path) or []) if get_at(value, typed_path) is not MISSING else []
     order = list(range(len(items)))
@@ -119,7 +125,7 @@ def _map_entry(opened: Any, value: dict[str, Any], ui: UiState, target: str, op:
     before = config_form(opened, value, ui).find(target)
     entries = next((f for f in before.children if f.kind == "map"), None) if before is not None else None
     if entries is None:
-        return Response("No such group of entries in this form.", status=400)
+        return Response(_("No such group of entries in this form."), status=400)
     typed_path = _typed(value, path_of(target, "config"))
     group = get_at(value, typed_path)
     group = dict(group) if isinstance(group, dict) else {}
@@ -200,7 +206,7 @@ def json_view(name: str) -> str:
     posted = read_posted(opened, request.form)
     value = mask_secrets(opened.schema, order_like(opened.config, posted.config), lambda path, secret: JSON_SECRET,
                          url_mask=lambda path, password: shown_url_password(password, get_at(opened.config, path)))
-    return render_template("form/_json.html", name=name, text=json.dumps(value, indent=2, ensure_ascii=False))
+    return render_template("form/_json.html", name=name, secret_placeholder=JSON_SECRET, text=json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @bp.post("/apply-json")
@@ -211,15 +217,15 @@ def apply_json(name: str) -> Response:
     try:
         value = loads_bounded(raw)
     except json.JSONDecodeError as exc:
-        return _json_error(f"Not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.")
+        return _json_error(_("Not valid JSON at line %(line)s, column %(column)s: %(problem)s.", line=exc.lineno, column=exc.colno, problem=exc.msg))
     except TooDeeplyNested as exc:
-        return _json_error(f"This JSON is {exc}: a config is never that deep.")
+        return _json_error(_("This JSON is %(problem)s: a config is never that deep.", problem=exc))
     if not isinstance(value, dict):
-        return _json_error("The config must be a JSON object: { ... }.")
+        return _json_error(_("The config must be a JSON object: { ... }."))
     typed_secrets = [p for p in secret_paths(opened.schema, value) if get_at(value, p) != JSON_SECRET]
     if typed_secrets:
         fields = ", ".join(".".join(str(s) for s in p) for p in typed_secrets)
-        return _json_error(f"Secrets are changed in the form only (so they never show here): {fields}.")
+        return _json_error(_("Secrets are changed in the form only (so they never show here): %(fields)s.", fields=fields))
     for path in secret_paths(opened.schema, value):
         _drop(value, path)
     modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}

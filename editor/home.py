@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from element_studio.runtime.errors import ElementError, InvalidNameError
+from element_studio.runtime.errors import ElementError
 from element_studio.runtime.instances import create_instance, instance_full_name, propose_name
 from element_studio.runtime.names import family_of, is_full_name
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.resolution import TYPE
 
+from .i18n import N_, _
 from .pages import NavLink, Page
 from .studio import families, studio
 
@@ -47,8 +48,12 @@ def name_new_instance(type_name: str) -> str:
     abandoned "New" leaves no folder behind."""
     type_element = _type_or_404(type_name)
     full_name, title = _proposal(type_element)
-    return render_template("home/new.html", type_element=type_element, family=family_of(type_name),
-                           name=full_name.rsplit(".", 1)[-1], title=title, name_error="")
+    return _naming_form(type_element, full_name.rsplit(".", 1)[-1], title, "")
+
+
+def _naming_form(type_element, name: str, title: str, name_error: str) -> str:
+    return render_template("home/new.html", type_element=type_element, family=family_of(type_element.full_name),
+                           name=name, title=title, name_error=name_error)
 
 
 @bp.post("/types/<type_name>/new")
@@ -59,19 +64,19 @@ def new_instance(type_name: str) -> Response | tuple[str, int]:
     type_element = _type_or_404(type_name)
     wanted = request.form.get("name", "").strip()
     typed_title = request.form.get("title", "").strip()
+    if "." in wanted:
+        problem = _("%(name)s: give a name without dots: the instance goes into %(family)s.", name=wanted, family=family_of(type_name))
+        return _naming_form(type_element, wanted, typed_title, problem), 422
     try:
-        if "." in wanted:
-            raise InvalidNameError(wanted, "name", f"give a name without dots: the instance goes into {family_of(type_name)}")
         full_name, title = (instance_full_name(type_name, wanted), wanted) if wanted else _proposal(type_element)
         create_instance(app, type_name, full_name, title=typed_title or title,
                         load_at_start=bool(type_element.descriptor.get("service")))
     except ElementError as exc:
-        return render_template("home/new.html", type_element=type_element, family=family_of(type_name), name=wanted,
-                               title=typed_title, name_error=redactor.redact(str(exc))), 422
+        return _naming_form(type_element, wanted, typed_title, redactor.redact(str(exc))), 422
     missing = app.missing_setup(full_name)
-    note = f" Fill in {', '.join(missing)} to finish its setup." if missing else ""
-    flash(f"Created {full_name}.{note}", "success")
+    note = " " + _("Fill in %(fields)s to finish its setup.", fields=_(", ").join(missing)) if missing else ""
+    flash(_("Created %(name)s.", name=full_name) + note, "success")
     return redirect(url_for("instances.edit", name=full_name))
 
 
-page = Page(bp, nav=NavLink("Elements", "home.index"))
+page = Page(bp, nav=NavLink(N_("Elements"), "home.index"))

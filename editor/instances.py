@@ -7,9 +7,11 @@ from element_studio.runtime.errors import ConcurrentEditError, ElementError
 from element_studio.runtime.instances import (delete_instance, duplicate_instance, editable_instance, history_of,
                                               planned_rename, point_references, rename_instance, save_instance)
 from element_studio.runtime.redaction import redactor
+from element_studio.runtime.storage import InstanceHistory
 
 from .editing import (Opened, Posted, changes, config_form, element_form, new_files, open_instance, read_posted,
                       renamed_entries, restart_if_running, summary)
+from .i18n import N_, _, element_title, format_number, ngettext, nlookup
 from .pages import Page
 from .studio import studio
 
@@ -32,7 +34,7 @@ def edit(name: str) -> str:
     st.app.refresh()
     opened = open_or_explain(name)
     config_tree = config_form(opened, opened.config)
-    sections = [("element-heading", "Element"), ("config-heading", "Settings")]
+    sections = [("element-heading", N_("Element")), ("config-heading", N_("Settings"))]
     sections += [(c.id, c.label) for c in config_tree.children if c.kind in ("object", "array", "variant") and c.label]
     return render_template(
         "instances/edit.html", opened=opened, missing=st.app.missing_setup(name), sections=sections,
@@ -49,8 +51,8 @@ def header_context(name: str) -> dict:
     return {
         "name": name, "element": element, "chip": st.chip(name), "is_service": st.app.is_service(name),
         "chain": [element.full_name, element.type, type_element.type if type_element else ""],
-        "type_title": type_element.title if type_element else element.type,
-        "family_title": family.title if family else "",
+        "type_title": element_title(type_element) if type_element else element.type,
+        "family_title": element_title(family) if family else "",
     }
 
 
@@ -109,9 +111,9 @@ def save(name: str) -> Response:
     except ElementError as exc:
         return _review(opened, posted, panel="failed", status=422, problem=redactor.redact(exc.message))
     missing = st.app.missing_setup(name)
-    note = f" It still needs setup: fill in {', '.join(missing)}." if missing else ""
+    note = " " + _("It still needs setup: fill in %(fields)s.", fields=_(", ").join(missing)) if missing else ""
     restarted = restart_if_running(name)
-    flash(*(restarted or (f"Saved e.json and config.json.{note}", "success")))
+    flash(*(restarted or (_("Saved e.json and config.json.") + note, "success")))
     return Response("", 200, headers={"HX-Redirect": url_for("instances.edit", name=name)})
 
 
@@ -123,9 +125,11 @@ def _stop_if_active(name: str) -> bool:
     return False
 
 
-def _counted(history: list[tuple[str, int]]) -> str:
-    """[("ratings", 12), ("logged messages", 30)] -> "12 ratings, 30 logged messages"."""
-    return ", ".join(f"{rows} {label}" for label, rows in history)
+def _counted(history: list[tuple[InstanceHistory, int]]) -> str:
+    """"12 ratings, 1 logged message" in the reader's language: each owner's label, singular or
+    plural for its count, translated through the owner's own texts."""
+    return _(", ").join(_("%(num)s %(what)s", num=format_number(rows), what=nlookup(kind.one or kind.label, kind.label, rows))
+                        for kind, rows in history)
 
 
 @bp.post("/<name>/rename")
@@ -141,7 +145,7 @@ def rename(name: str) -> Response | str:
     try:
         new_name = planned_rename(st.app, name, wanted)
     except ElementError as exc:
-        flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
+        flash(_("Not renamed to “%(name)s”: %(problem)s", name=wanted, problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
     users = st.references_to(name)
     if users and not request.form.get("decided"):
@@ -155,20 +159,22 @@ def rename(name: str) -> Response | str:
     except ElementError as exc:
         if stopped:
             st.supervisor.start(name)
-        flash(f"Not renamed to “{wanted}”: {exc.message}", "error")
+        flash(_("Not renamed to “%(name)s”: %(problem)s", name=wanted, problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    note = f" Its history came along: {history}." if history else ""
-    note += " It was stopped for the move." if stopped else ""
+    notes = [_("Its history came along: %(history)s.", history=history)] if history else []
+    if stopped:
+        notes.append(_("It was stopped for the move."))
     chosen = [user for user in users if user in request.form.getlist("repoint")]
     pointed = [user for user in chosen if point_references(st.app, user, name, new_name)]
     for user in pointed:
         restart_if_running(user)
     if pointed:
-        note += f" {', '.join(pointed)} now {'name' if len(pointed) > 1 else 'names'} {new_name}."
+        notes.append(ngettext("%(users)s now names %(new)s.", "%(users)s now name %(new)s.", len(pointed),
+                              users=_(", ").join(pointed), new=new_name))
     left = [user for user in users if user not in pointed]
     if left:
-        note += f" Still naming {name}: {', '.join(left)}; pick {new_name} there."
-    flash(f"Renamed to {new_name}.{note}", "success")
+        notes.append(_("Still naming %(old)s: %(users)s; pick %(new)s there.", old=name, users=_(", ").join(left), new=new_name))
+    flash(" ".join([_("Renamed to %(name)s.", name=new_name), *notes]), "success")
     return redirect(url_for("instances.edit", name=new_name))
 
 
@@ -180,9 +186,9 @@ def duplicate(name: str) -> Response:
     try:
         copy_name = duplicate_instance(st.app, name)
     except ElementError as exc:
-        flash(f"Not copied: {exc.message}", "error")
+        flash(_("Not copied: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    flash(f"Copied {name} to {copy_name}. Rename it below if you like.", "success")
+    flash(_("Copied %(name)s to %(copy)s. Rename it below if you like.", name=name, copy=copy_name), "success")
     return redirect(url_for("instances.edit", name=copy_name))
 
 
@@ -200,7 +206,7 @@ def delete(name: str) -> Response | str:
     try:
         editable_instance(st.app, name)
     except ElementError as exc:
-        flash(f"Not deleted: {exc.message}", "error")
+        flash(_("Not deleted: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
     stopped = _stop_if_active(name)
     try:
@@ -208,9 +214,9 @@ def delete(name: str) -> Response | str:
     except ElementError as exc:
         if stopped:
             st.supervisor.start(name)
-        flash(f"Not deleted: {exc.message}", "error")
+        flash(_("Not deleted: %(problem)s", problem=exc.message), "error")
         return redirect(url_for("instances.edit", name=name))
-    flash(f"Deleted {name}.", "success")
+    flash(_("Deleted %(name)s.", name=name), "success")
     return redirect(url_for("home.index"))
 
 

@@ -29,6 +29,7 @@ from element_studio.runtime.redaction import redactor
 from element_studio.runtime.service import FieldKind, InstanceStatus, Link, StatusField
 
 from .editing import restarts_on_save
+from .i18n import _, format_clock, format_number
 from .pages import Page
 from .status import LINK_CHIPS, Chip, ChipState
 from .studio import studio
@@ -48,7 +49,7 @@ class Moment:
 
     @property
     def clock(self) -> str:
-        return datetime.fromtimestamp(self.epoch).strftime("%H:%M:%S")
+        return format_clock(self.epoch)
 
     @property
     def iso(self) -> str:
@@ -93,10 +94,10 @@ def service_view(status: InstanceStatus, chip: Chip, fields: list[StatusField]) 
     alive = status.alive
     why = ""
     if chip.state == ChipState.NEEDS_SETUP:
-        why = f"Needs setup: fill in {', '.join(chip.missing)} in Settings before it can start."
+        why = _("Needs setup: fill in %(fields)s in Settings before it can start.", fields=_(", ").join(chip.missing))
     elif chip.state == ChipState.BROKEN:
-        why = (f"Its files cannot be read: {chip.message}." if alive else
-               "Its files cannot be read: fix them before it can start.")
+        why = (_("Its files cannot be read: %(problem)s.", problem=chip.message) if alive else
+               _("Its files cannot be read: fix them before it can start."))
     can_start = chip.state in (ChipState.STOPPED, ChipState.ERROR) and not alive
     can_stop = alive or chip.state == ChipState.ERROR
     return ServiceView(status.full_name, status.title, chip, can_start, can_stop, alive, why,
@@ -115,17 +116,18 @@ def health_rows(status: InstanceStatus, chip: Chip, fields: list[StatusField]) -
         value = detail[item.key]
         if item.kind == FieldKind.LINK:
             link_chip = LINK_CHIPS.get(value) if value in set(Link) else None
-            rows.append(HealthRow(item.label, link_chip[1] if link_chip else str(value).replace("_", " ").capitalize()))
+            rows.append(HealthRow(item.label, _(link_chip[1]) if link_chip else str(value).replace("_", " ").capitalize()))
         elif item.kind == FieldKind.MOMENT:
-            rows.append(HealthRow(item.label, Moment(value)) if isinstance(value, (int, float)) else HealthRow(item.label, "not yet", "muted"))
+            rows.append(HealthRow(item.label, Moment(value)) if isinstance(value, (int, float)) else HealthRow(item.label, _("not yet"), "muted"))
         elif item.kind == FieldKind.RETRY_AT:
             if chip.retry_at:
                 rows.append(HealthRow(item.label, Moment(chip.retry_at)))
         elif item.kind == FieldKind.ERROR:
             error = redactor.redact(str(value or ""))
-            rows.append(HealthRow(item.label, error or "none", "error" if error else "muted", wide=True))
+            rows.append(HealthRow(item.label, error or _("none"), "error" if error else "muted", wide=True))
         else:
-            rows.append(HealthRow(item.label, value if item.kind == FieldKind.COUNT else redactor.redact(str(value))))
+            counted = item.kind == FieldKind.COUNT and isinstance(value, (int, float))
+            rows.append(HealthRow(item.label, format_number(value) if counted else redactor.redact(str(value))))
     for key in sorted(set(detail) - declared):
         rows.append(HealthRow(key, redactor.redact(str(detail[key]))))
     return rows

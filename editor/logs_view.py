@@ -15,12 +15,13 @@ from flask import Blueprint, Response, make_response, render_template, request
 
 from element_studio.runtime.logs import RING_SIZE, LogEntry
 
+from .i18n import N_
 from .instances import header_context
 from .pages import Page, Tab
 from .studio import studio
 
 bp = Blueprint("logs", __name__, url_prefix="/instances/<name>/logs")
-LEVELS = (("DEBUG", "All levels"), ("INFO", "Info and up"), ("WARNING", "Warnings and errors"), ("ERROR", "Errors only"))
+LEVELS = (("DEBUG", N_("All levels")), ("INFO", N_("Info and up")), ("WARNING", N_("Warnings and errors")), ("ERROR", N_("Errors only")))
 LEVEL_NUMBERS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 DEFAULT_LEVEL = "DEBUG"
 POLL_EVERY_MS = 1000
@@ -93,4 +94,4 @@ def tail(name: str) -> Response:
                                          after=newest_seq(entries, after_seq), every=POLL_EVERY_MS))
 
 
-page = Page(bp, instance_tab=Tab("Logs", "logs.index"))
+page = Page(bp, instance_tab=Tab(N_("Logs"), "logs.index"))

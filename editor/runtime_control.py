@@ -14,6 +14,7 @@ from element_studio.runtime.errors import ElementError
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.service import InstanceState, InstanceStatus
 
+from .i18n import N_, _, format_number, ngettext
 from .live_status import LiveContext, updates_response
 from .pages import Page
 from .studio import studio
@@ -27,7 +28,7 @@ def _service(name: str) -> InstanceStatus:
     st.instance(name)
     try:
         if not st.app.is_service(name):
-            abort(404, f"{name} is not a service: it is loaded on demand, there is nothing to start.")
+            abort(404, _("%(name)s is not a service: it is loaded on demand, there is nothing to start.", name=name))
         return st.supervisor.status(name)
     except (ElementError, KeyError):
         abort(404)
@@ -36,9 +37,9 @@ def _service(name: str) -> InstanceStatus:
 def outcome_note(status: InstanceStatus, action: str) -> str:
     """What to tell the person when the action did not end where they wanted ("" when it did)."""
     if status.state == InstanceState.NEEDS_SETUP:
-        return f"{status.title} was not started: it needs setup (fill in {', '.join(status.missing)})."
+        return _("%(title)s was not started: it needs setup (fill in %(fields)s).", title=status.title, fields=_(", ").join(status.missing))
     if status.state == InstanceState.ERROR and action != "stop":
-        return f"{status.title} did not start: {redactor.redact(status.message)}"
+        return _("%(title)s did not start: %(problem)s", title=status.title, problem=redactor.redact(status.message))
     return ""
 
 
@@ -46,8 +47,8 @@ def _answer(name: str, status: InstanceStatus, action: str) -> Response:
     note = outcome_note(status, action)
     if request.headers.get("HX-Request"):
         return updates_response(LiveContext.from_request(default_name=name), note=note, kind="error")
-    done = {"start": "Started", "stop": "Stopped", "restart": "Restarted"}[action]
-    flash(note or f"{done} {status.title}.", "error" if note else "success")
+    done = {"start": N_("Started %(title)s."), "stop": N_("Stopped %(title)s."), "restart": N_("Restarted %(title)s.")}[action]
+    flash(note or _(done, title=status.title), "error" if note else "success")
     return redirect(url_for("instances.edit", name=name))
 
 
@@ -77,18 +78,18 @@ def restart(name: str) -> Response:
 def summary(statuses: list[InstanceStatus], action: str) -> str:
     """One line about a start-all or stop-all: what happened to how many."""
     if not statuses:
-        return "There are no services in this app."
+        return _("There are no services in this app.")
     counts = Counter(s.state for s in statuses)
     if action == "stop":
-        return f"Stopped {len(statuses)} service{'s' if len(statuses) != 1 else ''}."
+        return ngettext("Stopped %(num)s service.", "Stopped %(num)s services.", len(statuses))
     running = counts[InstanceState.RUNNING] + counts[InstanceState.STARTING]
-    parts = [f"{running} of {len(statuses)} running"]
+    parts = [_("%(running)s of %(total)s running", running=format_number(running), total=format_number(len(statuses)))]
     needs_setup = counts[InstanceState.NEEDS_SETUP]
     if needs_setup:
-        parts.append(f"{needs_setup} need{'s' if needs_setup == 1 else ''} setup")
+        parts.append(ngettext("%(num)s needs setup", "%(num)s need setup", needs_setup))
     if counts[InstanceState.ERROR]:
-        parts.append(f"{counts[InstanceState.ERROR]} failed")
-    return "Started all: " + ", ".join(parts) + "."
+        parts.append(_("%(count)s failed", count=format_number(counts[InstanceState.ERROR])))
+    return _("Started all: %(parts)s.", parts=_(", ").join(parts))
 
 
 def _all(action: str) -> Response:

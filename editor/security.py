@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from element_studio.runtime.redaction import MASK, redactor
 
+from .i18n import N_, _
 from .studio import studio
 
 log = logging.getLogger("element_studio.editor")
@@ -21,6 +22,13 @@ csrf = CSRFProtect()
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 TEXT_TYPES = ("text/html", "text/plain", "application/json", "text/csv")
+ERROR_TEXTS = {  # werkzeug's texts are English only: the pages say these instead
+    400: (N_("Bad request"), N_("The editor could not read this request.")),
+    404: (N_("Not found"), N_("There is nothing at this address. It may have been renamed or deleted.")),
+    405: (N_("Not allowed"), N_("This address does not take that kind of request.")),
+    413: (N_("Too much data"), N_("The request is larger than the editor accepts.")),
+    500: (N_("Something went wrong"), N_("The editor hit an unexpected problem; its log has the detail.")),
+}
 
 
 class SecretLeak(AssertionError):
@@ -66,15 +74,16 @@ def _guard(response: Response) -> None:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return _error_page(400, "This page is out of date", f"{error.description} Reload the page and try again."), 400
+    return _error_page(400, _("This page is out of date"), _("The form's security token is missing or expired. Reload the page and try again.")), 400
 
 
 def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     if error.code is None or error.code < 400:
         return error
-    titles = {404: "Not found", 413: "Too much data", 405: "Not allowed"}
-    description = redactor.redact(error.description or "")
-    return _error_page(error.code, titles.get(error.code, error.name), description), error.code
+    title, default = ERROR_TEXTS.get(error.code, (error.name, ""))
+    own = error.description if error.description != type(error).description else ""  # a view's own words
+    description = redactor.redact(own or (_(default) if default else error.description or ""))
+    return _error_page(error.code, _(title), description), error.code
 
 
 def _error_page(code: int, title: str, message: str) -> str:

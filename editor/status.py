@@ -15,6 +15,8 @@ from typing import Any
 from element_studio.runtime.redaction import redactor
 from element_studio.runtime.service import FieldKind, InstanceState, InstanceStatus, Link, StatusField, reported
 
+from .i18n import N_, _
+
 
 class ChipState(StrEnum):
     """A chip's state (its colour): the instance states, plus what the editor adds."""
@@ -31,21 +33,21 @@ class ChipState(StrEnum):
 
 
 LABELS = {
-    ChipState.RUNNING: "Running",
-    ChipState.STARTING: "Starting",
-    ChipState.STOPPING: "Stopping",
-    ChipState.STOPPED: "Stopped",
-    ChipState.ERROR: "Error",
-    ChipState.NEEDS_SETUP: "Needs setup",
-    ChipState.READY: "Ready",
-    ChipState.BROKEN: "Broken",
-    ChipState.BACKING_OFF: "Backing off",
+    ChipState.RUNNING: N_("Running"),
+    ChipState.STARTING: N_("Starting"),
+    ChipState.STOPPING: N_("Stopping"),
+    ChipState.STOPPED: N_("Stopped"),
+    ChipState.ERROR: N_("Error"),
+    ChipState.NEEDS_SETUP: N_("Needs setup"),
+    ChipState.READY: N_("Ready"),
+    ChipState.BROKEN: N_("Broken"),
+    ChipState.BACKING_OFF: N_("Backing off"),
 }
 # A running service that reports its link: the chip it shows ("running" keeps its colour).
 LINK_CHIPS = {
-    Link.CONNECTING: (ChipState.STARTING, "Connecting"),
-    Link.CONNECTED: (ChipState.RUNNING, "Connected"),
-    Link.BACKING_OFF: (ChipState.BACKING_OFF, "Backing off"),
+    Link.CONNECTING: (ChipState.STARTING, N_("Connecting")),
+    Link.CONNECTED: (ChipState.RUNNING, N_("Connected")),
+    Link.BACKING_OFF: (ChipState.BACKING_OFF, N_("Backing off")),
 }
 
 
@@ -73,18 +75,20 @@ def chip_for_status(status: InstanceStatus, fields: list[StatusField]) -> Chip:
     retry_at = _number(reported(fields, status.detail, FieldKind.RETRY_AT))
     if status.state == InstanceState.RUNNING and link in set(Link):
         state, label = LINK_CHIPS[Link(link)]
+        label = _(label)
         if link == Link.BACKING_OFF:
             error = str(reported(fields, status.detail, FieldKind.ERROR) or "")
             return Chip(state, label, redactor.redact(error) or message, retry_at)
         return Chip(state, label, message)
     state = ChipState(status.state.value)
-    return Chip(state, LABELS[state], message, retry_at if state == ChipState.ERROR else None)
+    return Chip(state, _(LABELS[state]), message, retry_at if state == ChipState.ERROR else None)
 
 
 def config_chip(missing: list[str], broken: str = "") -> Chip:
     """The chip of an instance that is not running: broken, needs setup, or ready."""
     if broken:
-        return Chip(ChipState.BROKEN, LABELS[ChipState.BROKEN], broken)
+        return Chip(ChipState.BROKEN, _(LABELS[ChipState.BROKEN]), broken)
     if missing:
-        return Chip(ChipState.NEEDS_SETUP, LABELS[ChipState.NEEDS_SETUP], f"fill in: {', '.join(missing)}", missing=tuple(missing))
-    return Chip(ChipState.READY, LABELS[ChipState.READY], "loaded on demand")
+        return Chip(ChipState.NEEDS_SETUP, _(LABELS[ChipState.NEEDS_SETUP]), _("fill in: %(fields)s", fields=_(", ").join(missing)),
+                    missing=tuple(missing))
+    return Chip(ChipState.READY, _(LABELS[ChipState.READY]), _("loaded on demand"))

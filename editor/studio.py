@@ -23,7 +23,8 @@ from element_studio.runtime.supervisor import Supervisor
 from element_studio.runtime.references import candidates, reference_fields
 from element_studio.runtime.templating import PLACEHOLDER
 
-from .status import Chip, ChipState, chip_for_status, config_chip
+from . import i18n
+from .status import LABELS, Chip, ChipState, chip_for_status, config_chip
 
 
 GUARD_MIN_LENGTH = 8  # masking a shorter value could hit ordinary words in the page ("card")
@@ -42,6 +43,13 @@ class Studio:
     @property
     def app(self) -> App:
         return self.supervisor.app
+
+    @property
+    def language(self) -> str:
+        return i18n.language()
+
+    def gettext(self, text: str, **values: Any) -> str:
+        return i18n.gettext(text, **values)
 
     def env_names(self) -> frozenset[str]:
         """Names of the defined environment variables; their values never leave the server."""
@@ -140,7 +148,7 @@ class Studio:
         chip = config_chip(self._missing(full_name), self._broken(full_name))
         failure = self.app.last_failure(full_name)
         if chip.state == ChipState.READY and failure:
-            return Chip(ChipState.ERROR, "Error", redactor.redact(failure[1]))
+            return Chip(ChipState.ERROR, i18n.gettext(LABELS[ChipState.ERROR]), redactor.redact(failure[1]))
         return chip
 
     def service_chip(self, status: Any) -> Chip:
@@ -149,7 +157,8 @@ class Studio:
         chip must not say all is well: the next restart would fail."""
         broken = self._broken(status.full_name)
         if broken and status.alive:
-            return Chip(ChipState.BROKEN, "Broken", f"{broken} (it runs with the settings it started with until a restart)")
+            return Chip(ChipState.BROKEN, i18n.gettext(LABELS[ChipState.BROKEN]),
+                        i18n.gettext("%(problem)s (it runs with the settings it started with until a restart)", problem=broken))
         if broken and status.state in (InstanceState.STOPPED, InstanceState.NEEDS_SETUP):
             return config_chip([], broken)
         return chip_for_status(status, self.status_fields(status.type))

@@ -19,6 +19,7 @@ from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
 from .runtime.storage import InstanceHistory, Migrations, Storage, add_column
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
+from .runtime.translations import LANGUAGES, text_in
 
 
 class RunningSimulator(Protocol):
@@ -74,6 +75,14 @@ class EditorHost(Protocol):
     def learn_secrets(self, values: Iterable[str]) -> None:
         """Secrets a page read: the response guard and the log redactor mask them from now on."""
 
+    @property
+    def language(self) -> str:
+        """The reader's language ("en" or "zh"): the top bar's choice, else the browser's."""
+
+    def gettext(self, text: str, **values: Any) -> str:
+        """`text` in the reader's language (the editor's catalog, then every family's and Type's
+        `translations/<language>.json` texts), then `%(name)s` filled from `values`."""
+
 
 EDITOR_HOST_KEY = "element_studio"
 
@@ -93,6 +102,17 @@ HOOKS = {
 def editor_host() -> EditorHost:
     """The editor serving the current request (inside a page's view function)."""
     return current_app.extensions[EDITOR_HOST_KEY]
+
+
+def translated_text(app: App, full_name: str, text: str, language: str) -> str:
+    """`text` in `language`, as the "texts" of `translations/<language>.json` along the element's
+    chain give it (an instance's Type first, then its family), else `text` itself: e.g. a robot
+    answering in the asker's language."""
+    try:
+        folders = [element.folder for element in app.chain(full_name)]
+    except ElementError:
+        return text
+    return text_in(folders, text, language)
 
 
 def hook_of(app: App, full_name: str, name: str) -> Any:
@@ -115,6 +135,7 @@ __all__ = [
     "FieldKind",
     "InstanceHistory",
     "InstanceState",
+    "LANGUAGES",
     "Link",
     "Migrations",
     "OfflineSimulator",
@@ -125,6 +146,7 @@ __all__ = [
     "add_column",
     "editor_host",
     "hook_of",
+    "translated_text",
     "Storage",
     "instance_logger",
     "redactor",

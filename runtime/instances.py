@@ -26,6 +26,7 @@ from .logs import ring_buffer
 from .names import family_of, folder_of, is_full_name, name_problem
 from .references import rewritten
 from .resolution import INSTANCE, TYPE
+from .storage import InstanceHistory
 
 INSTANCE_FILES = ("e.json", "config.json")
 _WRITE_LOCK = threading.Lock()
@@ -235,8 +236,8 @@ def point_references(app: App, full_name: str, old: str, new: str) -> int:
     return changed
 
 
-def history_of(app: App, full_name: str) -> list[tuple[str, int]]:
-    """What a delete would take with it: (label, rows) per kind of history, e.g. ("ratings", 12)."""
+def history_of(app: App, full_name: str) -> list[tuple[InstanceHistory, int]]:
+    """What a delete would take with it: (kind, rows) per kind of history, e.g. (ratings, 12)."""
     return app.storage.history_counts(full_name)
 
 

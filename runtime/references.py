@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError
 from .resolution import INSTANCE, META, TYPE
 from .schema import SCHEMA_FILE, Path, Schema, walk
 from .templating import PLACEHOLDER
+from .translations import N_
 
 if TYPE_CHECKING:
     from .app import App
@@ -60,33 +62,49 @@ def candidates(app: App, target: str, exclude: str = "") -> list[tuple[str, str]
     return [(e.full_name, e.title) for e in app.instances() if e.full_name != exclude and fits(app, e.full_name, target)]
 
 
-def problem_of(app: App, owner: str, held: str, target: str) -> str:
-    """Why `owner`'s reference to `held` is wrong ("" when it is fine)."""
+@dataclass(frozen=True)
+class ReferenceProblem:
+    """Why a reference is wrong: `text` with its `%(name)s` slots filled from `values`, kept
+    apart so the editor can say it in the reader's language (its catalog holds these texts)."""
+
+    text: str
+    values: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text % self.values
+
+
+def problem_of(app: App, owner: str, held: str, target: str) -> ReferenceProblem | None:
+    """Why `owner`'s reference to `held` is wrong (None when it is fine)."""
     if PLACEHOLDER.search(held):
-        return ""  # checked once the variable is filled in
+        return None  # checked once the variable is filled in
     if held == owner:
-        return f"names this instance itself; pick another instance of {target}"
+        return ReferenceProblem(N_("names this instance itself; pick another instance of %(target)s"), {"target": target})
     if held not in app.elements:
-        return f"{held} is no element of this app; pick an instance of {target}"
+        return ReferenceProblem(N_("%(held)s is no element of this app; pick an instance of %(target)s"), {"held": held, "target": target})
     try:
         chain = app.chain(held)
     except ElementError as exc:
-        return f"{held} cannot be read ({exc.message}); fix it or pick another instance of {target}"
+        return ReferenceProblem(N_("%(held)s cannot be read (%(problem)s); fix it or pick another instance of %(target)s"),
+                                {"held": held, "problem": exc.message, "target": target})
+    if len(chain) == 1:
+        return ReferenceProblem(N_("%(held)s is a family, not an instance; pick an instance of %(target)s"), {"held": held, "target": target})
     if len(chain) != 3:
-        return f"{held} is a {'family' if len(chain) == 1 else 'Type'}, not an instance; pick an instance of {target}"
+        return ReferenceProblem(N_("%(held)s is a Type, not an instance; pick an instance of %(target)s"), {"held": held, "target": target})
     if not fits(app, held, target):
-        return f"{held} is an instance of {chain[1].full_name}, not of {target}; pick an instance of {target}"
-    return ""
+        return ReferenceProblem(N_("%(held)s is an instance of %(type)s, not of %(target)s; pick an instance of %(target)s"),
+                                {"held": held, "type": chain[1].full_name, "target": target})
+    return None
 
 
 def reference_problems(app: App, owner: str, schema: Schema, config: Any) -> list[ConfigInvalidError]:
     """Every wrong reference in `owner`'s config, each naming its field."""
     problems = []
     for path, held, target in reference_fields(schema, config):
-        message = problem_of(app, owner, held, target)
-        if message:
-            field = ".".join(str(p) for p in path)
-            problems.append(ConfigInvalidError(owner, f"config.json field {field}", message))
+        problem = problem_of(app, owner, held, target)
+        if problem:
+            where = ".".join(str(p) for p in path)
+            problems.append(ConfigInvalidError(owner, f"config.json field {where}", str(problem)))
     return problems
 
 

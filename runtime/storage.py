@@ -55,11 +55,13 @@ renamed_instances = Table(
 @dataclass(frozen=True)
 class InstanceHistory:
     """Rows of an owner's table that belong to one instance: `column` holds its fullName.
-    `label` says what a row is, in the plural ("ratings"), for "delete takes 12 ratings"."""
+    `label` says what rows are, in the plural ("ratings"), for "delete takes 12 ratings", and
+    `one` what one row is ("rating"), for "1 rating" (without it the plural serves every count)."""
 
     table: str
     column: str
     label: str
+    one: str = ""
 
 
 class DatabaseUrlError(ValueError):
@@ -223,27 +225,27 @@ class Storage:
         self.engine.dispose()
 
     # an instance's history ----------------------------------------------------------------
-    def history_columns(self) -> list[tuple[Table, str, str]]:
-        """(table, column, label) of every owner's declared history."""
-        return [(migrations.tables.tables[item.table], item.column, item.label)
+    def history_columns(self) -> list[tuple[Table, InstanceHistory]]:
+        """Every owner's declared history, with its table."""
+        return [(migrations.tables.tables[item.table], item)
                 for _, migrations in sorted(self.migrations.items()) for item in migrations.history]
 
-    def history_counts(self, full_name: str) -> list[tuple[str, int]]:
-        """(label, rows) of each kind of history `full_name` has; kinds without rows left out."""
+    def history_counts(self, full_name: str) -> list[tuple[InstanceHistory, int]]:
+        """(kind, rows) of each kind of history `full_name` has; kinds without rows left out."""
         counts = []
         with self.connect() as conn:
-            for table, column, label in self.history_columns():
-                rows = conn.execute(select(func.count()).select_from(table).where(table.c[column] == full_name)).scalar_one()
+            for table, kind in self.history_columns():
+                rows = conn.execute(select(func.count()).select_from(table).where(table.c[kind.column] == full_name)).scalar_one()
                 if rows:
-                    counts.append((label, rows))
+                    counts.append((kind, rows))
         return counts
 
     def move_history(self, conn: Connection, old: str, new: str) -> None:
         """Inside the caller's transaction: every row of `old` now belongs to `new`, and `old`'s
         URLs lead to `new`. Rows a deleted instance of the new name left behind give way."""
-        for table, column, _ in self.history_columns():
-            conn.execute(delete(table).where(table.c[column] == new))
-            conn.execute(update(table).where(table.c[column] == old).values({column: new}))
+        for table, kind in self.history_columns():
+            conn.execute(delete(table).where(table.c[kind.column] == new))
+            conn.execute(update(table).where(table.c[kind.column] == old).values({kind.column: new}))
         conn.execute(delete(renamed_instances).where(renamed_instances.c.old == new))
         conn.execute(update(renamed_instances).where(renamed_instances.c.new == old).values(new=new))
         conn.execute(delete(renamed_instances).where(renamed_instances.c.old == old))
@@ -251,8 +253,8 @@ class Storage:
 
     def delete_history(self, conn: Connection, full_name: str) -> None:
         """Inside the caller's transaction: remove every row of `full_name`."""
-        for table, column, _ in self.history_columns():
-            conn.execute(delete(table).where(table.c[column] == full_name))
+        for table, kind in self.history_columns():
+            conn.execute(delete(table).where(table.c[kind.column] == full_name))
         conn.execute(delete(renamed_instances).where(renamed_instances.c.new == full_name))
 
     def renamed_to(self, old: str) -> str | None:

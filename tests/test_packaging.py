@@ -71,7 +71,9 @@ def test_the_wheel_adds_only_element_studio_and_carries_every_data_file(wheel):
     assert {name.split("/")[0] for name in names} == {"element_studio", wheel.name.split("-py3")[0] + ".dist-info"}
     for wanted in ("element_studio/sample_app/imRobots/dingTalkDemo/e.json", "element_studio/sample_app/.env",
                    "element_studio/editor/static/vendor/htmx.LICENSE", "element_studio/editor/templates/base.html",
-                   "element_studio/elements/imRobots/dingTalkStreamType/config.schema.json"):
+                   "element_studio/elements/imRobots/dingTalkStreamType/config.schema.json",
+                   "element_studio/editor/translations/zh/LC_MESSAGES/messages.mo",
+                   "element_studio/elements/imRobots/Meta/translations/zh.json"):
         assert wanted in names
     in_repository = {f"element_studio/{path.relative_to(ROOT)}" for top in MAPPED for path in (ROOT / top).rglob("*")
                      if path.is_file() and not {"__pycache__", ".element-studio"} & set(path.parts) and path.suffix != ".pyc"}
@@ -82,6 +84,20 @@ def test_the_installed_package_is_the_one_that_runs(user, site):
     where = subprocess.run([sys.executable, "-c", "import element_studio; print(element_studio.__file__)"],
                            cwd=user["cwd"], env=user["env"], capture_output=True, text=True, timeout=30)
     assert Path(where.stdout.strip()).is_relative_to(site), where.stdout + where.stderr
+
+
+def test_the_installed_editor_speaks_chinese_with_no_step_after_pip_install(user, site):
+    script = ("import tempfile, pathlib\n"
+              "from element_studio.editor import create_app\n"
+              "from element_studio.runtime.app import App\n"
+              "from element_studio.runtime.supervisor import Supervisor\n"
+              "supervisor = Supervisor(App(pathlib.Path(tempfile.mkdtemp())))\n"
+              "page = create_app(supervisor).test_client().get('/', headers={'Accept-Language': 'zh-CN'}).get_data(as_text=True)\n"
+              "supervisor.shutdown(timeout=5)\n"
+              "print(page)\n")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=user["cwd"], env=user["env"], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert '<html lang="zh-CN"' in shown.stdout and "新建" in shown.stdout and "钉钉机器人" in shown.stdout
 
 
 def test_check_new_and_a_missing_folder_from_any_folder_on_the_users_copy_of_the_sample_app(user, site):

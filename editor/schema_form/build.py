@@ -33,13 +33,15 @@ from element_studio.runtime.schema import (
 )
 from element_studio.runtime.templating import PLACEHOLDER
 
+from ..i18n import N_, _
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
-from .schemas import choices, controllers, kind_of, ordered_properties, variant_label
+from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
 from .state import UiState
 from .validate import type_message, undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
+REPEATS_NOTE = N_("It repeats the settings it is part of.")
 URL_PASSWORD_KEPT = "***"  # stands for the saved password of a URL in the form and the JSON view
 
 
@@ -61,11 +63,6 @@ def build_form(schema: dict[str, Any], value: Any, context: FormContext | None =
     builder = _Builder(schema, context or FormContext())
     builder.open_refs.append("#")  # the root is being unfolded: a `"$ref": "#"` inside it repeats it
     return builder.field(schema, value if isinstance(value, dict) else {}, (), required=True, label="")
-
-
-def encode_choice(value: Any) -> str:
-    """How an enum value travels in a form: strings as themselves, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def env_refs(text: str, env_names: frozenset[str]) -> list[EnvRef]:
@@ -105,11 +102,11 @@ class _Builder:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
         if value is MISSING and ref is not None and ref in self.open_refs:
-            return self._as_json(item, node, value, "It repeats the settings it is part of.")
+            return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):
             wrong = not validator_for(self.root, {"type": node["type"]} if "type" in node else {}).is_valid(value)
             if wrong:
-                item.errors.append(f"{type_message(node)} The stored value is kept until you change it.")
+                item.errors.append(_("%(problem)s The stored value is kept until you change it.", problem=type_message(node)))
             return self._as_json(item, node, value, "")
         self.open_refs.append(ref)
         getattr(self, f"_{kind}")(item, node, value)
@@ -177,7 +174,7 @@ class _Builder:
         field is named by the key it had when the page was built; its `$key` field holds the key
         as typed, so a rename is read on save (parse._entries)."""
         items = FormField(kind="map", name=marker(group.name, "map"), id=f"{group.id}-map", path=group.path,
-                          label="Other entries", read_only=group.read_only, add_label="Add entry")
+                          label=_("Other entries"), read_only=group.read_only, add_label=_("Add entry"))
         items.extra["object"] = group.name
         items.extra["object_label"] = group.label
         new_schema = resolve(self.root, map_schema(node))
@@ -188,9 +185,9 @@ class _Builder:
         for number, (key, value) in enumerate(entries.items(), start=1):
             entry_name = name_of(self.ctx.prefix, (*group.path, key))
             key_field = FormField(kind="text", name=marker(entry_name, "key"), id=html_id(marker(entry_name, "key")),
-                                  path=(*group.path, key), label=f"Name of entry {number}", value=str(key),
+                                  path=(*group.path, key), label=_("Name of entry %(number)s", number=number), value=str(key),
                                   read_only=group.read_only, errors=list(self.ctx.errors.get(marker(entry_name, "key"), [])))
-            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=f"Value of entry {number}",
+            child = self.field(map_schema(node, key), value, (*group.path, key), required=False, label=_("Value of entry %(number)s", number=number),
                                read_only=group.read_only)
             items.children.append(FormField(kind="entry", name=marker(entry_name, "entry"), id=f"{html_id(entry_name)}-entry",
                                             path=(*group.path, key), label=str(key), children=[key_field, child]))
@@ -232,7 +229,7 @@ class _Builder:
         raw = node[keyword][chosen] if chosen < len(node.get(keyword, [])) else None
         ref = raw.get("$ref") if isinstance(raw, dict) and isinstance(raw.get("$ref"), str) else None
         if value is MISSING and ref is not None and ref in self.open_refs:
-            item.children = [self._as_json(child, effective, value, "It repeats the settings it is part of.")]
+            item.children = [self._as_json(child, effective, value, _(REPEATS_NOTE))]
             return
         self.open_refs.append(ref)
         self.variant_levels[item.name] = level + 1
@@ -252,7 +249,7 @@ class _Builder:
         item.kind = "array"
         items_node = resolve(self.root, node["items"])
         values = value if isinstance(value, list) else []
-        item_label = str(items_node.get("title") or "Item")
+        item_label = str(items_node.get("title") or _("Item"))
         for index, entry in enumerate(values):
             child = self.field(items_node, entry, (*item.path, index), required=False,
                                label=f"{item_label} {index + 1}", read_only=item.read_only)
@@ -262,7 +259,7 @@ class _Builder:
             item.hidden.append((marker(item.name, "array"), "1"))
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
         item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
-        item.add_label = f"Add {item_label[:1].lower() + item_label[1:]}" if item_label != "Item" else "Add item"
+        item.add_label = _("Add %(item)s", item=item_label[:1].lower() + item_label[1:]) if item_label != _("Item") else _("Add item")
         new_item = default_for(self.root, items_node)
         if new_item is MISSING:
             new_item = "" if kind_of(self.root, items_node) in ("string", "ref") else None
@@ -302,15 +299,15 @@ class _Builder:
         item.kind = "ref"
         item.ref_family = str(node["x-element-ref"])
         known = list(self.ctx.refs.get(item.ref_family, []))
-        item.options = [Option("", "Choose…", not text)]
+        item.options = [Option("", _("Choose…"), not text)]
         for full_name, title in known:
             shown = f"{title} ({full_name})" if title and title != full_name else full_name
             item.options.append(Option(full_name, shown, full_name == text))
-        item.ref_found = any(full_name == text for full_name, _ in known)
+        item.ref_found = any(full_name == text for full_name, _title in known)
         if text and not item.ref_found:
             item.options.append(Option(text, f"{text} (not found)", True))
             if not PLACEHOLDER.search(text) and not item.errors:  # a review's error already says why
-                item.warnings.append(f"There is no {text} among the instances of {item.ref_family}.")
+                item.warnings.append(_("There is no %(name)s among the instances of %(family)s.", name=text, family=item.ref_family))
         item.value = text
         item.env = env_refs(text, self.ctx.env_names)
 
@@ -336,7 +333,7 @@ class _Builder:
         current = value if value is not MISSING else node.get("default", MISSING)
         item.kind = "radios" if node.get("x-widget") == "radios" else "select"
         if item.kind == "select" and (not item.required or current is MISSING):
-            item.options.append(Option("", "Choose…" if item.required else "—", current is MISSING))
+            item.options.append(Option("", _("Choose…") if item.required else "—", current is MISSING))
         for choice, label in options:
             item.options.append(Option(encode_choice(choice), label, current is not MISSING and choice == current and type(choice) is type(current)))
         if current is not MISSING and not any(o.selected for o in item.options):
@@ -364,7 +361,7 @@ class _Builder:
     def _any(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         item.kind = "json"
         item.value = "" if value is MISSING else json.dumps(value, indent=2, ensure_ascii=False)
-        item.help = (item.help + " " if item.help else "") + "Any JSON value."
+        item.help = (item.help + " " if item.help else "") + _("Any JSON value.")
 
 
 def shown_url_password(password: str, saved: Any) -> str:

@@ -27,6 +27,7 @@ from element_studio.runtime.schema import (
     with_url_password,
 )
 
+from ..i18n import _
 from .build import URL_PASSWORD_KEPT, encode_choice
 from .paths import MARKER, MISSING, Path, get_at, marker, name_of, unescape
 from .schemas import choices, kind_of, ordered_properties
@@ -158,10 +159,10 @@ class _Parser:
             old_key = unescape(segment)
             new_key = (self.ui.first(field_name) or "").strip()
             if not new_key:
-                self.problems[field_name] = "Enter a name for this entry."
+                self.problems[field_name] = _("Enter a name for this entry.")
                 continue
             if new_key in found or new_key in _properties_of(node):
-                self.problems[field_name] = f"There is already an entry named {new_key}."
+                self.problems[field_name] = _("There is already an entry named %(key)s.", key=new_key)
                 continue
             sub = map_schema(node, old_key) or map_schema(node) or {}
             value = self.value(sub, (*path, old_key), required=False, in_array=True)
@@ -231,18 +232,18 @@ class _Parser:
         except ValueError:
             number = math.nan
         if math.isnan(number) or math.isinf(number):
-            self.problems[name] = "Enter a whole number." if kind == "integer" else "Enter a number."
+            self.problems[name] = _("Enter a whole number.") if kind == "integer" else _("Enter a number.")
             return raw
         if kind == "integer":
             if number.is_integer():
                 return int(number)
-            self.problems[name] = "Enter a whole number."
+            self.problems[name] = _("Enter a whole number.")
         return number
 
     def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
         stored = get_at(self.original, path)
         value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
-        for choice, _ in choices(self.root, node) or []:
+        for choice, _label in choices(self.root, node) or []:
             if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):
                 value = choice
                 break
@@ -256,10 +257,10 @@ class _Parser:
         try:
             return loads_bounded(raw)
         except json.JSONDecodeError as exc:
-            self.problems[name] = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            self.problems[name] = _("Not valid JSON: %(problem)s (line %(line)s, column %(column)s).", problem=exc.msg, line=exc.lineno, column=exc.colno)
             return raw
         except TooDeeplyNested as exc:
-            self.problems[name] = f"This JSON is {exc}."
+            self.problems[name] = _("This JSON is %(problem)s.", problem=exc)
             return raw
 
 

@@ -6,17 +6,23 @@ and diagnostics use too, so the form can never disagree with them.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from element_studio.runtime.schema import Schema, is_object, is_secret, main_type, resolve
 
+from ..i18n import N_, _
+
 SCALAR_TYPES = ("string", "integer", "number", "boolean")
+TYPE_LABELS = {"string": N_("Text"), "integer": N_("Whole number"), "number": N_("Number"), "boolean": N_("Yes / no"),
+               "object": N_("Settings"), "array": N_("List")}
 
 
 def choices(root: Schema, node: dict[str, Any]) -> list[tuple[Any, str]] | None:
     """(value, label) pairs for an `enum`, or for a oneOf/anyOf made only of titled `const`s."""
     if "enum" in node and isinstance(node["enum"], list):
-        return [(value, value_label(value)) for value in node["enum"]]
+        labels = node.get("x-enum-labels") if isinstance(node.get("x-enum-labels"), dict) else {}
+        return [(value, str(labels.get(encode_choice(value)) or value_label(value))) for value in node["enum"]]
     subs = node.get("oneOf") or node.get("anyOf")
     if isinstance(subs, list) and subs:
         resolved = [resolve(root, sub) for sub in subs]
@@ -25,14 +31,20 @@ def choices(root: Schema, node: dict[str, Any]) -> list[tuple[Any, str]] | None:
     return None
 
 
+def encode_choice(value: Any) -> str:
+    """How an enum value travels in a form (and keys `x-enum-labels`): strings as themselves,
+    anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def value_label(value: Any) -> str:
     """How an enum value reads in a select."""
     if isinstance(value, str):
         return value
     if value is None:
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -66,8 +78,8 @@ def variant_label(root: Schema, variant: dict[str, Any], index: int) -> str:
         prop = resolve(root, prop)
         if "const" in prop and isinstance(prop["const"], str):
             return prop["const"]
-    return {"string": "Text", "integer": "Whole number", "number": "Number", "boolean": "Yes / no",
-            "object": "Settings", "array": "List"}.get(main_type(variant) or "", f"Option {index + 1}")
+    kind = TYPE_LABELS.get(main_type(variant) or "")
+    return _(kind) if kind else _("Option %(number)s", number=index + 1)
 
 
 def controllers(node: dict[str, Any]) -> set[str]:

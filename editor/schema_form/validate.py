@@ -16,38 +16,46 @@ from jsonschema.exceptions import ValidationError
 from element_studio.runtime.schema import validator_for
 from element_studio.runtime.templating import PLACEHOLDER
 
+from ..i18n import N_, _, ngettext
 from .paths import Path, name_of
 
 FORMAT_MESSAGES = {
-    "email": "Enter an email address, like name@example.com.",
-    "uri": "Enter a full URL, like https://example.com/path.",
-    "date": "Enter a date as YYYY-MM-DD.",
-    "date-time": "Enter a date and time, like 2024-05-01T09:30:00Z.",
-    "ipv4": "Enter an IPv4 address, like 192.168.1.10.",
-    "hostname": "Enter a host name, like example.com.",
+    "email": N_("Enter an email address, like name@example.com."),
+    "uri": N_("Enter a full URL, like https://example.com/path."),
+    "date": N_("Enter a date as YYYY-MM-DD."),
+    "date-time": N_("Enter a date and time, like 2024-05-01T09:30:00Z."),
+    "ipv4": N_("Enter an IPv4 address, like 192.168.1.10."),
+    "hostname": N_("Enter a host name, like example.com."),
 }
 TYPE_MESSAGES = {
-    "integer": "Enter a whole number.",
-    "number": "Enter a number.",
-    "string": "Enter text.",
-    "boolean": "Choose yes or no.",
-    "object": "Expected a group of settings here.",
-    "array": "Expected a list here.",
-    "null": "Expected no value here.",
+    "integer": N_("Enter a whole number."),
+    "number": N_("Enter a number."),
+    "string": N_("Enter text."),
+    "boolean": N_("Choose yes or no."),
+    "object": N_("Expected a group of settings here."),
+    "array": N_("Expected a list here."),
+    "null": N_("Expected no value here."),
 }
-MISSING_MESSAGE = "Fill in this field."
+RANGE_MESSAGES = {
+    "minimum": N_("Must be at least %(limit)s."),
+    "maximum": N_("Must be at most %(limit)s."),
+    "exclusiveMinimum": N_("Must be more than %(limit)s."),
+    "exclusiveMaximum": N_("Must be less than %(limit)s."),
+    "multipleOf": N_("Must be a multiple of %(limit)s."),
+}
+MISSING_MESSAGE = N_("Fill in this field.")
 
 
 def type_message(node: dict[str, Any]) -> str:
     """What a field of this schema node wants, said for a value of the wrong type."""
     wanted = node.get("type")
     wanted = next((t for t in wanted if t != "null"), "null") if isinstance(wanted, list) else wanted
-    return TYPE_MESSAGES.get(str(wanted), "Has the wrong kind of value.")
+    return _(TYPE_MESSAGES.get(str(wanted), N_("Has the wrong kind of value.")))
 
 
 def undefined_message(variable: str) -> str:
     """The warning for a `{{VAR}}` whose variable is set nowhere (the same text everywhere)."""
-    return f"{variable} is not defined: set it in the environment or the app's .env file."
+    return _("%(variable)s is not defined: set it in the environment or the app's .env file.", variable=variable)
 
 
 @dataclass
@@ -66,7 +74,7 @@ class Report:
     def only_missing(self) -> bool:
         """Every error is an empty required field: saving is allowed, the instance needs setup."""
         return bool(self.errors) and all(
-            name in self.missing and msgs == [MISSING_MESSAGE] for name, msgs in self.errors.items()
+            name in self.missing and msgs == [_(MISSING_MESSAGE)] for name, msgs in self.errors.items()
         )
 
     def add(self, kind: str, name: str, message: str) -> None:
@@ -139,7 +147,7 @@ def _report(error: ValidationError, prefix: str, report: Report, unchecked: set[
         for key in error.validator_value:
             if key not in error.instance:
                 name = name_of(prefix, (*path, key))
-                report.add("error", name, MISSING_MESSAGE)
+                report.add("error", name, _(MISSING_MESSAGE))
                 report.missing.add(name)
         return
     if keyword in ("dependentRequired", "dependencies") and isinstance(error.instance, dict):
@@ -147,7 +155,7 @@ def _report(error: ValidationError, prefix: str, report: Report, unchecked: set[
             if trigger in error.instance and isinstance(needed, list):
                 for key in needed:
                     if key not in error.instance:
-                        report.add("error", name_of(prefix, (*path, key)), f"Fill in this field when {trigger} is set.")
+                        report.add("error", name_of(prefix, (*path, key)), _("Fill in this field when %(field)s is set.", field=trigger))
         return
     if path in unchecked:
         return
@@ -155,43 +163,45 @@ def _report(error: ValidationError, prefix: str, report: Report, unchecked: set[
 
 
 def message_for(error: ValidationError) -> str:
-    """A plain-language message for one error; never quotes the value."""
+    """A plain-language message for one error, in the reader's language; never quotes the value."""
     keyword, limit = error.validator, error.validator_value
     if keyword == "type":
         return type_message({"type": limit})
     if keyword == "minLength":
-        return MISSING_MESSAGE if limit == 1 else f"Use at least {limit} characters."
+        return _(MISSING_MESSAGE) if limit == 1 else _("Use at least %(limit)s characters.", limit=limit)
     if keyword == "maxLength":
-        return f"Use at most {limit} characters."
+        return _("Use at most %(limit)s characters.", limit=limit)
     if keyword == "pattern":
         hint = error.schema.get("x-pattern-message") if isinstance(error.schema, dict) else None
-        return str(hint) if hint else f"Does not have the expected form (pattern {limit})."
+        return str(hint) if hint else _("Does not have the expected form (pattern %(pattern)s).", pattern=limit)
     if keyword == "format":
-        return FORMAT_MESSAGES.get(str(limit), f"Enter a valid {limit}.")
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
-        return {
-            "minimum": f"Must be at least {limit}.",
-            "maximum": f"Must be at most {limit}.",
-            "exclusiveMinimum": f"Must be more than {limit}.",
-            "exclusiveMaximum": f"Must be less than {limit}.",
-            "multipleOf": f"Must be a multiple of {limit}.",
-        }[keyword]
+        known = FORMAT_MESSAGES.get(str(limit))
+        return _(known) if known else _("Enter a valid %(format)s.", format=limit)
+    if keyword in RANGE_MESSAGES:
+        return _(RANGE_MESSAGES[keyword], limit=limit)
     if keyword == "enum":
-        return "Choose one of the listed options."
+        return _("Choose one of the listed options.")
     if keyword == "const":
-        return "Has a value that cannot be changed here."
-    if keyword in ("minItems", "maxItems"):
-        return f"Add at least {limit} item{'s' if limit != 1 else ''}." if keyword == "minItems" else f"Use at most {limit} item{'s' if limit != 1 else ''}."
+        return _("Has a value that cannot be changed here.")
+    if keyword == "minItems":
+        return ngettext("Add at least %(num)s item.", "Add at least %(num)s items.", limit)
+    if keyword == "maxItems":
+        return ngettext("Use at most %(num)s item.", "Use at most %(num)s items.", limit)
     if keyword == "uniqueItems":
-        return "Each item must be different."
+        return _("Each item must be different.")
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         extra = sorted(k for k in error.instance if k not in allowed)
-        return f"Unknown setting{'s' if len(extra) != 1 else ''}: {', '.join(extra)} (remove in the JSON view)."
+        return ngettext("Unknown setting: %(names)s (remove in the JSON view).", "Unknown settings: %(names)s (remove in the JSON view).",
+                        len(extra), names=", ".join(extra))
     if keyword in ("oneOf", "anyOf"):
-        return "Does not match any of the options." if keyword == "anyOf" or not error.context else "Matches more than one option."
-    if keyword in ("minProperties", "maxProperties"):
-        return f"Needs {'at least' if keyword == 'minProperties' else 'at most'} {limit} entries."
+        if keyword == "anyOf" or not error.context:
+            return _("Does not match any of the options.")
+        return _("Matches more than one option.")
+    if keyword == "minProperties":
+        return ngettext("Needs at least %(num)s entry.", "Needs at least %(num)s entries.", limit)
+    if keyword == "maxProperties":
+        return ngettext("Needs at most %(num)s entry.", "Needs at most %(num)s entries.", limit)
     if keyword == "not":
-        return "This value is not allowed."
-    return "Is not valid here."
+        return _("This value is not allowed.")
+    return _("Is not valid here.")

@@ -1,5 +1,18 @@
 // Element Studio: the few behaviours htmx does not cover. No inline scripts anywhere (the CSP
 // forbids them); htmx is configured from <meta name="htmx-config">.
+// The page's texts in the reader's language: the server embeds the texts this file passes to `_`,
+// translated, in <meta name="studio-texts"> (editor/i18n.py finds the calls in this file).
+var _ = (function () {
+  var meta = document.querySelector('meta[name="studio-texts"]');
+  var texts = {};
+  try { texts = meta ? JSON.parse(meta.content) : {}; } catch (e) { texts = {}; }
+  return function (text, values) {
+    var out = texts[text] || text;
+    Object.keys(values || {}).forEach(function (key) { out = out.split("%(" + key + ")s").join(String(values[key])); });
+    return out;
+  };
+})();
+
 (function () {
   "use strict";
 
@@ -77,7 +90,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast__close";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", _("Dismiss"));
     close.textContent = "×";
     item.appendChild(span);
     item.appendChild(close);
@@ -85,10 +98,10 @@
   }
   document.addEventListener("htmx:responseError", function (evt) {
     var xhr = evt.detail.xhr;
-    toast(xhr.responseText && xhr.responseText.length < 400 ? xhr.responseText : "Request failed (HTTP " + xhr.status + ").", "error");
+    toast(xhr.responseText && xhr.responseText.length < 400 ? xhr.responseText : _("Request failed (HTTP %(status)s).", {status: xhr.status}), "error");
   });
   document.addEventListener("htmx:sendError", function () {
-    toast("The editor cannot be reached. Is element-studio serve still running?", "error");
+    toast(_("The editor cannot be reached. Is element-studio serve still running?"), "error");
   });
 
   // Success notes fade on their own; errors stay until dismissed.
@@ -145,12 +158,12 @@
   // "12 s ago" / "in 4 s" for every <time data-epoch>; the server writes the clock time.
   function relative(seconds) {
     var past = seconds < 0, s = Math.abs(seconds), text;
-    if (s < 2) return past ? "just now" : "now";
-    if (s < 60) text = Math.round(s) + " s";
-    else if (s < 3600) text = Math.floor(s / 60) + " min";
-    else if (s < 86400) text = Math.floor(s / 3600) + " h";
-    else text = Math.floor(s / 86400) + " d";
-    return past ? text + " ago" : "in " + text;
+    if (s < 2) return past ? _("just now") : _("now");
+    if (s < 60) text = _("%(n)s s", {n: Math.round(s)});
+    else if (s < 3600) text = _("%(n)s min", {n: Math.floor(s / 60)});
+    else if (s < 86400) text = _("%(n)s h", {n: Math.floor(s / 3600)});
+    else text = _("%(n)s d", {n: Math.floor(s / 86400)});
+    return past ? _("%(time)s ago", {time: text}) : _("in %(time)s", {time: text});
   }
   function updateMoments() {
     var now = Date.now() / 1000;
@@ -206,7 +219,7 @@
     var following = atBottom(box);
     foot.classList.toggle("is-paused", !following);
     var state = foot.querySelector("[data-follow-state]");
-    if (state) state.textContent = following ? "Following new records" : "Paused while you read: scroll to the end to follow again";
+    if (state) state.textContent = following ? _("Following new records") : _("Paused while you read: scroll to the end to follow again");
     var latest = foot.querySelector("[data-follow-latest]");
     if (latest) latest.hidden = following;
   }

@@ -63,7 +63,7 @@ def test_a_rename_offers_to_repoint_the_references_and_keeps_the_history(page, l
     page.get_by_label("Name", exact=True).fill("support")
     page.get_by_role("button", name="Rename", exact=True).click()
     page.wait_for_url(re.compile(r"/instances/imRobots\.support$"))
-    expect(page.locator(".toast--success")).to_contain_text("Its history came along: 1 logged messages, 1 ratings.")
+    expect(page.locator(".toast--success")).to_contain_text("Its history came along: 1 logged message, 1 rating.")
     page.get_by_role("navigation", name="Instance").get_by_role("link", name="Feedback").click()
     expect(page.locator("main")).to_contain_text("Where is the manual?")
     page.goto(live_server + "/instances/imRobots.bot/feedback")  # a bookmark of the old name

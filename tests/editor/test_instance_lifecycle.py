@@ -79,7 +79,7 @@ def test_a_rename_carries_the_history_of_every_owner_and_the_logs(supervisor, ro
     response = session.post("/instances/imRobots.bot/rename", {"new_name": "desk"}, htmx=False)
     assert response.headers["Location"] == "/instances/imRobots.desk"
     page = session.get("/instances/imRobots.desk").get_data(as_text=True)
-    assert "Its history came along: 1 logged messages, 2 ratings." in page
+    assert "Its history came along: 1 logged message, 2 ratings." in page
     feedback = session.get("/instances/imRobots.desk/feedback").get_data(as_text=True)
     assert "Where is the manual?" in feedback
     assert "answered msgId m1" in session.get("/instances/imRobots.desk/logs/").get_data(as_text=True)
@@ -97,7 +97,9 @@ def test_a_rename_carries_the_history_of_every_owner_and_the_logs(supervisor, ro
 
 def test_a_delete_says_what_history_goes_with_it_and_takes_it(session, supervisor, robot_with_history):
     asked = session.get("/instances/imRobots.bot/delete").get_data(as_text=True)
-    assert "its history: <strong class=\"confirm__history\">1 logged messages, 2 ratings</strong>" in asked
+    assert "its history: <strong class=\"confirm__history\">1 logged message, 2 ratings</strong>" in asked
+    in_chinese = session.get("/instances/imRobots.bot/delete", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "以及它的历史记录：<strong class=\"confirm__history\">1 条日志消息、2 条评价</strong>" in in_chinese
     session.post("/instances/imRobots.bot/delete", htmx=False)
     assert supervisor.app.storage.history_counts("imRobots.bot") == []
     session.post("/types/imRobots.dingTalkStreamType/new", {"name": "bot"}, htmx=False)  # a new robot of the same name starts afresh

@@ -149,3 +149,32 @@ def test_a_question_streams_into_a_card_and_very_helpful_lands_on_the_feedback_p
     shoot(page, "feedback")
     for name in ("playground", "playground-phone", "feedback", "feedback-phone"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_chinese_reader_asks_in_chinese_gets_chinese_card_chrome_and_a_chinese_feedback_page(robot, browser, live_server, supervisor):
+    """The playground and the feedback page for a Chinese browser (README.zh-CN's pictures)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1060}, device_scale_factor=1)
+    tab = context.new_page()
+    tab.set_default_timeout(8000)
+    tab.goto(f"{live_server}/instances/{ROBOT}/playground")
+    expect(tab.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(tab.get_by_role("link", name="调试台")).to_have_attribute("aria-current", "page")
+    tab.get_by_label("发送者").fill("小梅")
+    tab.get_by_label("问题").fill("怎么添加机器人？")
+    tab.get_by_label("问题").press("Enter")
+    card = tab.locator(".dt-card")
+    expect(card).to_have_attribute("data-state", "final", timeout=10_000)
+    card.get_by_role("button", name="😄 非常有帮助").click()
+    expect(tab.locator(".pg__recorded")).to_contain_text("已记录到反馈表：😄 非常有帮助")
+    tab.wait_for_timeout(150)
+    tab.screenshot(path=str(SCREENSHOTS / "playground.zh-CN.png"))
+
+    seed_past_ratings(supervisor.app.storage)
+    tab.get_by_role("link", name="反馈", exact=True).last.click()
+    expect(tab.locator("h2#fb-title")).to_have_text("反馈")
+    expect(tab.locator(".fb__item").filter(has_text="怎么添加机器人？").locator(".rating")).to_have_text("非常有帮助")
+    tab.wait_for_timeout(150)
+    tab.screenshot(path=str(SCREENSHOTS / "feedback.zh-CN.png"))
+    context.close()
+    for name in ("playground.zh-CN", "feedback.zh-CN"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

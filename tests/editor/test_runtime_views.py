@@ -68,7 +68,7 @@ def test_health_rows_show_what_the_robot_reports_and_mask_secrets():
     assert list(rows) == ["Connection", "Connected since", "Last frame", "Reconnects", "Answers in flight", "Messages handled", "Last error",
                           "somethingElse"]  # a key the Type did not declare is shown as it is
     assert rows["Connected since"].value.epoch == 100.0 and rows["Last frame"].value == "not yet"
-    assert (rows["Reconnects"].value, rows["Messages handled"].value) == (2, 7)
+    assert (rows["Reconnects"].value, rows["Messages handled"].value) == ("2", "7")  # formatted for the locale
     assert rows["Last error"].value == "token *** expired" and rows["Last error"].kind == "error"
     assert view("stopped").health == []
 

@@ -61,3 +61,23 @@ def test_screenshots_of_home_and_an_instance_form(browser, live_server, support_
         context.close()
     for file in ("home.png", "instance-form.png", "home-phone.png", "instance-form-phone.png"):
         assert (SCREENSHOTS / file).stat().st_size > 10_000
+
+
+def test_screenshots_in_chinese(browser, live_server, support_robot):
+    """The home page and a form for a Chinese browser (the README.zh-CN's pictures; CJK fonts from install-chromium.sh)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1500}, device_scale_factor=1)
+    tab = context.new_page()
+    tab.set_viewport_size({"width": 1280, "height": 760})
+    tab.goto(live_server + "/")
+    expect(tab.locator("html")).to_have_attribute("lang", "zh-CN")
+    tab.screenshot(path=str(SCREENSHOTS / "home.zh-CN.png"), full_page=True)
+    tab.set_viewport_size({"width": 1280, "height": 1500})
+    tab.goto(f"{live_server}/instances/{support_robot}")
+    tab.get_by_label("Client ID").fill("")
+    tab.get_by_role("button", name="检查并保存").click()
+    expect(tab.locator("#summary")).to_contain_text("Client ID")
+    expect(tab.locator(".panel--review")).to_be_visible()
+    tab.wait_for_timeout(300)
+    tab.evaluate("window.scrollTo(0, 0)")
+    tab.screenshot(path=str(SCREENSHOTS / "instance-form.zh-CN.png"))
+    context.close()

@@ -4,6 +4,6 @@ from element_studio.contract import InstanceHistory, Migrations
 
 from .. import chat_memory
 
-migrations = Migrations(chat_memory.metadata, history=(InstanceHistory("chat_memory", "agent", "remembered chat messages"),))
+migrations = Migrations(chat_memory.metadata, history=(InstanceHistory("chat_memory", "agent", "remembered chat messages", one="remembered chat message"),))
 
 __all__ = ["migrations"]

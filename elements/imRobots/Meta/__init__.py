@@ -12,7 +12,8 @@ from .pages import editor_pages
 migrations = Migrations(
     message_log.metadata,  # the message log's, the answer journal's, the API count's and the feedback store's tables
     steps=(feedback_store.one_rating_per_person,),
-    history=(InstanceHistory("message_log", "robot", "logged messages"), InstanceHistory("feedback", "robot", "ratings")),
+    history=(InstanceHistory("message_log", "robot", "logged messages", one="logged message"),
+             InstanceHistory("feedback", "robot", "ratings", one="rating")),
 )
 
 __all__ = ["editor_pages", "migrations"]

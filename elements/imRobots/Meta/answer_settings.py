@@ -6,13 +6,25 @@ default applied and validated, so each value is read as it is.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .ratings import RATINGS
 from .replies import FeedbackButton
 
 MARKDOWN = "markdown"  # the one reply mode without a card; every other mode streams into one
+
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def language_of(*texts: str) -> str:
+    """The language to answer in: Chinese when the first text that has any says something in
+    Chinese characters, else English (a picture has no question: its sender's name decides)."""
+    said = next((text for text in texts if text and text.strip()), "")
+    return "zh" if HAN.search(said) else "en"
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,19 @@ class AnswerSettings:
     def uses_cards(self) -> bool:
         """Whether answers stream into a card (a Type may offer several kinds of card)."""
         return self.reply_mode != MARKDOWN
+
+    def in_language(self, language: str, translate: Callable[[str, str], str]) -> AnswerSettings:
+        """The robot's words in `language`: `translate(text, language)` gives a text the family
+        ships (a default of the settings) in that language; a text the instance set itself is
+        not among them and stays as it was written."""
+        def say(text: str) -> str:
+            return translate(text, language)
+
+        return replace(
+            self, thinking_text=say(self.thinking_text), busy_text=say(self.busy_text), apology_text=say(self.apology_text),
+            text_only_text=say(self.text_only_text), no_files_text=say(self.no_files_text),
+            feedback_buttons=tuple(FeedbackButton(button.rating, say(button.label)) for button in self.feedback_buttons),
+        )
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AnswerSettings:

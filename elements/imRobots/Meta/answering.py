@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from element_studio.contract import Storage
+from element_studio.contract import Storage, translated_text
 
 from . import answer_journal as journal, message_log as records
-from .answer_settings import AnswerSettings
+from .answer_settings import AnswerSettings, language_of
 from .api_budget import AnswerForm, answer_form, why
 from .batched_writes import BatchedWrites
 from .incoming import PICTURES, Incoming
@@ -89,6 +89,11 @@ class Answerer:
             self.log.warning("cannot tell whether agent %s reads pictures: %s", self.settings.agent, exc)
             return False
 
+    def settings_for(self, incoming: Incoming) -> AnswerSettings:
+        """The settings in the asker's language (the words the instance did not set itself)."""
+        language = language_of(incoming.question, incoming.sender_name)
+        return self.settings.in_language(language, lambda text, lang: translated_text(self.app, self.robot, text, lang))
+
     def current_form(self) -> AnswerForm:
         """The form answers take now; a change is logged with its reason (the API budget)."""
         budget = self.settings.monthly_api_budget
@@ -128,7 +133,7 @@ class Answerer:
             text, outcome, apology = await self._ask_agent(incoming, card, timeout)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings.apology_text), STOP_FINISH_TIMEOUT)
+                await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings_for(incoming).apology_text), STOP_FINISH_TIMEOUT)
             raise
         await self._end(incoming, card, text, outcome, apology)
         updates = f", {card.updates} card update{'' if card.updates == 1 else 's'}" if card else ""
@@ -160,16 +165,16 @@ class Answerer:
             reason = f"asked {age:.0f} s ago"
         self.log.warning("msgId %s was being answered when the robot stopped (%s): ending it with the apology", incoming.msg_id, reason)
         card = self._card(incoming, AnswerForm.THINKING_AND_FINAL, entry) if entry.card_id else None
-        await self._end(incoming, card, "", records.STOPPED, self.settings.apology_text)
+        await self._end(incoming, card, "", records.STOPPED, self.settings_for(incoming).apology_text)
 
     def _card(self, incoming: Incoming, form: AnswerForm, resume: journal.JournalEntry | None) -> _StreamingCard | None:
         """The answer's card, not sent yet: the one sent before a restart, a new one, or none."""
         if resume is not None and resume.card_id:
             streaming = form is AnswerForm.STREAMING  # the card must end, whatever the budget says
-            return _StreamingCard(self.replies.card(incoming, resume.card_id), self.settings, incoming, self.log, streaming)
+            return _StreamingCard(self.replies.card(incoming, resume.card_id), self.settings_for(incoming), incoming, self.log, streaming)
         if form is AnswerForm.WEBHOOK:
             return None
-        return _StreamingCard(self.replies.card(incoming), self.settings, incoming, self.log, form is AnswerForm.STREAMING)
+        return _StreamingCard(self.replies.card(incoming), self.settings_for(incoming), incoming, self.log, form is AnswerForm.STREAMING)
 
     async def _begin(self, incoming: Incoming, card: _StreamingCard | None, first: bool) -> bool:
         """Log the message (False: handled before) and journal the answer, in the robot's next batch of writes."""
@@ -193,7 +198,7 @@ class Answerer:
         """Say what the robot reads instead of answering pictures its agent cannot look at."""
         self.log.info("msgId %s has only pictures and agent %s does not look at pictures: told the sender", incoming.msg_id, self.settings.agent)
         try:
-            await self.replies.text(incoming, self.settings.text_only_text)
+            await self.replies.text(incoming, self.settings_for(incoming).text_only_text)
         except ReplyFailed as exc:
             self.log.error("reply to msgId %s failed: %s", incoming.msg_id, exc)
         try:
@@ -248,17 +253,17 @@ class Answerer:
                 error = f"agent {self.settings.agent} took longer than {seconds:g} s on msgId {incoming.msg_id}"
                 self.log.error("%s (%d chars so far)", error, sum(map(len, parts)))
                 self.on_error(error)
-                return "".join(parts), records.TIMED_OUT, self.settings.apology_text
+                return "".join(parts), records.TIMED_OUT, self.settings_for(incoming).apology_text
             error = f"agent {self.settings.agent} failed on msgId {incoming.msg_id}: {type(exc).__name__}: {exc}"
             self.log.error("%s", error, exc_info=exc)
             self.on_error(error)
             user_message = getattr(exc, "user_message", None)
-            apology = user_message if isinstance(user_message, str) and user_message.strip() else self.settings.apology_text
+            apology = user_message if isinstance(user_message, str) and user_message.strip() else self.settings_for(incoming).apology_text
             return "".join(parts), records.FAILED, apology
         text = "".join(parts)
         if not text.strip():
             self.log.error("agent %s returned an empty answer for msgId %s", self.settings.agent, incoming.msg_id)
-            return text, records.FAILED, self.settings.apology_text
+            return text, records.FAILED, self.settings_for(incoming).apology_text
         return text, records.ANSWERED, ""
 
     async def _pictures_for(self, agent: Any, incoming: Incoming) -> list[Any]:

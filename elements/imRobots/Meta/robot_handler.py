@@ -80,11 +80,11 @@ class RobotHandler:
             self.log.warning("msgId %s from %s has %d chars, over maxQuestionChars %d: told the sender", incoming.msg_id, incoming.sender,
                              len(incoming.question), cap)
             kept = dataclasses.replace(incoming, question=capped(incoming.question, cap))
-            self._spawn(self._short_reply(kept, self.settings.question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
+            self._spawn(self._short_reply(kept, self.answerer.settings_for(incoming).question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
             return True
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
-            self._spawn(self._short_reply(incoming, self.settings.busy_text, records.BUSY), f"busy {incoming.msg_id}")
+            self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return True
         pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
         self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
@@ -171,7 +171,8 @@ class RobotHandler:
     async def _unreadable_reply(self, incoming: Incoming) -> None:
         """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""
         pictures = incoming.kind == NOT_TEXT and await self.answerer.reads_pictures()
-        await self._short_reply(incoming, self.settings.no_files_text if pictures else self.settings.text_only_text, records.NOT_TEXT)
+        settings = self.answerer.settings_for(incoming)
+        await self._short_reply(incoming, settings.no_files_text if pictures else settings.text_only_text, records.NOT_TEXT)
 
     async def _short_reply(self, incoming: Incoming, text: str, outcome: str) -> None:
         """A text reply (busy, text only), logged in the message log."""

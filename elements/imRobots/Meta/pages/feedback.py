@@ -7,7 +7,6 @@ The numbers come from the family's feedback store; `bar_chart` is pure.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template
@@ -93,8 +92,7 @@ def index(name: str) -> str:
     answers = [(answer, render_markdown(answer.answer)) for answer in rated_answers(storage, name, limit=50)]
     return render_template(
         "im_feedback/index.html", chart=bar_chart(rows), rows=rows, totals=totals(storage, name), labels=RATING_LABELS,
-        answers=answers, when=lambda t: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t)),
-        **context,
+        answers=answers, **context,
     )
 
 

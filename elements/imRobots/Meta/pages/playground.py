@@ -136,7 +136,7 @@ def _answer_timeout(name: str) -> float:
 
 
 def _composer_context(name: str, ready: Readiness) -> dict[str, Any]:
-    return {"name": name, "ready": ready, "nick": session.get("playground_nick", DEFAULT_NICK),
+    return {"name": name, "ready": ready, "nick": session.get("playground_nick") or editor_host().gettext(DEFAULT_NICK),
             "group": session.get("playground_group", True), "robot_title": editor_host().instance(name).title}
 
 
@@ -179,7 +179,7 @@ def send(name: str) -> Response | str:
     text = request.form.get("text", "").strip()
     if not text:
         return Response("", 204)
-    nick = " ".join(request.form.get("nick", "").split())[:MAX_NICK] or DEFAULT_NICK
+    nick = " ".join(request.form.get("nick", "").split())[:MAX_NICK] or editor_host().gettext(DEFAULT_NICK)
     group = request.form.get("mode", "group") != "single"
     session["playground_nick"], session["playground_group"] = nick, group
     chat = _chat(name, ready.client_id)
