@@ -153,6 +153,15 @@ class ReplicaCluster:
             return RunProcess(*common, "--port", str(self.editor_port), command="serve", env=self.env)
         return RunProcess(*common, env=self.env)
 
+    def ended(self, asked: dict[str, str], answer: str, timeout: float) -> dict[str, Outcome]:
+        """Wait until every question asked (msgId -> conversationId) has ended; returns how each did."""
+        def all_ended() -> dict[str, Outcome] | None:
+            found = outcomes(self.sim, asked, answer)
+            return found if all(outcome.ends for outcome in found.values()) else None
+
+        return wait_until(all_ended, timeout, interval=0.5,
+                          message=lambda: f"questions without an end: {summary(outcomes(self.sim, asked, answer))}")
+
     def kill(self, index: int) -> None:
         """`kill -9` one replica (not the editor's)."""
         self.replicas[index].kill()

@@ -67,9 +67,7 @@ def test_a_replica_killed_mid_answer_loses_nothing_and_answers_nothing_twice(app
                 with engine.connect() as conn:
                     left = conn.execute(text("SELECT count(*) FROM answer_journal WHERE replica = :r"), {"r": cluster.ids[victim]}).scalar()
         pressing.join(timeout=60)
-        wait_until(lambda: all(o.ends for o in outcomes(sim, asked, answer).values()), timeout=60, interval=0.5,
-                   message=lambda: f"questions without an end: {summary(outcomes(sim, asked, answer))}")
-        found = summary(outcomes(sim, asked, answer))
+        found = summary(cluster.ended(asked, answer, timeout=60))
         assert found["several ends"] == found["several cards"] == found["no end"] == found["other end"] == 0, found
         assert found["answered"] + found["apologised"] == QUESTIONS
         survivors = "".join(cluster.replicas[i].output() for i in (0, 1))
