@@ -201,9 +201,9 @@ class Storage:
             return versions
 
     def _migrate_owner(self, conn: Connection, owner: str, migrations: Migrations, version: int | None) -> int:
+        migrations.tables.create_all(conn)  # a table added in a later release is missing at any version
         if version is not None and version >= migrations.version:
             return version
-        migrations.tables.create_all(conn)
         for step in migrations.steps[max(0, (version or 1) - 1):]:
             step(conn)
         if version is None:

@@ -127,3 +127,15 @@ def test_an_unsupported_or_broken_database_url_is_refused_with_a_clear_message()
     with pytest.raises(DatabaseUrlError, match="not a database URL") as raised:
         database_url("pw-only-secret")
     assert "pw-only-secret" not in str(raised.value)
+
+
+def test_a_table_a_later_release_adds_is_created_in_a_database_already_at_the_owners_version(tmp_path, database):
+    url = database or tmp_path / "app.sqlite3"
+    assert Storage(url, {"notes.Meta": notes_migrations()}).migrate() == {"notes.Meta": 1}
+    grown = notes_migrations().tables
+    tags = Table("note_tags", grown, Column("note", Integer, nullable=False), Column("tag", Text, nullable=False))
+    later = Storage(url, {"notes.Meta": Migrations(grown)})
+    assert later.migrate() == {"notes.Meta": 1}
+    with later.connect() as conn:
+        conn.execute(insert(tags).values(note=1, tag="urgent"))
+        assert conn.execute(select(func.count()).select_from(tags)).scalar() == 1

@@ -64,6 +64,7 @@ class AnswerSettings:
         return replace(
             self, thinking_text=say(self.thinking_text), busy_text=say(self.busy_text), apology_text=say(self.apology_text),
             text_only_text=say(self.text_only_text), no_files_text=say(self.no_files_text),
+            question_too_long_text=say(self.question_too_long_text),
             feedback_buttons=tuple(FeedbackButton(button.rating, say(button.label)) for button in self.feedback_buttons),
         )
 

@@ -15,9 +15,9 @@ from tests.support.waiting import wait_until
 APOLOGY = "Sorry, I was stopped."
 
 
-def answer_in_flight(world, question):
+def answer_in_flight(world, question, **config):
     """A robot whose agent never answers, asked `question`: (robot, msgId, card, journal row)."""
-    bot = world.robot(world.agent(hang=True), apologyText=APOLOGY)
+    bot = world.robot(world.agent(hang=True), apologyText=APOLOGY, **config)
     world.start(bot)
     msg = world.sim.send_message("dingdemo", question)
     card = world.sim.wait_for_card(msg)
@@ -67,3 +67,22 @@ def test_on_start_an_answer_begun_twice_or_long_ago_ends_with_the_apology_withou
     assert markdown_of(sim.card_versions(card.card_biz_id)[-1]) == APOLOGY
     wait_until(lambda: world.rows("SELECT * FROM answer_journal") == [])
     assert world.status(bot).detail["answersInFlight"] == 0  # the hanging agent was not asked again
+
+
+def test_an_ai_card_left_in_the_journal_ends_in_its_failed_state_after_a_restart(world):
+    from element_studio.elements.imRobots.dingTalkStreamType import ai_cards
+    from tests.elements.imRobots.test_ai_cards import ai_final
+
+    sim = world.sim
+    bot, _, card, row = answer_in_flight(world, "An AI card through a crash?", replyMode="aiCard")
+    assert row["card_id"] == card.card_biz_id  # the outTrackId
+    world.supervisor.stop(bot)
+    row["attempts"] = 2
+    world.execute(f"INSERT INTO answer_journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", *row.values())
+    versions = len(sim.card(card.card_biz_id).versions)
+
+    world.start(bot)
+    wait_until(lambda: len(sim.card(card.card_biz_id).versions) > versions)
+    ended = ai_final(sim, card.card_biz_id, status=ai_cards.FAILED)
+    assert ended[-1].card_data["cardParamMap"]["msgContent"] == APOLOGY
+    wait_until(lambda: world.rows("SELECT * FROM answer_journal") == [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -78,6 +79,7 @@ def test_kill_9_while_answers_stream_then_restart_ends_every_card_and_keeps_ever
             for user in range(100):
                 for card in rated_cards:
                     presses.append(sim.press_button(card, label=LABELS[user % 4], user_id=f"user{user}"))
+                    time.sleep(0.005)  # people pressing over a few seconds, so the kill lands among them
 
         pressing = threading.Thread(target=press_300, name="presses")
         pressing.start()
@@ -92,7 +94,7 @@ def test_kill_9_while_answers_stream_then_restart_ends_every_card_and_keeps_ever
     acked = {a.message_id for a in sim.acks("dingdemo") if a.code == 200}
     kept = {(r["message_id"], r["user_id"], r["rating"]) for r in rows(crash_app, "SELECT * FROM feedback WHERE robot = ?", ROBOT)}
     acked_presses = [p for p in sim.button_presses() if p.message_id in acked]
-    assert len(acked_presses) >= 60 and len(presses) == 300
+    assert 60 <= len(acked_presses) < 300 and len(presses) == 300  # the kill came among the presses
     assert [p for p in acked_presses if (p.params["msgId"], p.user_id, p.params["rating"]) not in kept] == []
     assert len(rows(crash_app, "SELECT * FROM answer_journal WHERE robot = ?", ROBOT)) == 20
 
