@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -70,6 +71,10 @@ class SimControl:
     def replies(self) -> list[dict[str, Any]]:
         return self.call("GET", f"/replies?clientId={CLIENT_ID}")
 
+    def redeliver(self, msg_id: str) -> bool:
+        """Push a message (by msgId) or a press (by messageId) again now, as DingTalk may."""
+        return self.call("POST", f"/messages/{urllib.parse.quote(msg_id, safe='')}/redeliver", {})["sent"]
+
     def acks(self) -> list[dict[str, Any]]:
         return self.call("GET", f"/acks?clientId={CLIENT_ID}")
 
@@ -123,10 +128,11 @@ def summary(found: dict[str, Outcome]) -> Counter:
 
 
 class ReplicaCluster:
-    """A standalone simulator and `count` replicas of `app_dir` on `database`; with `editor_port`
-    the first replica is `serve` (the editor), the others `run`."""
+    """A standalone simulator and `count` replicas of `app_dir` on `database` (None: the app's
+    SQLite file, shared by processes on one machine); with `editor_port` the first replica is
+    `serve` (the editor), the others `run`."""
 
-    def __init__(self, app_dir: Path, database: str, count: int = 3, editor_port: int | None = None,
+    def __init__(self, app_dir: Path, database: str | None, count: int = 3, editor_port: int | None = None,
                  redeliver_after: float = 2.0) -> None:
         self.app_dir = app_dir
         self.database = database
@@ -148,7 +154,7 @@ class ReplicaCluster:
             raise
 
     def _start(self, editor: bool) -> RunProcess:
-        common = ("--app", str(self.app_dir), "--simulators", "off", "--database", self.database)
+        common = ("--app", str(self.app_dir), "--simulators", "off", *(("--database", self.database) if self.database else ()))
         if editor:
             return RunProcess(*common, "--port", str(self.editor_port), command="serve", env=self.env)
         return RunProcess(*common, env=self.env)
