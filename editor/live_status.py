@@ -127,7 +127,8 @@ def health_rows(status: InstanceStatus, chip: Chip, fields: list[StatusField]) -
             rows.append(HealthRow(item.label, error or _("none"), "error" if error else "muted", wide=True))
         else:
             counted = item.kind == FieldKind.COUNT and isinstance(value, (int, float))
-            rows.append(HealthRow(item.label, format_number(value) if counted else redactor.redact(str(value))))
+            # a declared text value may be one of the Type's own words ("streaming card"): its translations say it
+            rows.append(HealthRow(item.label, format_number(value) if counted else _(redactor.redact(str(value)))))
     for key in sorted(set(detail) - declared):
         rows.append(HealthRow(key, redactor.redact(str(detail[key]))))
     return rows

@@ -177,3 +177,17 @@ def test_naming_a_new_instance_and_a_wrong_reference_are_said_in_chinese(session
     review = session.post("/instances/imRobots.desk/review", {"_fingerprint": "", "element/title": "Desk", "config/agent": "aiagents.nothing",
                                                               "config/clientId": "id", "element/load": "demand"})
     assert "本应用中没有元素 aiagents.nothing；请选择 aiagents.Meta 的一个实例。" in review.get_data(as_text=True)
+
+
+def test_a_types_own_status_words_come_in_the_readers_language(client):
+    from element_studio.editor.live_status import health_rows
+    from element_studio.editor.status import chip_for_status
+    from element_studio.elements.imRobots.Meta.robot_status import status_fields
+    from element_studio.runtime.service import InstanceState, InstanceStatus
+
+    running = InstanceStatus("imRobots.bot", "Bot", "imRobots.dingTalkStreamType", InstanceState.RUNNING,
+                             detail={"connection": "connected", "answerForm": "streaming card", "note": "streaming card"})
+    with client.application.test_request_context("/", headers={"Cookie": f"{COOKIE}=zh"}):
+        rows = {row.label: row.value for row in health_rows(running, chip_for_status(running, status_fields), status_fields)}
+    assert rows["Answers as"] == "流式卡片"  # the family's translations/zh.json says it
+    assert rows["note"] == "streaming card"  # a key the Type did not declare is shown as it came

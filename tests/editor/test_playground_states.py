@@ -137,3 +137,19 @@ def test_a_markdown_mode_robot_answers_with_a_rendered_webhook_reply(simulators,
     answer = poll_turn(session, "imRobots.mdBot", msg_id, 'data-state="answered"')
     assert "<strong>Bold</strong> answer" in answer and "markdown reply" in answer
     assert "onerror" not in answer and "<img" not in answer and "dt-card" not in answer
+
+
+def test_an_answer_that_failed_says_why_in_the_playground(simulators, session, app_dir, supervisor, sim):
+    copy_fixture("scripted_agent", app_dir)
+    write_element(app_dir, "aiagents.scripted", instance("aiagents.scriptedType", at_start=False),
+                  {"chunks": ["Half an answer"], "raiseAfter": 1, "userMessage": ""})
+    write_element(app_dir, "imRobots.failBot", instance("imRobots.dingTalkStreamType", title="Failing robot", at_start=False),
+                  {"agent": "aiagents.scripted", "clientId": "dingdemo", "clientSecret": "demo-secret", "advanced": FAST})
+    supervisor.app.refresh()
+    simulators["imRobots.dingTalkStreamType"] = sim
+    wait_connected(supervisor, "imRobots.failBot", sim)
+    turn = session.post("/instances/imRobots.failBot/playground/messages", {"text": "Will this work?"}).get_data(as_text=True)
+    msg_id = re.search(r'data-msg-id="([^"]+)"', turn).group(1)
+    ended = poll_turn(session, "imRobots.failBot", msg_id, 'data-state="failed"')
+    assert "Why it ended: agent aiagents.scripted failed on msgId" in ended
+    assert "ScriptedAgentError: scripted failure at the end" in ended

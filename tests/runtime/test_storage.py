@@ -27,7 +27,7 @@ def test_every_owner_has_its_own_version_and_rows_survive_a_new_app(app_dir, dat
     with App(app_dir, database_url=database).storage.connect() as conn:
         conn.execute(insert(feedback).values(PRESS))
     storage = App(app_dir, database_url=database).storage
-    assert storage.migrate() == {"imRobots.Meta": 2, "aiagents.Meta": 1, "element-studio": 1}  # tables belong to their declarers
+    assert storage.migrate() == {"imRobots.Meta": 3, "aiagents.Meta": 1, "element-studio": 1}  # tables belong to their declarers
     with storage.connect() as conn:
         assert conn.execute(select(func.count()).select_from(feedback)).scalar() == 1
 
@@ -92,7 +92,7 @@ def test_a_sqlite_file_of_the_previous_release_keeps_its_rows_and_gains_the_new_
     """)
     old.close()
     storage = App(app_dir).storage
-    assert storage.migrate() == {"imRobots.Meta": 2, "aiagents.Meta": 1, "element-studio": 1}
+    assert storage.migrate() == {"imRobots.Meta": 3, "aiagents.Meta": 1, "element-studio": 1}
     with storage.connect() as conn:
         assert conn.execute(select(feedback.c.question)).scalar() == "kept question"
         assert conn.execute(storage.insert_new(feedback).values(PRESS)).first() is None  # its unique key still holds

@@ -11,7 +11,7 @@ from .pages import editor_pages
 
 migrations = Migrations(
     message_log.metadata,  # the message log's, the answer journal's, the API count's and the feedback store's tables
-    steps=(feedback_store.one_rating_per_person,),
+    steps=(feedback_store.one_rating_per_person, message_log.remember_errors),
     history=(InstanceHistory("message_log", "robot", "logged messages", one="logged message"),
              InstanceHistory("feedback", "robot", "ratings", one="rating")),
 )

@@ -139,14 +139,14 @@ class Answerer:
             return
         if card is not None:
             card = await self._start_card(incoming, card)
-        text, outcome, apology = "", records.ANSWERED, ""
+        text, outcome, apology, error = "", records.ANSWERED, "", ""
         try:
-            text, outcome, apology = await self._ask_agent(incoming, card, timeout)
+            text, outcome, apology, error = await self._ask_agent(incoming, card, timeout)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings_for(incoming).apology_text), STOP_FINISH_TIMEOUT)
             raise
-        await self._end(incoming, card, text, outcome, apology)
+        await self._end(incoming, card, text, outcome, apology, error)
         updates = f", {card.updates} card update{'' if card.updates == 1 else 's'}" if card else ""
         self.log.info(
             "%s msgId %s in %.0f ms: %d chars%s",
@@ -237,8 +237,8 @@ class Answerer:
             raise TypeError(f"{self.settings.agent} is not an agent with stream(question, chat_id)")
         return agent
 
-    async def _ask_agent(self, incoming: Incoming, card: _StreamingCard | None, limit: float | None = None) -> tuple[str, str, str]:
-        """(answer text, outcome, apology); the text so far survives a failure."""
+    async def _ask_agent(self, incoming: Incoming, card: _StreamingCard | None, limit: float | None = None) -> tuple[str, str, str, str]:
+        """(answer text, outcome, apology, why it failed); the text so far survives a failure."""
         parts: list[str] = []
         seconds = self.settings.answer_timeout if limit is None else min(limit, self.settings.answer_timeout)
         timeout = asyncio.timeout(seconds)
@@ -264,18 +264,19 @@ class Answerer:
                 error = f"agent {self.settings.agent} took longer than {seconds:g} s on msgId {incoming.msg_id}"
                 self.log.error("%s (%d chars so far)", error, sum(map(len, parts)))
                 self.on_error(error)
-                return "".join(parts), records.TIMED_OUT, self.settings_for(incoming).apology_text
+                return "".join(parts), records.TIMED_OUT, self.settings_for(incoming).apology_text, error
             error = f"agent {self.settings.agent} failed on msgId {incoming.msg_id}: {type(exc).__name__}: {exc}"
             self.log.error("%s", error, exc_info=exc)
             self.on_error(error)
             user_message = getattr(exc, "user_message", None)
             apology = user_message if isinstance(user_message, str) and user_message.strip() else self.settings_for(incoming).apology_text
-            return "".join(parts), records.FAILED, apology
+            return "".join(parts), records.FAILED, apology, error
         text = "".join(parts)
         if not text.strip():
-            self.log.error("agent %s returned an empty answer for msgId %s", self.settings.agent, incoming.msg_id)
-            return text, records.FAILED, self.settings_for(incoming).apology_text
-        return text, records.ANSWERED, ""
+            error = f"agent {self.settings.agent} returned an empty answer for msgId {incoming.msg_id}"
+            self.log.error("%s", error)
+            return text, records.FAILED, self.settings_for(incoming).apology_text, error
+        return text, records.ANSWERED, "", ""
 
     async def _pictures_for(self, agent: Any, incoming: Incoming) -> list[Any]:
         """The message's pictures when the agent looks at them (raises PictureUnavailable)."""
@@ -286,18 +287,18 @@ class Answerer:
                       self.settings.agent, sum(len(p.data) for p in pictures))
         return pictures
 
-    async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str) -> None:
+    async def _end(self, incoming: Incoming, card: _StreamingCard | None, text: str, outcome: str, apology: str, error: str = "") -> None:
         """Show the outcome (on the card; as markdown without one or when it fails), then record it
         and take the answer out of the journal."""
         if card is None or not await self._final_card(incoming, card, text, outcome, apology):
             await self._markdown(incoming, text, outcome, apology)
         try:
-            await self.writes.write(lambda storage: self._record_end(storage, incoming.msg_id, text, outcome))
+            await self.writes.write(lambda storage: self._record_end(storage, incoming.msg_id, text, outcome, error))
         except Exception as exc:
             self.log.error("could not record the outcome of msgId %s: %s", incoming.msg_id, exc)
 
-    def _record_end(self, storage: Storage, msg_id: str, text: str, outcome: str) -> None:
-        records.log_outcome(storage, self.robot, msg_id, text, outcome)
+    def _record_end(self, storage: Storage, msg_id: str, text: str, outcome: str, error: str = "") -> None:
+        records.log_outcome(storage, self.robot, msg_id, text, outcome, error)
         journal.end(storage, self.robot, msg_id)
 
     async def _final_card(self, incoming: Incoming, card: _StreamingCard, text: str, outcome: str, apology: str) -> bool:

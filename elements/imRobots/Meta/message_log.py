@@ -7,11 +7,12 @@ playground and the feedback page read them the same way.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, UniqueConstraint, select, update
 
-from element_studio.contract import Storage
+from element_studio.contract import Storage, add_column, redactor
 
 ANSWERING = "answering"
 ANSWERED = "answered"
@@ -36,6 +37,7 @@ message_log = Table(
     Column("outcome", Text, nullable=False),
     Column("received_at", Float, nullable=False),
     Column("answered_at", Float),
+    Column("error", Text),  # why an answer ended badly (redacted), for the playground
     UniqueConstraint("robot", "msg_id"),
 )
 
@@ -59,18 +61,29 @@ def log_received(storage: Storage, robot: str, incoming: Received, outcome: str 
         return result.first() is not None
 
 
-def log_outcome(storage: Storage, robot: str, msg_id: str, answer: str, outcome: str) -> None:
-    """Record how an answer ended."""
+def log_outcome(storage: Storage, robot: str, msg_id: str, answer: str, outcome: str, error: str = "") -> None:
+    """Record how an answer ended, and why when it ended badly (redacted before it is stored)."""
     with storage.connect() as conn:
         conn.execute(update(message_log).where(message_log.c.robot == robot, message_log.c.msg_id == msg_id)
-                     .values(answer=answer, outcome=outcome, answered_at=time.time()))
+                     .values(answer=answer, outcome=outcome, answered_at=time.time(), error=redactor.redact(error) or None))
 
 
-def outcomes(storage: Storage, robot: str, msg_ids: list[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class Ending:
+    """How a message's answer stands: its outcome and, when it ended badly, why."""
+
+    outcome: str
+    error: str = ""
+
+
+def outcomes(storage: Storage, robot: str, msg_ids: list[str]) -> dict[str, Ending]:
     """How each of these messages' answers stands (absent: not recorded yet)."""
     if not msg_ids:
         return {}
     with storage.connect() as conn:
-        rows = conn.execute(select(message_log.c.msg_id, message_log.c.outcome)
+        rows = conn.execute(select(message_log.c.msg_id, message_log.c.outcome, message_log.c.error)
                             .where(message_log.c.robot == robot, message_log.c.msg_id.in_(msg_ids)))
-        return {row.msg_id: row.outcome for row in rows}
+        return {row.msg_id: Ending(row.outcome, row.error or "") for row in rows}
+
+
+remember_errors = add_column("message_log", Column("error", Text))  # migration step 3

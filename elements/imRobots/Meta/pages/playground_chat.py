@@ -16,7 +16,7 @@ from element_studio.contract import Storage
 
 from ..chat_platform import ChatPlatform
 from ..feedback_store import ratings_of
-from ..message_log import ANSWERING, ENDED_BADLY, outcomes
+from ..message_log import ANSWERING, ENDED_BADLY, Ending, outcomes
 from .card_model import Card, ReplyMessage
 PRESS_WAIT = 10.0  # seconds a press may take to reach the feedback table before we stop waiting
 GIVE_UP_AFTER = 15.0  # seconds past the robot's answer timeout before a silent answer stops being polled
@@ -77,6 +77,7 @@ class Turn:
     at: float
     replies: list[Reply] = field(default_factory=list)
     outcome: str = ""  # the message log's outcome; "" until the robot recorded the question
+    error: str = ""  # why the answer ended badly (redacted), from the message log
     ratings: list[str] = field(default_factory=list)  # recorded in the feedback table, in press order
     press_pending: bool = False
     gave_up: bool = False
@@ -121,15 +122,15 @@ def turns(sim: Any, storage: Storage, platform: ChatPlatform, chat: Chat, answer
     found = []
     for message in messages:
         cards = sim.cards(client_id=chat.client_id, msg_id=message.msg_id)
-        replies = [_card_reply(platform, card, ended.get(message.msg_id, "")) for card in cards]
+        ending = ended.get(message.msg_id, Ending(""))
+        replies = [_card_reply(platform, card, ending.outcome) for card in cards]
         replies += [Reply(message=platform.read_reply(r.body)) for r in sim.webhook_replies(client_id=chat.client_id, msg_id=message.msg_id)]
         rated = ratings.get(message.msg_id, [])
         pending = any(_rating_pressed(p, replies) not in rated and now - p.at < PRESS_WAIT for p in presses
                       if any(r.card_biz_id == p.card_biz_id for r in replies))
-        outcome = ended.get(message.msg_id, "")
-        gave_up = outcome in ("", ANSWERING) and now - message.at > answer_timeout + GIVE_UP_AFTER
+        gave_up = ending.outcome in ("", ANSWERING) and now - message.at > answer_timeout + GIVE_UP_AFTER
         found.append(Turn(message.msg_id, message.text, message.sender_nick, message.conversation_type == "2", message.at,
-                          replies, outcome, rated, pending, gave_up))
+                          replies, ending.outcome, ending.error, rated, pending, gave_up))
     return found
 
 

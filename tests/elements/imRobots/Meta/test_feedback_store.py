@@ -77,7 +77,7 @@ def test_a_database_with_repeated_presses_keeps_each_persons_latest_rating_when_
             raw.execute("INSERT INTO feedback (robot, conversation_id, user_id, message_id, question, answer, rating, created_at)"
                         " VALUES ('imRobots.bot', 'c', ?, 'm1', 'q', 'a', ?, ?)", (user, rating, at))
     upgraded = Storage(path, {"imRobots.Meta": migrations})
-    assert upgraded.migrate()["imRobots.Meta"] == 2
+    assert upgraded.migrate()["imRobots.Meta"] == 3
     assert totals(upgraded, "imRobots.bot") == {"veryHelpful": 0, "helpful": 1, "somewhatHelpful": 0, "notHelpful": 1}
     press = Feedback(robot="imRobots.bot", msg_id="m1", user_id="ann", rating=RATINGS[0])
     assert store_feedback(upgraded, press) and not store_feedback(upgraded, press)  # the new key: a later press replaces
