@@ -25,8 +25,6 @@ ACK after the answer. Its get_host_ip is stubbed to "" (it would touch a public 
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -36,6 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from robot_load import listen_for_many_robots, percentile, processes, sim_call, start_robots, write_robots
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,14 +64,9 @@ def sim_main(conn, robots: int) -> None:
     """Run the simulator; answer the orchestrator's commands over `conn`."""
     import asyncio
 
-    from aiohttp import web
-
     from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
-    # aiohttp listens with a backlog of 128: 200 robots opening connections at the same moment
-    # would lose SYNs and wait a 1 s retransmit. Real DingTalk has no such limit; raise it here.
-    tcp_site_init = web.TCPSite.__init__
-    web.TCPSite.__init__ = lambda self, *a, **k: tcp_site_init(self, *a, **{**k, "backlog": 4096})
+    listen_for_many_robots()
     sim = SimulatorThread({cid: f"{cid}-secret" for cid in client_ids(robots)}, redeliver_after=60.0).start()
     conn.send(sim.base_url)
     conversation: dict[str, str] = {}
@@ -162,57 +157,13 @@ def _report(sim, msg_ids, ping_ids, conversation) -> dict[str, Any]:
 
 
 # -- the robots: ours --------------------------------------------------------------------------
-AGENT_LOADER = '''
-import asyncio
-
-
-class BenchAgent:
-    def __init__(self, config):
-        self.chunks, self.seconds = config["chunks"], config["seconds"]
-
-    async def stream(self, question, chat_id):
-        for index in range(self.chunks):
-            await asyncio.sleep(self.seconds / self.chunks)
-            yield f"chunk {index} of the answer to {question}. "
-
-
-class Loader:
-    def __init__(self, nodes):
-        self.nodes = nodes
-
-    def load(self):
-        return BenchAgent(self.nodes[0].config)
-'''
-
-
 def ours_main(conn, base_url: str, robots: int, chunks: int, seconds: float, questions: int) -> None:
     """Our Type: every robot an instance under one Supervisor (one loop thread)."""
     _local_env(base_url)
     app_dir = Path(tempfile.mkdtemp(prefix="dingtalk-bench-"))
-
-    def write(full_name: str, descriptor: dict, config: dict | None = None, files: dict | None = None) -> None:
-        folder = app_dir.joinpath(*full_name.split("."))
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "__init__.py").write_text(files.pop("__init__.py", "") if files else "")
-        (folder / "e.json").write_text(json.dumps(descriptor))
-        if config is not None:
-            (folder / "config.json").write_text(json.dumps(config))
-        for name, text in (files or {}).items():
-            (folder / name).write_text(text)
-
-    write("aiagents.benchType", {"title": "Bench agent", "type": "aiagents.Meta", "backendBundleEntry": "."}, None,
-          {"__init__.py": "from .loader import Loader\n", "loader.py": AGENT_LOADER})
-    write("aiagents.bench", {"title": "Bench", "type": "aiagents.benchType", "backendBundleEntry": "."}, {"chunks": chunks, "seconds": seconds})
-    for cid in client_ids(robots):
-        write(f"imRobots.{cid}", {"title": cid, "type": "imRobots.dingTalkStreamType", "backendBundleEntry": ".", "backendLoadTime": "afterAppInit"},
-              {"agent": "aiagents.bench", "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions)})
-    from element_studio.runtime.app import App
-    from element_studio.runtime.supervisor import Supervisor
-
-    supervisor = Supervisor(App(app_dir))
-    supervisor.start_at_boot()
-    while sum(s.detail.get("connection") == "connected" for s in supervisor.statuses()) < robots:
-        time.sleep(0.05)
+    write_robots(app_dir, chunks, seconds, {f"imRobots.{cid}": ("imRobots.dingTalkStreamType", {
+        "clientId": cid, "clientSecret": f"{cid}-secret", "maxConcurrentAnswers": max(8, questions)}) for cid in client_ids(robots)})
+    supervisor = start_robots(app_dir, robots)
     conn.send("ready")
     if conn.recv() == "settle":  # wait until the loop is idle (startup work done), then go
         import asyncio
@@ -319,49 +270,30 @@ class Result:
     duplicates: int
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
 def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool) -> Result:
-    import psutil
-
-    ctx = mp.get_context("spawn")
-    sim_conn, sim_child = ctx.Pipe()
-    sim_process = ctx.Process(target=sim_main, args=(sim_child, robots), daemon=True)
-    sim_process.start()
-    base_url = sim_conn.recv()
-    bot_conn, bot_child = ctx.Pipe()
     target = ours_main if design == "ours" else tutorial_main
-    bot_process = ctx.Process(target=target, args=(bot_child, base_url, robots, chunks, seconds, questions), daemon=True)
-    started = time.monotonic()
-    bot_process.start()
-    try:
+    with processes(sim_main, robots, target, robots, chunks, seconds, questions) as run:
+        sim_conn, bot_conn = run.sim, run.bots
         assert bot_conn.recv() == "ready"
         cids = client_ids(robots)
         while sim_call(sim_conn, "live", cids) < robots:
             time.sleep(0.05)
-        startup = time.monotonic() - started
+        startup = time.monotonic() - run.started
         if design == "ours":  # it fetches each robot's access token once connected: let that finish
             while sim_call(sim_conn, "tokens", None) < robots:
                 time.sleep(0.05)
             bot_conn.send("settle")
             assert bot_conn.recv() == "settled"
         time.sleep(0.5)
-        watched = psutil.Process(bot_process.pid)
+        peaks = run.peaks()
         items = [(cid, f"question {q} for {cid}", f"user-{cid}-{q}") for q in range(questions) for cid in cids]
-        peak_rss, peak_threads = 0, 0
         msg_ids = sim_call(sim_conn, "send", items)
         sent_at = time.monotonic()
         ping_ids: list[str] = []
         deadline = time.monotonic() + (BASELINE_WAIT if design == "tutorial" else 30.0)
         checked = 0.0
         while time.monotonic() < deadline:
-            peak_rss = max(peak_rss, watched.memory_info().rss)
-            peak_threads = max(peak_threads, watched.num_threads())
+            peaks.sample()
             streaming = time.monotonic() - sent_at < seconds * 0.9
             if ping and streaming:
                 ping_ids += sim_call(sim_conn, "ping", cids)
@@ -373,16 +305,6 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
             time.sleep(0.05)
         time.sleep(0.2)
         report = sim_call(sim_conn, "report", (msg_ids, ping_ids))
-    finally:
-        if bot_process.is_alive():
-            bot_conn.send("stop")
-            if bot_conn.poll(10):
-                bot_conn.recv()
-        bot_process.join(5)
-        if bot_process.is_alive():
-            bot_process.kill()
-        sim_call(sim_conn, "stop", None)
-        sim_process.join(5)
     return Result(
         scenario=scenario,
         design=design,
@@ -397,16 +319,11 @@ def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int
         wall_p50=percentile(report["walls"], 50),
         all_done=report["all_done"],
         updates=statistics.mean(report["updates"]) if report["updates"] else float("nan"),
-        rss_mb=peak_rss / 2**20,
-        threads=peak_threads,
+        rss_mb=peaks.rss / 2**20,
+        threads=peaks.threads,
         redeliveries=report["redeliveries"],
         duplicates=report["duplicates"],
     )
-
-
-def sim_call(conn, command: str, arg: Any) -> Any:
-    conn.send((command, arg))
-    return conn.recv()
 
 
 def table(results: list[Result]) -> str:

@@ -21,8 +21,6 @@ loop, so one process holds one of them (lark-oapi-sdk.md, trap 1).
 from __future__ import annotations
 
 import argparse
-import json
-import multiprocessing as mp
 import statistics
 import sys
 import tempfile
@@ -30,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dingtalk_load import AGENT_LOADER, percentile, sim_call
+from robot_load import listen_for_many_robots, percentile, processes, sim_call, start_robots, write_robots
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,12 +47,9 @@ def app_ids(robots: int) -> list[str]:
 # -- the simulator process -------------------------------------------------------------------
 def sim_main(conn, robots: int) -> None:
     """Run the simulator; answer the orchestrator's commands over `conn`."""
-    from aiohttp import web
-
     from element_studio.elements.imRobots.feishuType.simulator.thread import FeishuSimulatorThread
 
-    tcp_site_init = web.TCPSite.__init__  # aiohttp's backlog of 128 would drop SYNs of 200 robots connecting at once
-    web.TCPSite.__init__ = lambda self, *a, **k: tcp_site_init(self, *a, **{**k, "backlog": 4096})
+    listen_for_many_robots()
     sim = FeishuSimulatorThread({app: f"{app}-secret" for app in app_ids(robots)}, redeliver_after=60.0).start()
     conn.send(sim.base_url)
     probe_card: dict[str, str] = {}
@@ -118,30 +113,9 @@ def _report(sim, msg_ids: list[str], probe_ids: list[str]) -> dict[str, Any]:
 def robots_main(conn, base_url: str, robots: int, chunks: int, seconds: float, questions: int) -> None:
     """Every robot an instance of imRobots.feishuType under one Supervisor (one loop thread)."""
     app_dir = Path(tempfile.mkdtemp(prefix="feishu-bench-"))
-
-    def write(full_name: str, descriptor: dict, config: dict | None = None, files: dict | None = None) -> None:
-        folder = app_dir.joinpath(*full_name.split("."))
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in {"__init__.py": "", **(files or {})}.items():
-            (folder / name).write_text(text)
-        (folder / "e.json").write_text(json.dumps({"backendBundleEntry": ".", **descriptor}))
-        if config is not None:
-            (folder / "config.json").write_text(json.dumps(config))
-
-    write("aiagents.benchType", {"title": "Bench agent", "type": "aiagents.Meta"}, None,
-          {"__init__.py": "from .loader import Loader\n", "loader.py": AGENT_LOADER})
-    write("aiagents.bench", {"title": "Bench", "type": "aiagents.benchType"}, {"chunks": chunks, "seconds": seconds})
-    for app in app_ids(robots):
-        write(f"imRobots.{app}", {"title": app, "type": "imRobots.feishuType", "backendLoadTime": "afterAppInit"},
-              {"agent": "aiagents.bench", "appId": app, "appSecret": f"{app}-secret", "domain": base_url,
-               "maxConcurrentAnswers": max(8, questions)})
-    from element_studio.runtime.app import App
-    from element_studio.runtime.supervisor import Supervisor
-
-    supervisor = Supervisor(App(app_dir))
-    supervisor.start_at_boot()
-    while sum(s.detail.get("connection") == "connected" for s in supervisor.statuses()) < robots:
-        time.sleep(0.05)
+    write_robots(app_dir, chunks, seconds, {f"imRobots.{app}": ("imRobots.feishuType", {
+        "appId": app, "appSecret": f"{app}-secret", "domain": base_url, "maxConcurrentAnswers": max(8, questions)}) for app in app_ids(robots)})
+    supervisor = start_robots(app_dir, robots)
     time.sleep(1.0)  # bot info and tenant tokens fetched after connecting
     conn.send("ready")
     conn.recv()
@@ -151,26 +125,16 @@ def robots_main(conn, base_url: str, robots: int, chunks: int, seconds: float, q
 
 # -- the orchestrator ---------------------------------------------------------------------------
 def run_one(scenario: str, robots: int, questions: int, chunks: int, seconds: float, probe: bool) -> dict[str, Any]:
-    import psutil
-
-    ctx = mp.get_context("spawn")
-    sim_conn, sim_child = ctx.Pipe()
-    sim_process = ctx.Process(target=sim_main, args=(sim_child, robots), daemon=True)
-    sim_process.start()
-    base_url = sim_conn.recv()
-    bot_conn, bot_child = ctx.Pipe()
-    bot_process = ctx.Process(target=robots_main, args=(bot_child, base_url, robots, chunks, seconds, questions), daemon=True)
-    started = time.monotonic()
-    bot_process.start()
-    try:
-        assert bot_conn.recv() == "ready"
+    with processes(sim_main, robots, robots_main, robots, chunks, seconds, questions) as run:
+        sim_conn = run.sim
+        assert run.bots.recv() == "ready"
         apps = app_ids(robots)
-        startup = time.monotonic() - started
-        watched = psutil.Process(bot_process.pid)
+        startup = time.monotonic() - run.started
+        peaks = run.peaks()
         msg_ids = sim_call(sim_conn, "send", [(app, f"question {q} for {app}", f"ou_{app}_{q}") for q in range(questions) for app in apps])
-        sent_at, probe_ids, peak_rss, peak_threads, checked = time.monotonic(), [], 0, 0, 0.0
+        sent_at, probe_ids, checked = time.monotonic(), [], 0.0
         while time.monotonic() - sent_at < seconds + 30:
-            peak_rss, peak_threads = max(peak_rss, watched.memory_info().rss), max(peak_threads, watched.num_threads())
+            peaks.sample()
             if probe and time.monotonic() - sent_at < seconds * 0.9:
                 probe_ids += sim_call(sim_conn, "probe", apps)
             elif time.monotonic() - sent_at > seconds and time.monotonic() - checked > 0.25:
@@ -180,16 +144,8 @@ def run_one(scenario: str, robots: int, questions: int, chunks: int, seconds: fl
             time.sleep(0.05)
         time.sleep(0.2)
         report = sim_call(sim_conn, "report", (msg_ids, probe_ids))
-    finally:
-        if bot_process.is_alive():
-            bot_conn.send("stop")
-            if bot_conn.poll(10):
-                bot_conn.recv()
-        bot_process.join(5)
-        sim_call(sim_conn, "stop", None)
-        sim_process.join(5)
-    return {"scenario": scenario, "robots": robots, "questions": questions, "startup": startup, "rss_mb": peak_rss / 2**20,
-            "threads": peak_threads, **report}
+    return {"scenario": scenario, "robots": robots, "questions": questions, "startup": startup, "rss_mb": peaks.rss / 2**20,
+            "threads": peaks.threads, **report}
 
 
 def table(results: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
+from werkzeug.exceptions import NotFound
 
 from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.names import folder_of
@@ -47,9 +48,16 @@ def changed(name: str) -> Response:
     # The field was left by pressing Rename (or Delete): the page is on its way elsewhere and the
     # folder is gone. Asked of the folder alone: the rename's history row and app.elements may
     # not show it yet (they follow the folder's move).
+    gone = Response(status=204)
     if not folder_of(app.app_dir, name).exists():
-        return Response(status=204)
-    opened = open_or_explain(name)
+        return gone
+    try:
+        opened = open_or_explain(name)
+    except NotFound:
+        if not folder_of(app.app_dir, name).exists():  # renamed while this request was on its way
+            return gone
+        app.refresh()  # the folder is there: the app's view of the folders was read mid-rename
+        opened = open_or_explain(name)
     base, what = marker_base(request.form.get("_field", ""))
     if not base.startswith(("config", "element/")):
         return Response(status=204)

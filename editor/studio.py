@@ -93,7 +93,8 @@ class Studio:
 
     def _follow_rename(self, old: str) -> None:
         """Redirect a GET for a renamed instance's page to the same page of its new name."""
-        if request.method != "GET" or not self.app.storage.path.exists():
+        database_file = self.app.storage.path  # None on a server database
+        if request.method != "GET" or (database_file is not None and not database_file.exists()):
             return
         new = self.app.storage.renamed_to(old)
         if new and new in self.app.elements:

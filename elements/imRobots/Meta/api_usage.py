@@ -19,6 +19,7 @@ from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text, selec
 from element_studio.contract import Storage
 
 from .message_log import metadata
+from .robot_status import RobotStatus
 
 FLUSH_EVERY = 5.0
 
@@ -128,3 +129,29 @@ class ApiUsage:
             old_month, calls = self.month, self._unsaved
             asyncio.get_running_loop().run_in_executor(None, add_calls, self.storage, self.app_id, old_month, calls)
         self.month, self._stored, self._unsaved = month, 0, 0
+
+
+class RobotCalls:
+    """One robot's side of its app's counter: `count` for every API call the robot makes, and the
+    month's count (with the answer form it leads to) shown on the robot; once stopped, a call
+    still ending is not counted."""
+
+    def __init__(self, usage: ApiUsage, status: RobotStatus, form: Callable[[], str]) -> None:
+        self.usage: ApiUsage | None = usage
+        self.status = status
+        self.form = form  # the answer form now (the Answerer's, which the count may change)
+
+    def count(self) -> None:
+        if self.usage is not None:
+            self.usage.count()
+            self.show()
+
+    def show(self) -> None:
+        if self.usage is not None:
+            self.status.api_usage(self.usage.calls, self.form())
+
+    async def release(self) -> None:
+        """The robot stopped (its app's last robot saves the count)."""
+        usage, self.usage = self.usage, None
+        if usage is not None:
+            await usage.release()

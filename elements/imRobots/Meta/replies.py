@@ -7,6 +7,8 @@ fall back (a card that cannot be sent becomes one markdown reply).
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +22,19 @@ class ReplyFailed(Exception):
     def __init__(self, message: str, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+@contextlib.contextmanager
+def refusals(api_error: type[Exception], final: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """A Type's refusals raised as ReplyFailed: its `api_error` (whose HTTP `status` is 0 when the
+    platform could not be reached) retryable for a passing fault, any of `final` never."""
+    try:
+        yield
+    except api_error as exc:
+        status = getattr(exc, "status", 0)
+        raise ReplyFailed(str(exc), retryable=status == 0 or status == 429 or status >= 500) from exc
+    except final as exc:
+        raise ReplyFailed(str(exc)) from exc
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 bound), reply "busy", "text only" or "too long". Work runs in tasks the handler owns, so the
 Type's connection loop goes straight back to reading frames.
 
-A feedback press is different: it is stored before the Type ACKs it (`keep_feedback`), so a
-press DingTalk considers delivered is never lost to a crash. On start, `recover` finishes the
+A feedback press is different: it is stored before the Type ACKs it (`keep_press`), so a
+press the platform considers delivered is never lost to a crash. On start, `recover` finishes the
 answers the journal says were in flight when the robot last stopped.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from element_studio.contract import Storage
@@ -22,6 +22,7 @@ from .answer_settings import AnswerSettings
 from .answering import Answerer
 from .dedup import SeenMessages
 from .incoming import NOT_TEXT, PICTURES, TEXT, Incoming
+from .readable import UNREAD, readable
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
@@ -56,8 +57,8 @@ class RobotHandler:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def on_message(self, incoming: Incoming) -> None:
-        """A chat message the Type has ACKed already (its connection answers the platform before
-        anything async can run): handled as `keep_message` does, in a task."""
+        """A chat message the Type has answered the platform for already (Feishu): handled as
+        `keep_message` does, in a task."""
         self._spawn(self.keep_message(incoming), f"message {incoming.msg_id}")
 
     async def keep_message(self, incoming: Incoming) -> bool:
@@ -114,10 +115,13 @@ class RobotHandler:
         )
         return True
 
-    def on_feedback(self, feedback: feedback_store.Feedback) -> None:
-        """A press for a Type whose connection answers the platform before anything async can
-        run (Feishu's response waits for no task): stored in a task, after the response."""
-        self._spawn(self.keep_feedback(feedback), f"feedback {feedback.msg_id}")
+    def keep_press(self, parse: Callable[[], feedback_store.Feedback | None], what: str) -> Awaitable[bool] | None:
+        """A card button press, read by `parse` (None: not a feedback button), to keep before the
+        Type answers the platform; None when there is nothing to keep (answer it at once)."""
+        feedback = readable(parse, what, self.log, unread=UNREAD)
+        if feedback is None:
+            self.log.info("ignored %s that is not a feedback button", what)
+        return None if feedback is None or feedback is UNREAD else self.keep_feedback(feedback)
 
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an

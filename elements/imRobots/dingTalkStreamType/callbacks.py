@@ -9,6 +9,7 @@ from collections.abc import Awaitable
 from dingtalk_stream import CallbackMessage, ChatbotMessage
 from dingtalk_stream.card_callback import Card_Callback_Router_Topic
 
+from ..Meta.readable import readable
 from ..Meta.robot_handler import RobotHandler
 from .feedback import parse_feedback
 from .messages import parse_incoming
@@ -29,20 +30,8 @@ class Callbacks:
         None (ACK it and drop it). The connection ACKs once it completes with True; on False it
         does not ACK, so DingTalk sends the callback again."""
         if message.headers.topic == ChatbotMessage.TOPIC:
-            try:
-                incoming = parse_incoming(message.data)
-            except Exception as exc:  # a malformed message must not stop the robot
-                self.log.warning("ignored a robot message that cannot be read: %s: %s", type(exc).__name__, exc)
-                return None
-            return self.handler.keep_message(incoming)
+            incoming = readable(lambda: parse_incoming(message.data), "a robot message", self.log)
+            return None if incoming is None else self.handler.keep_message(incoming)
         if message.headers.topic != Card_Callback_Router_Topic:
             return None
-        try:
-            feedback = parse_feedback(self.robot, message.data)
-        except Exception as exc:
-            self.log.warning("ignored a card callback that cannot be read: %s: %s", type(exc).__name__, exc)
-            return None
-        if feedback is None:
-            self.log.info("ignored a card callback that is not a feedback button")
-            return None
-        return self.handler.keep_feedback(feedback)
+        return self.handler.keep_press(lambda: parse_feedback(self.robot, message.data), "a card callback")

@@ -26,8 +26,8 @@ import aiohttp
 from dingtalk_stream import AckMessage, CallbackMessage, EventMessage, SystemMessage
 from dingtalk_stream.frames import Headers
 
-from ..Meta import claims
-from ..Meta.backoff import Backoff
+from ..Meta.connection_loop import CLOSE_TIMEOUT, Ended, ReconnectingConnection
+from ..Meta.network_errors import describe as _describe
 from .heartbeat import Heartbeat
 from .http import NETWORK_ERRORS, ApiError, network_reason
 from .local_ip import local_ip
@@ -37,16 +37,19 @@ from ..Meta.robot_status import RobotStatus
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024  # larger frames are refused (the SDK's websockets default of 1 MiB drops big frames)
 MESSAGE_ID = re.compile(r'"messageId"\s*:\s*"([^"\\]+)"')  # the frame's own header (inside `data` quotes are escaped)
-CLOSE_TIMEOUT = 0.5
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
-QUICK_RECONNECT_SPACING = 5.0  # a `disconnect` reconnects at once, but not twice within this
 TOPIC_DISCONNECT = SystemMessage.TOPIC_DISCONNECT
 
 BeforeAck = Callable[[CallbackMessage], Awaitable[bool] | None]
 
 
-class StreamConnection:
-    """Keeps one WebSocket to DingTalk open until cancelled; `run()` never returns on its own."""
+class StreamConnection(ReconnectingConnection):
+    """Keeps one WebSocket to DingTalk open until cancelled; `run()` (the family's) never returns on its own."""
+
+    refusals = (CredentialsRefused,)
+    api_errors = (ApiError,)
+    network_errors = NETWORK_ERRORS
+    _network_reason = staticmethod(network_reason)  # the robot's proxy too
 
     def __init__(
         self,
@@ -61,73 +64,20 @@ class StreamConnection:
         on_connected: Callable[[], None] = lambda: None,
         max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
+        super().__init__(settings.client_id, settings, status, logger, holder, claim_wait, on_connected)
         self.api = api
         self.settings = settings
         self.topics = topics
-        self.status = status
-        self.log = logger
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.backoff = Backoff(settings.reconnect_min, settings.reconnect_max)
-        self.holder = holder or settings.client_id
-        self.claim_wait = claim_wait
-        self._claim: object | None = None
-        self.on_connected = on_connected
         self.before_ack = before_ack
         self.max_frame_bytes = max_frame_bytes
-        self._last_quick_reconnect = -QUICK_RECONNECT_SPACING
         self._acks_after_keeping: set[asyncio.Task[None]] = set()
 
-    async def run(self) -> None:
-        """Connect, serve, reconnect with backoff; ends only by cancellation (closing the socket)."""
-        try:
-            while True:
-                self.status.connecting()
-                refused = False
-                try:
-                    if self._claim is None:
-                        self._claim = await claims.claim(self.settings.client_id, self.holder, self.claim_wait)
-                    reason, reconnect_now = await self._serve_once()
-                except (CredentialsRefused, claims.ClientIdBusy) as exc:
-                    reason, reconnect_now, refused = str(exc), False, True
-                except ApiError as exc:
-                    reason, reconnect_now = str(exc), False
-                except aiohttp.WSServerHandshakeError as exc:
-                    reason, reconnect_now = f"WebSocket handshake refused (HTTP {exc.status})", False
-                except asyncio.TimeoutError:  # before NETWORK_ERRORS: TimeoutError is an OSError
-                    reason, reconnect_now = f"WebSocket connect timed out after {self.settings.http_timeout:g} s", False
-                except NETWORK_ERRORS as exc:
-                    reason, reconnect_now = f"WebSocket connect failed: {network_reason(exc)}", False
-                except Exception as exc:  # a bug must not end the robot: log it and reconnect
-                    self.log.error("unexpected error in the connection loop: %s", _describe(exc), exc_info=exc)
-                    reason, reconnect_now = f"unexpected error: {_describe(exc)}", False
-                if reconnect_now and time.monotonic() - self._last_quick_reconnect > QUICK_RECONNECT_SPACING:
-                    self._last_quick_reconnect = time.monotonic()
-                    self.log.info("reconnecting at once: %s", reason)
-                    continue
-                delay = self.backoff.next()
-                self.status.backing_off(reason, delay, refused)
-                log = self.log.error if refused else self.log.warning
-                log("%s; retrying in %.1f s", reason, delay)
-                await asyncio.sleep(delay)
-        finally:
-            for task in self._acks_after_keeping:
-                task.cancel()
-            await self.close()
-            if self._claim is not None:
-                claims.release(self.settings.client_id, self._claim)
-                self._claim = None
+    def _stopping(self) -> None:
+        for task in self._acks_after_keeping:
+            task.cancel()
 
-    async def close(self) -> None:
-        """Close the socket now (within CLOSE_TIMEOUT; aborted past it)."""
-        ws, self.ws = self.ws, None
-        if ws is not None and not ws.closed:
-            try:
-                await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT)
-            except (asyncio.TimeoutError, aiohttp.ClientError, OSError):  # aiohttp aborts the transport then
-                pass
-
-    async def _serve_once(self) -> tuple[str, bool]:
-        """One connection from ticket to close; returns (why it ended, reconnect at once?)."""
+    async def _serve_once(self) -> Ended:
+        """One connection from ticket to close; why it ended (at once: DingTalk asked to reconnect)."""
         started = time.monotonic()
         endpoint, ticket = await self.api.open_stream(self.topics, local_ip())
         url = f"{endpoint}{'&' if '?' in endpoint else '?'}ticket={quote_plus(ticket)}"
@@ -168,7 +118,7 @@ class StreamConnection:
             self.backoff.reset()
         if disconnect_asked:
             self.backoff.reset()
-            return "DingTalk asked this connection to reconnect", True
+            return Ended("DingTalk asked this connection to reconnect", at_once=True)
         error = ws.exception()
         if heartbeat.dead:
             reason = f"connection dead: no pong within {heartbeat.pong_timeout:g} s of a ping"
@@ -177,7 +127,7 @@ class StreamConnection:
         else:
             reason = f"connection closed by DingTalk (code {ws.close_code})"
         self.log.warning("disconnected after %.1f s: %s", lived, reason)
-        return reason, False
+        return Ended(reason)
 
     async def _beat(self, heartbeat: Heartbeat) -> None:
         """Ping until the socket is found dead, then close it (the reading loop ends)."""
@@ -271,11 +221,3 @@ def _refusal(message_id: str, text: str) -> AckMessage:
     ack.headers.content_type = Headers.CONTENT_TYPE_APPLICATION_JSON
     ack.message = text
     return ack
-
-
-def _describe(exc: BaseException) -> str:
-    """An exception as one short line without URLs (they may hold a ticket)."""
-    text = str(exc)
-    if "://" in text:
-        text = ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -10,6 +10,8 @@ from typing import Any
 
 import aiohttp
 
+from ..Meta import network_errors
+
 DEFAULT_ENDPOINT = "https://api.dingtalk.com"
 USER_AGENT = "ElementStudio/0.1 (dingTalkStreamType; aiohttp)"
 
@@ -25,7 +27,7 @@ def _proxy_errors() -> tuple[type[BaseException], ...]:
 
 # What a call to DingTalk can fail with below HTTP: the network, or the robot's proxy.
 PROXY_ERRORS = _proxy_errors()
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, *PROXY_ERRORS)
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (*network_errors.NETWORK_ERRORS, *PROXY_ERRORS)
 
 
 def openapi_base(offline_endpoint: str | None = None) -> str:
@@ -106,15 +108,10 @@ def _json_or_none(text: str) -> Any:
 
 
 def network_reason(exc: BaseException) -> str:
-    """A reason without the URL (URLs can hold tickets and webhook sessions)."""
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"HTTP {exc.status} {exc.message}"
+    """The family's one-line reason, and what the robot's proxy said when it was the proxy."""
     if isinstance(exc, PROXY_ERRORS):
         return f"proxy: {str(exc).split(' [', 1)[0]}"  # "[Errno 111] Couldn't connect to proxy 127.0.0.1:1"
-    text = str(exc)
-    return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")
+    return network_errors.network_reason(exc)
 
 
 async def fetch_bytes(session: aiohttp.ClientSession, operation: str, url: str, timeout: float, limit: int) -> bytes:

@@ -17,7 +17,7 @@ from dingtalk_stream.version import VERSION_STRING
 
 from element_studio.contract import redactor
 
-from .access_token import AccessToken
+from ..Meta.token_cache import TokenCache
 from .http import ApiError, call_json, openapi_base
 from .rate_limit import of_app
 
@@ -31,6 +31,7 @@ CARD_STREAMING_PATH = "/v1.0/card/streaming"
 FILE_DOWNLOAD_PATH = "/v1.0/robot/messageFiles/download"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 CARD_TEMPLATE = "StandardCard"
+TOKEN_MARGIN, TOKEN_SHARE = 300.0, 0.2  # a token is renewed 5 minutes before DingTalk's expiry, a short-lived one at 4/5 of its life
 
 
 class CredentialsRefused(ApiError):
@@ -60,7 +61,7 @@ class DingTalkApi:
         self.timeout = timeout
         self._credential = Credential(client_id, client_secret)
         self.client_id = client_id
-        self.token = AccessToken(self._fetch_token)
+        self.token = TokenCache(self._fetch_token, TOKEN_MARGIN, TOKEN_SHARE)
         self.rate_limit = of_app(client_id)
         self.on_call = on_call
 
@@ -111,7 +112,7 @@ class DingTalkApi:
             except ApiError as exc:
                 if exc.status != 401 or attempt == 2:
                     raise
-                self.token.invalidate(token)
+                self.token.forget(token)
         raise AssertionError("unreachable")
 
     async def _turn(self, operation: str) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import FeedbackButton, ReplyFailed, apology_after
+from ..Meta.replies import FeedbackButton, ReplyFailed, apology_after, refusals
 from . import ai_cards, cards
 from .ai_cards import AICardTemplate
 from .http import ApiError
@@ -17,15 +16,9 @@ from .messages import DingTalkAddress
 from .openapi import DingTalkApi, WebhookError
 
 
-@contextlib.contextmanager
-def _refusals() -> Iterator[None]:
-    """DingTalk's refusals, raised as the family's ReplyFailed."""
-    try:
-        yield
-    except ApiError as exc:
-        raise ReplyFailed(str(exc), retryable=exc.status == 0 or exc.status == 429 or exc.status >= 500) from exc
-    except WebhookError as exc:
-        raise ReplyFailed(str(exc)) from exc
+def _refusals() -> contextlib.AbstractContextManager[None]:
+    """DingTalk's refusals, raised as the family's ReplyFailed (a session webhook's: never retried)."""
+    return refusals(ApiError, (WebhookError,))
 
 
 class DingTalkReplies:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from element_studio.contract import ServiceContext, instance_logger, redactor
 
 from ..Meta.answering import Answerer
-from ..Meta.api_usage import ApiUsage
+from ..Meta.api_usage import ApiUsage, RobotCalls
 from ..Meta.robot_handler import RobotHandler
 from ..Meta.robot_status import RobotStatus
 from .callbacks import ROBOT_TOPICS, Callbacks
@@ -43,7 +43,7 @@ class DingTalkRobot:
         self._task: asyncio.Task[None] | None = None
         self._warming: asyncio.Task[None] | None = None
         self._session = None
-        self.usage: ApiUsage | None = None
+        self.calls: RobotCalls | None = None
         self.log = instance_logger(full_name)
 
     async def start(self, context: ServiceContext) -> None:
@@ -51,16 +51,17 @@ class DingTalkRobot:
         redactor.add(settings.client_secret, urlsplit(settings.proxy).password if settings.proxy else None)
         self.log = context.logger
         self.status = RobotStatus(context.update)
-        self.usage = usage = await ApiUsage.of(context.storage, settings.client_id)
+        usage = await ApiUsage.of(context.storage, settings.client_id)
+        self.calls = calls = RobotCalls(usage, self.status, lambda: self.answerer.current_form())
         self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
-                          on_call=self._count_call)
+                          on_call=calls.count)
         replies = DingTalkReplies(api, settings.ai_card)
         pictures = DingTalkPictures(api, self._session, settings.http_timeout)
         self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, pictures,
                                  usage, replicas=context.cluster)
         self.handler = RobotHandler(self.full_name, settings.answers, replies, context.storage, self.answerer, self.status, self.log)
-        self.status.api_usage(usage.calls, self.answerer.current_form())
+        calls.show()
         callbacks = Callbacks(self.full_name, self.handler, self.log)
         self.api = api
         self.connection = StreamConnection(
@@ -75,13 +76,6 @@ class DingTalkRobot:
         )
         self.handler.recover()
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
-
-    def _count_call(self) -> None:
-        """An OpenAPI call went out: count it against the month's budget and show the count."""
-        if self.usage is None:  # a call still ending after stop
-            return
-        self.usage.count()
-        self.status.api_usage(self.usage.calls, self.answerer.current_form())
 
     def _warm_token(self) -> None:
         """Fetch the access token as soon as the stream is up, so a first answer need not wait."""
@@ -107,9 +101,8 @@ class DingTalkRobot:
             self._warming.cancel()
         if self.handler is not None:
             await self.handler.stop(STOP_ANSWERS_GRACE)
-        if self.usage is not None:
-            await self.usage.release()
-            self.usage = None
+        if self.calls is not None:
+            await self.calls.release()
         if self._session is not None:
             await self._session.close()
         self.log.info("stopped in %.0f ms", (time.monotonic() - started) * 1000)

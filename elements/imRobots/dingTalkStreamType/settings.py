@@ -5,14 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..Meta.answer_settings import AnswerSettings
+from ..Meta.connection_settings import ConnectionSettings
 from .ai_cards import AICardTemplate
 
 AI_CARD = "aiCard"
 
 
 @dataclass(frozen=True)
-class RobotSettings:
-    """The family's answer options and what DingTalk itself needs.
+class RobotSettings(ConnectionSettings):
+    """The family's connection timings and answer options, and what DingTalk itself needs.
 
     The runtime hands the Loader a config with every schema default already applied (and
     validated), so each value is read as it is: config.schema.json stays the one place a
@@ -24,23 +25,15 @@ class RobotSettings:
     client_id: str
     client_secret: str
     proxy: str
-    reconnect_min: float
-    reconnect_max: float
-    heartbeat: float
-    http_timeout: float
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RobotSettings:
         """Typed settings from a config the runtime already rendered, defaulted and validated."""
-        advanced = config["advanced"]
         return cls(
+            **ConnectionSettings.fields_from(config),
             answers=AnswerSettings.from_config(config),
             ai_card=AICardTemplate.from_config(config["aiCard"]) if config["replyMode"] == AI_CARD else None,
             client_id=config["clientId"],
             client_secret=config["clientSecret"],
             proxy=config["proxy"],
-            reconnect_min=float(advanced["reconnectMinSeconds"]),
-            reconnect_max=float(advanced["reconnectMaxSeconds"]),
-            heartbeat=float(advanced["heartbeatSeconds"]),
-            http_timeout=float(advanced["httpTimeoutSeconds"]),
         )

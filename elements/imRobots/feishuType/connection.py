@@ -5,7 +5,9 @@ and answers a frame only after the handler returns).
 Per attempt: ask the endpoint for a socket URL, open the WebSocket, ping at once and then every
 interval, read protobuf frames. Every event frame is answered on the socket it came in on as
 soon as it is read (parts of a split payload: once the last part is in), then handed on; the
-robot answers in tasks of its own. No frame (not even a pong) for 1.5 ping intervals: the link
+robot answers in tasks of its own. An event the robot must keep first (a feedback press) is
+answered in a task once it is kept, so reading goes on; not kept, not answered (Feishu sends it
+again). No frame (not even a pong) for 1.5 ping intervals: the link
 is dead, close it and reconnect. Failures back off from `reconnect_min` to `reconnect_max`
 seconds, jittered; refused credentials and the app's connection limit show as errors.
 """
@@ -14,92 +16,54 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
 from . import frames
-from ..Meta import claims
-from ..Meta.backoff import Backoff
+from ..Meta.connection_loop import CLOSE_TIMEOUT, Ended, ReconnectingConnection
 from ..Meta.robot_status import RobotStatus
-from .http import NETWORK_ERRORS, FeishuError, network_reason
+from .http import FeishuError
 from .openapi import CredentialsRefused, FeishuApi
 from .settings import RobotSettings
 
 MAX_FRAME_BYTES = 16 * 1024 * 1024
-CLOSE_TIMEOUT = 0.5
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
 EXCEED_CONN_LIMIT = "1000040350"
 
-# An event's payload -> the response's data (the card callback's answer), or None.
-OnEvent = Callable[[bytes], "dict | None"]
+# An event's payload -> the response's data (the card callback's answer), or None; or, for an
+# event the robot keeps before answering (a feedback press), an awaitable of that data (None: not kept).
+OnEvent = Callable[[bytes], "dict | None | Awaitable[dict | None]"]
 
 
-class LongConnection:
-    """Keeps one long connection open until cancelled; `run()` never returns on its own."""
+class LongConnection(ReconnectingConnection):
+    """Keeps one long connection open until cancelled; `run()` (the family's) never returns on its own."""
+
+    refusals = (CredentialsRefused,)
+    api_errors = (FeishuError,)
+    app_id_name = "App ID"
 
     def __init__(self, api: FeishuApi, settings: RobotSettings, on_event: OnEvent, status: RobotStatus, logger: logging.Logger,
                  holder: str = "", claim_wait: float = 1.0, on_connected: Callable[[], None] = lambda: None) -> None:
+        super().__init__(settings.app_id, settings, status, logger, holder, claim_wait, on_connected)
         self.api = api
         self.settings = settings
         self.on_event = on_event
-        self.status = status
-        self.log = logger
-        self.holder = holder or settings.app_id
-        self.claim_wait = claim_wait
-        self.on_connected = on_connected
-        self.backoff = Backoff(settings.reconnect_min, settings.reconnect_max)
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.ping_interval = settings.heartbeat
         self.parts = frames.FrameParts()
         self.frames_answered = 0
-        self._claim: object | None = None
+        self._responses_after_keeping: set[asyncio.Task[None]] = set()
 
-    async def run(self) -> None:
-        """Connect, serve, reconnect with backoff; ends only by cancellation (closing the socket)."""
-        try:
-            while True:
-                self.status.connecting()
-                refused = False
-                try:
-                    if self._claim is None:
-                        self._claim = await claims.claim(self.settings.app_id, self.holder, self.claim_wait, what="App ID")
-                    reason = await self._serve_once()
-                except (CredentialsRefused, claims.ClientIdBusy) as exc:
-                    reason, refused = str(exc), True
-                except FeishuError as exc:
-                    reason = str(exc)
-                except aiohttp.WSServerHandshakeError as exc:
-                    reason, refused = _handshake_refusal(exc)
-                except asyncio.TimeoutError:  # before NETWORK_ERRORS: TimeoutError is an OSError
-                    reason = f"WebSocket connect timed out after {self.settings.http_timeout:g} s"
-                except NETWORK_ERRORS as exc:
-                    reason = f"WebSocket connect failed: {network_reason(exc)}"
-                except Exception as exc:  # a bug must not end the robot: log it and reconnect
-                    self.log.exception("unexpected error in the connection loop")
-                    reason = f"unexpected error: {type(exc).__name__}"
-                delay = self.backoff.next()
-                self.status.backing_off(reason, delay, refused)
-                (self.log.error if refused else self.log.warning)("%s; retrying in %.1f s", reason, delay)
-                await asyncio.sleep(delay)
-        finally:
-            await self.close()
-            if self._claim is not None:
-                claims.release(self.settings.app_id, self._claim)
-                self._claim = None
+    def _stopping(self) -> None:
+        for task in self._responses_after_keeping:
+            task.cancel()
 
-    async def close(self) -> None:
-        """Close the socket now (aborted past CLOSE_TIMEOUT)."""
-        ws, self.ws = self.ws, None
-        if ws is not None and not ws.closed:
-            with contextlib.suppress(asyncio.TimeoutError, aiohttp.ClientError, OSError):
-                await asyncio.wait_for(ws.close(), CLOSE_TIMEOUT)
-
-    async def _serve_once(self) -> str:
+    async def _serve_once(self) -> Ended:
         """One connection from endpoint to close; returns why it ended."""
         started = time.monotonic()
         url, config = await self.api.endpoint()
@@ -123,7 +87,15 @@ class LongConnection:
         if lived >= STABLE_AFTER:
             self.backoff.reset()
         self.log.warning("disconnected after %.1f s: %s", lived, reason)
-        return reason
+        return Ended(reason)
+
+    def _handshake_refused(self, exc: aiohttp.WSServerHandshakeError) -> Ended:
+        """Why Feishu refused the upgrade, from its handshake headers."""
+        headers = exc.headers or {}
+        status, message = headers.get("handshake-status", str(exc.status)), headers.get("handshake-msg", "")
+        if headers.get("handshake-autherrcode") == EXCEED_CONN_LIMIT:
+            return Ended("Feishu refused the connection: the app has too many long connections open (at most 50)", refused=True)
+        return Ended(f"WebSocket handshake refused (status {status}{': ' + message if message else ''})", refused=status == "403")
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> str:
         while True:
@@ -179,17 +151,23 @@ class LongConnection:
         result = None
         if kind in (frames.EVENT, frames.CARD) and payload:
             result = self.on_event(payload)
+        if inspect.isawaitable(result):  # kept first (a feedback press): answered in a task, reading goes on
+            task = asyncio.create_task(self._respond_once_kept(ws, frame, result, started), name=f"{self.holder}: keep an event")
+            self._responses_after_keeping.add(task)
+            task.add_done_callback(self._responses_after_keeping.discard)
+            return
+        await self._respond(ws, frame, result, started)
+
+    async def _respond_once_kept(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame, keeping: Awaitable[dict | None],
+                                 started: float) -> None:
+        """Answer an event the robot keeps first once it is kept; not kept: no response, so Feishu sends it again."""
+        result = await keeping
+        if result is not None:
+            await self._respond(ws, frame, result, started)
+
+    async def _respond(self, ws: aiohttp.ClientWebSocketResponse, frame: frames.Frame, result: dict | None, started: float) -> None:
+        """The frame's response (code 200, the handler's data, how long it took) on the socket it came in on."""
         data = base64.b64encode(json.dumps(result, ensure_ascii=False).encode()) if result is not None else None
         with contextlib.suppress(ConnectionError, aiohttp.ClientError, RuntimeError):
             await ws.send_bytes(frames.response_frame(frame, 200, data, int((time.monotonic() - started) * 1000)))
             self.frames_answered += 1
-
-
-def _handshake_refusal(exc: aiohttp.WSServerHandshakeError) -> tuple[str, bool]:
-    """Why Feishu refused the upgrade, from its handshake headers; (reason, refused for good?)."""
-    headers = exc.headers or {}
-    status, message = headers.get("handshake-status", str(exc.status)), headers.get("handshake-msg", "")
-    if headers.get("handshake-autherrcode") == EXCEED_CONN_LIMIT:
-        return "Feishu refused the connection: the app has too many long connections open (at most 50)", True
-    refused = status == "403"
-    return f"WebSocket handshake refused (status {status}{': ' + message if message else ''})", refused

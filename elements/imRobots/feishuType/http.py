@@ -11,8 +11,9 @@ from typing import Any
 
 import aiohttp
 
+from ..Meta.network_errors import NETWORK_ERRORS, network_reason
+
 USER_AGENT = "ElementStudio/0.1 (feishuType; aiohttp)"
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError)
 
 
 class FeishuError(Exception):
@@ -59,13 +60,3 @@ async def call_json(session: aiohttp.ClientSession, operation: str, method: str,
     if code != 0 or status >= 400:
         raise FeishuError(operation, status, code if isinstance(code, int) else -1, str(answer.get("msg", ""))[:200])
     return answer
-
-
-def network_reason(exc: BaseException) -> str:
-    """A reason without the URL (a socket URL holds a ticket)."""
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or type(exc.os_error).__name__})"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"HTTP {exc.status} {exc.message}"
-    text = str(exc)
-    return type(exc).__name__ + (f": {text}" if text and "://" not in text else "")

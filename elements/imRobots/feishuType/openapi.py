@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,12 +21,14 @@ from lark_oapi.ws.const import GEN_ENDPOINT_URI, INTERNAL_ERROR, OK, SYSTEM_BUSY
 
 from element_studio.contract import redactor
 
+from ..Meta.token_cache import TokenCache
 from .http import FeishuError, call_json
-from .tenant_token import TOKEN_REFUSED, TenantToken
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 BOT_INFO_PATH = "/open-apis/bot/v3/info"
 RETRIED_CODES = (OK, SYSTEM_BUSY, INTERNAL_ERROR)  # any other endpoint code: the credentials are wrong
+TOKEN_REFUSED = (99991661, 99991663)  # the call's tenant token is invalid or expired: fetch another
+TOKEN_MARGIN, TOKEN_SHARE = 600.0, 0.1  # a token (2 h) is renewed 10 minutes before it expires, a short-lived one at 9/10 of its life
 
 
 class CredentialsRefused(FeishuError):
@@ -36,15 +39,19 @@ class CredentialsRefused(FeishuError):
 
 
 class FeishuApi:
-    """One robot's calls to Feishu."""
+    """One robot's calls to Feishu. Every OpenAPI call (the tenant token, bot info, replies, cards)
+    is reported to `on_call` (the robot counts the app's calls this month); asking for the long
+    connection's endpoint is not an OpenAPI call."""
 
-    def __init__(self, session: aiohttp.ClientSession, app_id: str, app_secret: str, base: str, timeout: float = 10.0) -> None:
+    def __init__(self, session: aiohttp.ClientSession, app_id: str, app_secret: str, base: str, timeout: float = 10.0,
+                 on_call: Callable[[], None] = lambda: None) -> None:
         self.session = session
         self.app_id = app_id
         self._secret = app_secret
         self.base = base
         self.timeout = timeout
-        self.token = TenantToken(self._fetch_token)
+        self.token = TokenCache(self._fetch_token, TOKEN_MARGIN, TOKEN_SHARE)
+        self.on_call = on_call
 
     # -- long connection and token --------------------------------------------------------
     async def endpoint(self) -> tuple[str, dict[str, Any]]:
@@ -67,6 +74,7 @@ class FeishuApi:
 
     async def _fetch_token(self) -> tuple[str, float]:
         body = json.dumps({"app_id": self.app_id, "app_secret": self._secret})
+        self.on_call()
         try:
             answer = await call_json(self.session, "tenant access token", "POST", self.base + TOKEN_PATH, self.timeout, body=body,
                                      headers={"Content-Type": "application/json; charset=utf-8"})
@@ -140,6 +148,7 @@ class FeishuApi:
         for attempt in (1, 2):
             token = await self.token.get()
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"}
+            self.on_call()
             try:
                 return await call_json(self.session, operation, method, self.base + path, self.timeout, body=body, headers=headers)
             except FeishuError as exc:

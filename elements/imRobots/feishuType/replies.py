@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import FeedbackButton, ReplyFailed
+from ..Meta.replies import FeedbackButton, refusals
 from . import cards
 from .events import FeishuAddress
 from .http import FeishuError
@@ -19,13 +18,9 @@ from .openapi import FeishuApi
 CARD_OP_SPACING = 0.1  # CardKit takes at most 10 operations per second on one card
 
 
-@contextlib.contextmanager
-def _refusals() -> Iterator[None]:
+def _refusals() -> contextlib.AbstractContextManager[None]:
     """Feishu's refusals, raised as the family's ReplyFailed."""
-    try:
-        yield
-    except FeishuError as exc:
-        raise ReplyFailed(str(exc), retryable=exc.status == 0 or exc.status == 429 or exc.status >= 500) from exc
+    return refusals(FeishuError)
 
 
 def markdown_post(text: str) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 
 from element_studio.contract import ServiceContext, instance_logger, redactor
 
+from ..Meta.api_usage import ApiUsage
 from .settings import RobotSettings
 
 
@@ -35,7 +36,8 @@ class FeishuRobot:
         redactor.add(self.settings.app_secret)
         self.log = context.logger
         wiring = await load_sdk_parts()
-        self.run = wiring.RobotRun(self.full_name, self.settings, self.app, context)
+        usage = await ApiUsage.of(context.storage, self.settings.app_id)
+        self.run = wiring.RobotRun(self.full_name, self.settings, self.app, context, usage)
         self.run.start()
 
     async def stop(self) -> None:

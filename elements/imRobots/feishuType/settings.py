@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..Meta.answer_settings import AnswerSettings
+from ..Meta.connection_settings import ConnectionSettings
 
 DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.com"}
 
@@ -16,28 +17,21 @@ def base_url(domain: str, offline_endpoint: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class RobotSettings:
-    """The family's answer options and what Feishu itself needs (every default is in the schema)."""
+class RobotSettings(ConnectionSettings):
+    """The family's connection timings and answer options, and what Feishu itself needs (every
+    default is in the schema)."""
 
     answers: AnswerSettings
     app_id: str
     app_secret: str
     domain: str
-    reconnect_min: float
-    reconnect_max: float
-    heartbeat: float
-    http_timeout: float
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RobotSettings:
-        advanced = config["advanced"]
         return cls(
+            **ConnectionSettings.fields_from(config),
             answers=AnswerSettings.from_config(config),
             app_id=config["appId"],
             app_secret=config["appSecret"],
             domain=config["domain"],
-            reconnect_min=float(advanced["reconnectMinSeconds"]),
-            reconnect_max=float(advanced["reconnectMaxSeconds"]),
-            heartbeat=float(advanced["heartbeatSeconds"]),
-            http_timeout=float(advanced["httpTimeoutSeconds"]),
         )

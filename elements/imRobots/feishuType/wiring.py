@@ -2,7 +2,8 @@
 connection, wired together; `stop()` takes them down again.
 
 The family's RobotHandler and Answerer do the answering (dedupe by message id, busy and
-text-only replies, the message log, the answer journal and its recovery after a crash).
+text-only replies, the message log, the answer journal and its recovery after a crash); the
+family's API usage counts the app's OpenAPI calls this month.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from element_studio.contract import ServiceContext
 
 from ..Meta.answering import Answerer
+from ..Meta.api_usage import ApiUsage, RobotCalls
 from ..Meta.robot_handler import RobotHandler
 from ..Meta.robot_status import RobotStatus
 from .callbacks import Callbacks
@@ -28,18 +30,21 @@ STOP_ANSWERS_GRACE = 1.0
 class RobotRun:
     """The parts of a running robot."""
 
-    def __init__(self, full_name: str, settings: RobotSettings, app: Any, context: ServiceContext) -> None:
+    def __init__(self, full_name: str, settings: RobotSettings, app: Any, context: ServiceContext, usage: ApiUsage) -> None:
         self.full_name = full_name
         self.settings = settings
         self.log = context.logger
         self.status = RobotStatus(context.update)
+        self.calls = RobotCalls(usage, self.status, lambda: answerer.current_form())
         self.session = make_session(settings.http_timeout)
         self.api = FeishuApi(self.session, settings.app_id, settings.app_secret, base_url(settings.domain, context.offline_endpoint),
-                             settings.http_timeout)
+                             settings.http_timeout, on_call=self.calls.count)
         replies = FeishuReplies(self.api)
         answers = settings.answers
-        answerer = Answerer(full_name, answers, replies, context.storage, app, self.log, self.status.error, replicas=context.cluster)
+        answerer = Answerer(full_name, answers, replies, context.storage, app, self.log, self.status.error, usage=usage,
+                            replicas=context.cluster)
         self.handler = RobotHandler(full_name, answers, replies, context.storage, answerer, self.status, self.log)
+        self.calls.show()
         self.callbacks = Callbacks(full_name, self.handler, self.log, answers.dedup_seconds)
         self.connection = LongConnection(self.api, settings, self.callbacks.on_event, self.status, self.log, holder=full_name,
                                          on_connected=self._learn_bot)
@@ -74,4 +79,5 @@ class RobotRun:
         if self._learning is not None:
             self._learning.cancel()
         await self.handler.stop(STOP_ANSWERS_GRACE)
+        await self.calls.release()
         await self.session.close()

@@ -147,7 +147,7 @@ class ChatServer:
                 return response
             if reply.hold_after == number:
                 assert self._release is not None
-                await asyncio.wait_for(self._release.wait(), 5)
+                await asyncio.wait_for(self._release.wait(), 20)  # longer than any test waits for what came before
         await response.write(_event(_chunk(body, {}, finish_reason="stop")))
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()

@@ -50,7 +50,7 @@ def test_an_llm_answer_streams_into_the_card_and_the_second_question_carries_the
     chat_server.stream("Stream mode ", "needs no ", "public IP.", hold_after=2)
     card = sim.wait_for_card(sim.send_message("dingdemo", "Why Stream mode?", sender_staff_id="alice"))
     partial = wait_until(
-        lambda: next((v for v in sim.card_versions(card.card_biz_id) if text_of(v) == "Stream mode needs no "), None), 5,
+        lambda: next((v for v in sim.card_versions(card.card_biz_id) if text_of(v) == "Stream mode needs no "), None), 15,
         message="the card never showed the first chunks while the server held the rest",
     )
     assert not iter_buttons(partial)

@@ -133,19 +133,6 @@ def test_at_most_one_live_connection_per_client_id_across_restarts(world):
     final_of(sim, sim.wait_for_card(sim.send_message("dingdemo", "after restarts")).card_biz_id)
 
 
-def test_a_second_robot_with_the_same_client_id_waits_with_a_clear_error(world):
-    sim = world.sim
-    agent = world.agent(chunks=["ok"])
-    first, second = world.robot(agent, name="first_bot"), world.robot(agent, name="second_bot")
-    world.start(first)
-    world.start(second, connected=False)
-    status = world.wait_status(second, lambda s: s.state == "error", timeout=3)
-    assert status.message == "clientId dingdemo is already connected by imRobots.first_bot (one connection per clientId)"
-    world.supervisor.stop(first)
-    world.wait_status(second, lambda s: s.state == "running" and s.detail["connection"] == "connected", timeout=4)
-    assert sim.max_live_connections("dingdemo") == 1
-
-
 def test_a_disconnect_frame_is_acked_and_the_robot_reconnects_at_once(world):
     sim = world.sim
     bot = world.robot(world.agent(chunks=["ok"]), advanced={"reconnectMinSeconds": 5, "heartbeatSeconds": 5})

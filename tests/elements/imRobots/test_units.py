@@ -114,28 +114,3 @@ def test_message_kinds_text_group_rich_text_and_others():
     assert _message(msgtype="text", text={"content": "   "}).kind == EMPTY
     assert _message(msgtype="text").kind == EMPTY  # no text key: the SDK would raise KeyError
     assert _message(msgtype="text", text={"content": "hi"}, conversationType="1").chat_id == "c1/s1"
-
-
-async def test_the_access_token_is_fetched_once_for_concurrent_callers_and_refreshed_before_expiry():
-    import asyncio
-
-    from element_studio.elements.imRobots.dingTalkStreamType.access_token import AccessToken
-
-    now = [0.0]
-    issued = []
-
-    async def fetch():
-        await asyncio.sleep(0.01)
-        issued.append(f"token{len(issued)}")
-        return issued[-1], 7200
-
-    token = AccessToken(fetch, clock=lambda: now[0])
-    assert await asyncio.gather(*(token.get() for _ in range(20))) == ["token0"] * 20
-    now[0] = 7200 - 301  # still more than the 300 s margin before DingTalk's expiry
-    assert await token.get() == "token0"
-    now[0] = 7200 - 299  # inside the margin: refreshed before it expires
-    assert await token.get() == "token1"
-    token.invalidate("token0")  # a stale refusal does not drop the newer token
-    assert await token.get() == "token1"
-    token.invalidate("token1")
-    assert await token.get() == "token2"

@@ -62,6 +62,41 @@ def test_a_press_lands_in_the_feedback_store_once_and_gets_a_toast(feishu_world)
     assert delivery.responses[0]["data"] == {"toast": {"type": "success", "content": "Thanks for your feedback"}}
 
 
+def test_a_press_that_cannot_be_stored_gets_no_response_and_is_stored_when_feishu_sends_it_again(feishu_world):
+    from element_studio.elements.imRobots.Meta.feedback_store import feedback
+
+    sim = feishu_world.sim  # redelivers an event without a code-200 response after 0.5 s
+    bot = feishu_world.robot(feishu_world.agent(chunks=["42"]))
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "store me later", sender_staff_id="ou_bob")
+    card = final_card(sim, msg)
+    feishu_world.execute("ALTER TABLE feedback RENAME TO feedback_away")  # the insert fails: no such table
+    event_id = sim.press_button(card.card_biz_id, button_id="fb_helpful")
+    assert "not ACKed, so it comes again" in feishu_world.wait_log(bot, "could not store feedback")
+    def delivery():
+        return next(d for d in sim.deliveries(APP) if d.event_id == event_id)
+
+    assert delivery().responses == []  # stored first: nothing stored, no response
+    feishu_world.execute("DROP TABLE feedback_away")
+    with feishu_world.storage.connect() as conn:
+        feedback.create(conn)
+    wait_until(lambda: delivery().answered, timeout=5)  # the simulator sent it again
+    assert delivery().tries >= 2 and delivery().responses[-1]["data"] == {"toast": {"type": "success", "content": "Thanks for your feedback"}}
+    assert [r["rating"] for r in feishu_world.rows("SELECT rating FROM feedback WHERE message_id = ?", msg)] == ["helpful"]
+
+
+def test_the_apps_openapi_calls_are_counted_and_shown_on_the_robot(feishu_world):
+    sim = feishu_world.sim
+    bot = feishu_world.robot(feishu_world.agent(chunks=["one", "two"]))
+    feishu_world.start(bot)
+    msg = sim.send_message(APP, "count me")
+    final_card(sim, msg)
+    feishu_world.wait_log(bot, f"answered msgId {msg}")
+    made = len([c for c in sim.api_calls() if c.client_id == APP and c.path != "/callback/ws/endpoint"])  # token, bot info, cards, reply
+    assert made >= 5
+    feishu_world.wait_status(bot, lambda s: s.detail["apiCallsThisMonth"] == made)
+
+
 def test_markdown_mode_replies_with_a_markdown_post(feishu_world):
     sim = feishu_world.sim
     bot = feishu_world.robot(feishu_world.agent(chunks=["**bold** ", "answer"]), replyMode="markdown")

@@ -1,14 +1,12 @@
-"""The pure parts: split payloads, the token's renewal time, the card JSON and how the playground reads it."""
+"""The pure parts: split payloads, the card JSON and how the playground reads it."""
 from __future__ import annotations
 
-import asyncio
 import re
 
 from element_studio.elements.imRobots.Meta.replies import FeedbackButton
 from element_studio.elements.imRobots.feishuType import card_view, cards
 from element_studio.elements.imRobots.feishuType.frames import FrameParts
 from element_studio.elements.imRobots.feishuType.settings import base_url
-from element_studio.elements.imRobots.feishuType.tenant_token import TenantToken
 
 
 def test_split_payloads_join_in_part_order_whatever_the_arrival_order_and_are_then_forgotten():
@@ -17,29 +15,6 @@ def test_split_payloads_join_in_part_order_whatever_the_arrival_order_and_are_th
     assert parts.add("m1", 3, 1, b"b") == b"abc"
     assert parts.add("m1", 2, 0, b"x") is None  # the same message_id later starts afresh
     assert parts.add("solo", 1, 0, b"whole") == b"whole"
-
-
-def test_the_tenant_token_is_renewed_ten_minutes_before_it_expires_or_at_nine_tenths_of_a_short_life():
-    now, fetched = [0.0], []
-
-    async def fetch():
-        fetched.append(now[0])
-        return f"t-{len(fetched)}", 7200 if len(fetched) == 1 else 300
-
-    async def scenario():
-        token = TenantToken(fetch, clock=lambda: now[0])
-        assert await token.get() == "t-1"
-        now[0] = 6599
-        assert await token.get() == "t-1"
-        now[0] = 6600
-        assert await token.get() == "t-2"  # 10 minutes before the 2 h expiry
-        now[0] = 6600 + 269
-        assert await token.get() == "t-2"
-        token.forget("t-2")  # Feishu refused it
-        assert await token.get() == "t-3"
-
-    asyncio.run(scenario())
-    assert fetched == [0, 6600, 6869]
 
 
 def test_the_final_card_is_valid_card_json_2_and_the_playground_reads_its_buttons():
