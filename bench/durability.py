@@ -7,8 +7,8 @@ ends what it left in flight.
 Part 1 (one process: the simulator on its thread, the robots under the real Supervisor): a burst
 of questions, all sent at once, to robots whose agent never answers, so every answer stays in
 the journal; then presses of the feedback buttons of answered cards. Times come from the
-simulator's recorder (one clock): frame sent -> ACK received, and ACK -> the journal row
-written (the window in which a crash could still lose an ACKed question).
+simulator's recorder (one clock): frame sent -> ACK received, and the journal row written -> ACK
+(a question is journaled before its ACK, so a crash cannot lose an ACKed question).
 
 Part 2 (`element-studio run` in a subprocess): N answers streaming, `kill -9`, start again;
 from the second start to every card ended (answered again, or the apology).
@@ -121,8 +121,8 @@ def part_one(robots: int, questions: int, presses: int) -> list[str]:
             ack_times = [acks[by_msg[m]] - frames[by_msg[m]] for m in msgs]
             with sqlite3.connect(database) as conn:
                 started = dict(conn.execute("SELECT msg_id, started_at FROM answer_journal"))
-            windows = [started[m] - acks[by_msg[m]] for m in msgs]
-            lines.append(f"{len(msgs):5d} questions   ACK p50/p99 ms {percentiles(ack_times)}   ACK -> journaled p50/p99 ms {percentiles(windows)}")
+            windows = [acks[by_msg[m]] - started[m] for m in msgs]
+            lines.append(f"{len(msgs):5d} questions   ACK p50/p99 ms {percentiles(ack_times)}   journaled -> ACK p50/p99 ms {percentiles(windows)}")
         else:
             msgs = [sim.send_message(cid, "rate me", sender_staff_id="asker") for cid in client_ids]
             cards = wait(lambda: [c for c in sim.cards() if iter_buttons(c.latest)] if len(

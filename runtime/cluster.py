@@ -88,6 +88,7 @@ class Cluster:
     replica_id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     started_at: float = field(default_factory=time.time)
     touched: bool = False  # whether this replica wrote anything (then `leave` cleans up)
+    _live: tuple[float, frozenset[str]] | None = field(default=None, repr=False)  # (monotonic time, ids) of the last heartbeat
 
     def _connect(self):
         self.touched = True
@@ -107,6 +108,8 @@ class Cluster:
             conn.execute(update(instance_leases).where(instance_leases.c.owner == self.replica_id).values(renewed_at=now))
             conn.execute(delete(replicas).where(replicas.c.heartbeat_at < now - FORGET_DEAD_AFTER))
             rows = conn.execute(select(instance_leases)).all()
+            live = conn.execute(select(replicas.c.id).where(replicas.c.heartbeat_at >= now - self.expiry)).scalars().all()
+        self._live = (time.monotonic(), frozenset(live))
         return {row.instance: Lease(row.owner, row.generation, row.renewed_at) for row in rows}
 
     def leave(self) -> None:
@@ -126,8 +129,14 @@ class Cluster:
                          row.heartbeat_at >= now - self.expiry, row.id == self.replica_id) for row in rows]
         return sorted(found, key=lambda r: not r.this)
 
-    def live_replicas(self) -> set[str]:
-        """Ids of the replicas whose heartbeat is fresh: work owned by any other replica is orphaned."""
+    def live_replicas(self, fresh: bool = False) -> set[str]:
+        """Ids of the replicas whose heartbeat is fresh: work owned by any other replica is orphaned.
+
+        As this replica's last heartbeat saw them (at most HEARTBEAT_SECONDS old: a service may
+        look every second without a query), or read now when `fresh` or no heartbeat ran lately:
+        read fresh before taking another replica's work."""
+        if not fresh and self._live is not None and time.monotonic() - self._live[0] < 2 * HEARTBEAT_SECONDS:
+            return set(self._live[1])
         with self.storage().connect() as conn:
             rows = conn.execute(select(replicas.c.id).where(replicas.c.heartbeat_at >= time.time() - self.expiry))
             return set(rows.scalars())

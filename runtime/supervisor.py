@@ -369,6 +369,8 @@ class Supervisor:
 
     async def _boot(self) -> list[InstanceStatus]:
         await asyncio.to_thread(self.app.refresh)
+        # alive before anything runs: work a service records under this replica's id is never taken for a dead replica's
+        await asyncio.to_thread(self.cluster.heartbeat, {})
         commands = await asyncio.to_thread(self.cluster.commands)
         statuses = []
         for name in self._service_names():

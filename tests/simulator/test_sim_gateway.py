@@ -197,3 +197,19 @@ async def test_frozen_connection_goes_silent_and_stops_answering_pings(sim, conn
     frame = await fresh.recv_frame(timeout=2)
     assert json.loads(frame["data"])["msgId"] == msg_id
     await sim.wait_for(lambda: sim.live_connection_count(DEMO_CLIENT_ID) == 1, timeout=3)
+
+
+async def test_an_app_with_three_connections_gets_each_message_on_one_of_them_taken_in_turn(sim, connect):
+    clients = [await connect() for _ in range(3)]
+    msg_ids = [await sim.send_message(DEMO_CLIENT_ID, f"question {i}") for i in range(12)]
+    received: dict[int, list[str]] = {index: [] for index in range(3)}
+    for index, client in enumerate(clients):
+        for _ in range(4):
+            frame = await client.recv_frame()
+            await client.ack(frame)
+            received[index].append(json.loads(frame["data"])["msgId"])
+    for client in clients:  # ACKed: nothing more arrives anywhere
+        with pytest.raises(TimeoutError):
+            await client.recv_frame(timeout=0.5)
+    assert sorted(sum(received.values(), [])) == sorted(msg_ids)  # each message on exactly one connection
+    assert all(len(got) == 4 for got in received.values())

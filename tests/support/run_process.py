@@ -14,12 +14,12 @@ from tests.support.waiting import wait_until
 
 
 class RunProcess:
-    """One `python -m element_studio run ARGS` with its stdout and stderr collected."""
+    """One `python -m element_studio run ARGS` (or another `command`: serve, sim) with its stdout and stderr collected."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, command: str = "run") -> None:
         environment = dict(os.environ if env is None else env)
         environment.update(NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen([sys.executable, "-m", "element_studio", "run", *args], cwd=cwd, env=environment,
+        self.process = subprocess.Popen([sys.executable, "-m", "element_studio", command, *args], cwd=cwd, env=environment,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
@@ -48,6 +48,13 @@ class RunProcess:
         """SIGKILL: no handler runs, nothing is flushed or closed (a crash)."""
         self.process.kill()
         self.process.wait(timeout=10)
+        self._reader.join(timeout=5)
+
+    def terminate(self, timeout: float = 15) -> None:
+        """SIGTERM: a clean exit."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
 
     def __enter__(self) -> RunProcess:

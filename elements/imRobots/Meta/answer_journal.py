@@ -49,7 +49,6 @@ _BEGIN_AGAIN = update(answer_journal).where(*_THIS_ROW).values(attempts=answer_j
 _SET_CARD = update(answer_journal).where(*_THIS_ROW)
 _END = delete(answer_journal).where(*_THIS_ROW)
 _UNFINISHED = select(answer_journal).where(answer_journal.c.robot == bindparam("of_robot")).order_by(answer_journal.c.started_at)
-_CLAIM = update(answer_journal).where(*_THIS_ROW, answer_journal.c.replica == bindparam("from_replica"))
 
 
 class Replicas(Protocol):
@@ -57,8 +56,8 @@ class Replicas(Protocol):
 
     replica_id: str
 
-    def live_replicas(self) -> set[str]:
-        """Ids of the replicas alive now."""
+    def live_replicas(self, fresh: bool = False) -> set[str]:
+        """Ids of the replicas alive now (`fresh`: read now, not as the last heartbeat saw them)."""
 
 
 class ThisProcessOnly:
@@ -66,7 +65,7 @@ class ThisProcessOnly:
 
     replica_id = "this-process"
 
-    def live_replicas(self) -> set[str]:
+    def live_replicas(self, fresh: bool = False) -> set[str]:
         return {self.replica_id}
 
 
@@ -117,24 +116,30 @@ def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any])
     `load_address` is the Type's reader of the reply addresses it wrote."""
     with storage.connect() as conn:
         rows = conn.execute(_UNFINISHED, {"of_robot": robot}).all()
-    return [
-        JournalEntry(
-            incoming=Incoming(
-                msg_id=row.msg_id, kind=row.kind, question=row.question, msgtype=row.msgtype, conversation_id=row.conversation_id,
-                in_group=bool(row.in_group), sender=row.sender, sender_name=row.sender_name, reply_to=load_address(row.reply_to),
-                reply_until=row.reply_until,
-            ),
-            card_id=row.card_id,
-            replica=row.replica,
-            attempts=row.attempts,
-            started_at=row.started_at,
-        )
-        for row in rows
-    ]
+    return [_entry(row, load_address) for row in rows]
 
 
-def claim(storage: Storage, entry_robot: str, msg_id: str, from_replica: str, to_replica: str) -> bool:
-    """Take over an answer a dead replica (or an earlier run of this robot) left; False when
-    another replica claimed it first."""
+def claim_orphans(storage: Storage, robot: str, live: set[str], to_replica: str, load_address: Callable[[str], Any]) -> list[JournalEntry]:
+    """Take over every answer of this robot whose replica is not in `live` (dead, or an id no
+    replica has any more), in one UPDATE: when several live replicas claim at once, each row
+    goes to exactly one of them (the others' UPDATE finds it belongs to a live replica now).
+    Returns the claimed answers, oldest first."""
     with storage.connect() as conn:
-        return conn.execute(_CLAIM, {"of_robot": entry_robot, "of_msg_id": msg_id, "from_replica": from_replica, "replica": to_replica}).rowcount == 1
+        rows = conn.execute(
+            update(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.replica.not_in(live | {to_replica}))
+            .values(replica=to_replica).returning(*answer_journal.c)).all()
+    return sorted((_entry(row, load_address) for row in rows), key=lambda entry: entry.started_at)
+
+
+def _entry(row: Any, load_address: Callable[[str], Any]) -> JournalEntry:
+    return JournalEntry(
+        incoming=Incoming(
+            msg_id=row.msg_id, kind=row.kind, question=row.question, msgtype=row.msgtype, conversation_id=row.conversation_id,
+            in_group=bool(row.in_group), sender=row.sender, sender_name=row.sender_name, reply_to=load_address(row.reply_to),
+            reply_until=row.reply_until,
+        ),
+        card_id=row.card_id,
+        replica=row.replica,
+        attempts=row.attempts,
+        started_at=row.started_at,
+    )

@@ -15,6 +15,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from element_studio.contract import Storage, translated_text
@@ -33,6 +34,7 @@ FINAL_RETRY_DELAYS = (0.5, 1.0, 2.0)  # a final card refused for a passing fault
 RETRY_WITHIN = 600.0  # after a restart, answers begun less than this long ago are answered again
 MAX_ATTEMPTS = 2  # ... unless they were begun this often already (a question that crashes the robot)
 RECOVERY_FINAL_MARGIN = 3.0  # seconds kept for the final card within the recovery deadline
+LANGUAGE_SETTINGS_SECONDS = 10.0  # how long the robot's words in one language are reused (a changed translation shows after this)
 _warmed: set[tuple[int, str]] = set()  # (id of the App, agent) whose load some robot of this process began
 
 
@@ -41,6 +43,13 @@ class CallCount(Protocol):
 
     @property
     def calls(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Begun:
+    """An answer logged and journaled: its card, not sent yet (None: it goes out as markdown)."""
+
+    card: _StreamingCard | None
 
 
 class Answerer:
@@ -71,6 +80,7 @@ class Answerer:
         self.replicas = replicas or journal.ThisProcessOnly()  # whose journal rows are whose
         self.writes = BatchedWrites.shared(storage)  # journal, log and feedback writes, batched with the other robots'
         self.form = answer_form(settings.uses_cards, 0, 0)  # as configured, until the budget says otherwise
+        self._in_language: dict[str, tuple[float, AnswerSettings]] = {}  # language -> (when, the settings in it)
 
     async def warm_up(self) -> None:
         """Load the agent now, once per app and agent in this process, so the first questions do
@@ -96,9 +106,18 @@ class Answerer:
             return False
 
     def settings_for(self, incoming: Incoming) -> AnswerSettings:
-        """The settings in the asker's language (the words the instance did not set itself)."""
+        """The settings in the asker's language (the words the instance did not set itself).
+
+        Kept for LANGUAGE_SETTINGS_SECONDS per language: looking the words up reads each element
+        folder's translation file's time stamp (about 1 ms per question), and a DingTalk question
+        is ACKed only after its card is made."""
         language = language_of(incoming.question, incoming.sender_name)
-        return self.settings.in_language(language, lambda text, lang: translated_text(self.app, self.robot, text, lang))
+        now = time.monotonic()
+        kept = self._in_language.get(language)
+        if kept is None or now - kept[0] > LANGUAGE_SETTINGS_SECONDS:
+            kept = self._in_language[language] = (now, self.settings.in_language(
+                language, lambda text, lang: translated_text(self.app, self.robot, text, lang)))
+        return kept[1]
 
     def current_form(self) -> AnswerForm:
         """The form answers take now; a change is logged with its reason (the API budget)."""
@@ -110,13 +129,25 @@ class Answerer:
             self.form = form
         return form
 
-    async def answer(self, incoming: Incoming, resume: journal.JournalEntry | None = None, timeout: float | None = None) -> None:
-        """Answer a question; `resume` is its journal entry when a restarted robot answers it again."""
-        started = time.monotonic()
+    async def begin(self, incoming: Incoming, resume: journal.JournalEntry | None = None) -> Begun | None:
+        """Log the message and journal its answer, before anything is sent (a Type that can wait
+        calls this before its ACK, so an ACKed question is never lost to a crash); None when the
+        message log says it was handled before (by this replica or another)."""
         card = self._card(incoming, self.current_form(), resume)
         if not await self._begin(incoming, card, first=resume is None):
             self.log.info("msgId %s was handled before (message log): not answered twice", incoming.msg_id)
+            return None
+        return Begun(card)
+
+    async def answer(self, incoming: Incoming, resume: journal.JournalEntry | None = None, timeout: float | None = None,
+                     begun: Begun | None = None) -> None:
+        """Answer a question; `resume` is its journal entry when a restarted robot answers it again,
+        `begun` what `begin` returned when the journal was written already."""
+        started = time.monotonic()
+        begun = begun or await self.begin(incoming, resume)
+        if begun is None:
             return
+        card = begun.card
         if incoming.kind == PICTURES and not await self.reads_pictures():
             await self._decline_pictures(incoming)
             return

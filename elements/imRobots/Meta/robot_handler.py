@@ -27,10 +27,9 @@ from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
 
-RECOVERY_SECONDS = 22.0  # an answer claimed from the journal has ended this long after its claim (claimed <= 6 s after the start)
-RECOVERY_SCAN = 1.0  # while another replica's rows wait, how often the journal is read in the first RECOVERY_WINDOW s...
-RECOVERY_WINDOW = 10.0  # (a killed process's replica counts as alive until its heartbeat expires, 5 s)
-ORPHAN_SCAN = 60.0  # ... and otherwise, for the answers of replicas that die while this one runs
+RECOVERY_SECONDS = 20.0  # an answer claimed from the journal has ended this long after its claim (claimed <= 8 s after its replica died)
+RECOVERY_SCAN = 1.0  # how often the robot looks whether a replica left the cluster (from the last heartbeat: no query)
+ORPHAN_SCAN = 60.0  # and how often it claims orphans all the same (an answer whose end could not be written)
 
 
 class RobotHandler:
@@ -58,33 +57,50 @@ class RobotHandler:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def on_message(self, incoming: Incoming) -> None:
-        """A chat message the Type has read and ACKed."""
+        """A chat message the Type has answered the platform for already (Feishu): handled as
+        `keep_message` does, in a task."""
+        self._spawn(self.keep_message(incoming), f"message {incoming.msg_id}")
+
+    async def keep_message(self, incoming: Incoming) -> bool:
+        """A chat message, before the Type ACKs it: a question is logged and journaled first, so
+        once the platform has the ACK a crash cannot lose it (a live replica ends it); the answer
+        then runs in a task. Always True: a question whose journal could not be written is
+        answered all the same, and one another replica logged first is not answered again."""
         incoming = dataclasses.replace(incoming, question=well_formed(incoming.question), sender_name=well_formed(incoming.sender_name))
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
-            return
+            return True
         self.status.message_handled()
         where = "group" if incoming.in_group else "single chat"
         if incoming.kind not in (TEXT, PICTURES):
             self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
             self._spawn(self._unreadable_reply(incoming), f"not-text {incoming.msg_id}")
-            return
+            return True
         cap = self.settings.max_question_chars
         if cap and len(incoming.question) > cap:
             self.log.warning("msgId %s from %s has %d chars, over maxQuestionChars %d: told the sender", incoming.msg_id, incoming.sender,
                              len(incoming.question), cap)
             kept = dataclasses.replace(incoming, question=capped(incoming.question, cap))
             self._spawn(self._short_reply(kept, self.answerer.settings_for(incoming).question_too_long_text, records.TOO_LONG), f"too long {incoming.msg_id}")
-            return
+            return True
         if self.answers_in_flight >= self.settings.max_concurrent_answers:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
-            return
+            return True
         pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
         self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
         self.answers_in_flight += 1
         self.status.answer_started()
-        self._spawn(self._answer(self.answerer.answer(incoming)), f"answer {incoming.msg_id}")
+        try:
+            begun = await self.answerer.begin(incoming)
+        except BaseException:
+            self._answer_finished()
+            raise
+        if begun is None:
+            self._answer_finished()
+        else:
+            self._spawn(self._answer(self.answerer.answer(incoming, begun=begun)), f"answer {incoming.msg_id}")
+        return True
 
     async def keep_feedback(self, feedback: feedback_store.Feedback) -> bool:
         """Store a press of a final card's feedback button; the Type ACKs it only on True (stored
@@ -109,50 +125,54 @@ class RobotHandler:
 
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
-        earlier run of this robot in this process and those of dead replicas (a crash); and load
+        earlier run of this robot in this process at once, then those of every replica that
+        dies while this one runs (a crash), each within RECOVERY_SECONDS of its claim; and load
         the agent meanwhile, so the first questions do not wait for it."""
         self._spawn(self._recover(), "recovery")
         self._spawn(self.answerer.warm_up(), "agent warm-up")
 
     async def _recover(self) -> None:
-        started = time.monotonic()
-        while True:
-            waiting = True
-            try:
-                waiting = await self._claim_orphans()
-            except Exception as exc:  # the database may be away for a while: the next scan tries again
-                self.log.error("could not read the answer journal: %s", exc)
-            await asyncio.sleep(RECOVERY_SCAN if waiting and time.monotonic() - started < RECOVERY_WINDOW else ORPHAN_SCAN)
-
-    async def _claim_orphans(self) -> bool:
-        """Claim and end the journal's answers this run never saw whose replica is this one (an
-        earlier run of the robot) or dead; True while rows of other live replicas remain (one of
-        them may be a killed process whose heartbeat has not expired yet)."""
         replicas, me = self.answerer.replicas, self.answerer.replicas.replica_id
-        entries = await self.answerer.writes.write(lambda storage: journal.unfinished(storage, self.robot, self.replies.load_address))
-        entries = [e for e in entries if e.incoming.msg_id not in self.seen]
+        try:
+            own = await self.answerer.writes.write(lambda storage: journal.unfinished(storage, self.robot, self.replies.load_address))
+            self._finish([e for e in own if e.replica == me and e.incoming.msg_id not in self.seen])
+        except Exception as exc:  # the database may be away for a while: the scans below try again
+            self.log.error("could not read the answer journal: %s", exc)
+        seen_live: set[str] | None = None
+        claimed_at = -ORPHAN_SCAN
+        while True:
+            try:
+                live = await asyncio.to_thread(replicas.live_replicas)
+                if live != seen_live or time.monotonic() - claimed_at >= ORPHAN_SCAN:
+                    live = await asyncio.to_thread(replicas.live_replicas, True)  # fresh: never take a live replica's work
+                    self._finish(await asyncio.to_thread(journal.claim_orphans, self.storage, self.robot, live, me, self.replies.load_address))
+                    seen_live, claimed_at = live, time.monotonic()
+            except Exception as exc:  # the database may be away for a while: the next scan tries again
+                self.log.error("could not claim answers of stopped replicas from the answer journal: %s", exc)
+            await asyncio.sleep(RECOVERY_SCAN)
+
+    def _finish(self, entries: list[journal.JournalEntry]) -> None:
+        """End answers taken over from the journal, each in its task, within RECOVERY_SECONDS."""
         if not entries:
-            return False
-        live = await asyncio.to_thread(replicas.live_replicas) - {me}
-        claimed = [e for e in entries if e.replica not in live
-                   and await asyncio.to_thread(journal.claim, self.storage, self.robot, e.incoming.msg_id, e.replica, me)]
-        if claimed:
-            self.log.warning("%d answer(s) were in flight when this robot or its replica last stopped: ending each within %.0f s",
-                             len(claimed), RECOVERY_SECONDS)
+            return
+        self.log.warning("%d answer(s) were in flight when this robot or its replica last stopped: ending each within %.0f s",
+                         len(entries), RECOVERY_SECONDS)
         deadline = time.monotonic() + RECOVERY_SECONDS
-        for entry in claimed:
+        for entry in entries:
             self.seen.first_time(entry.incoming.msg_id)
             self.answers_in_flight += 1
             self.status.answer_started()
             self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
-        return any(e.replica in live for e in entries)
 
     async def _answer(self, answering: Coroutine[Any, Any, None]) -> None:
         try:
             await answering
         finally:
-            self.answers_in_flight -= 1
-            self.status.answer_finished()
+            self._answer_finished()
+
+    def _answer_finished(self) -> None:
+        self.answers_in_flight -= 1
+        self.status.answer_finished()
 
     async def _unreadable_reply(self, incoming: Incoming) -> None:
         """A file, a video, an empty message: say what the robot reads (pictures too, when its agent looks at them)."""

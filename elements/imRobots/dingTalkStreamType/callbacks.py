@@ -1,6 +1,6 @@
-"""DingTalk's callbacks, read here and handed to the family's RobotHandler: a card button press
-before its ACK (stored first, so an ACKed press survives a crash), a robot message after it
-(ACK first: DingTalk waits for nothing while the answer is made)."""
+"""DingTalk's callbacks, read here and handed to the family's RobotHandler before their ACK:
+a card button press is stored first and a robot message is logged and journaled first, so
+nothing DingTalk considers delivered is lost to a crash (the answer itself runs after the ACK)."""
 from __future__ import annotations
 
 import logging
@@ -26,19 +26,12 @@ class Callbacks:
         self.log = logger
 
     def before_ack(self, message: CallbackMessage) -> Awaitable[bool] | None:
-        """What must be kept before this callback is ACKed (a feedback press), or None. The
-        connection ACKs once it completes with True; on False it does not ACK, so DingTalk
-        sends the callback again."""
+        """What must be kept before this callback is ACKed (a question, a feedback press), or
+        None (ACK it and drop it). The connection ACKs once it completes with True; on False it
+        does not ACK, so DingTalk sends the callback again."""
+        if message.headers.topic == ChatbotMessage.TOPIC:
+            incoming = readable(lambda: parse_incoming(message.data), "a robot message", self.log)
+            return None if incoming is None else self.handler.keep_message(incoming)
         if message.headers.topic != Card_Callback_Router_Topic:
             return None
         return self.handler.keep_press(lambda: parse_feedback(self.robot, message.data), "a card callback")
-
-    def on_callback(self, message: CallbackMessage) -> None:
-        """A callback DingTalk has had its ACK for."""
-        if message.headers.topic == ChatbotMessage.TOPIC:
-            self._on_robot_message(message.data)
-
-    def _on_robot_message(self, data: dict) -> None:
-        incoming = readable(lambda: parse_incoming(data), "a robot message", self.log)
-        if incoming is not None:
-            self.handler.on_message(incoming)

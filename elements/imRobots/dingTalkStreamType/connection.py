@@ -2,10 +2,9 @@
 first cancel, sleeps 10 s between attempts and blocks the loop in `open_connection`).
 
 Per attempt: POST the credentials for a ticket, open the WebSocket, then read frames. Each
-frame is parsed with the SDK's frame classes and ACKed at once on the socket it came in on;
-only then is it handed to the robot (which answers in tasks of its own). A callback the robot
-must keep first (`before_ack`: a feedback press) is ACKed once it is kept, in a task, so
-reading goes on meanwhile. A frame over MAX_FRAME_BYTES is refused with an ACK once, so
+frame is parsed with the SDK's frame classes and ACKed on the socket it came in on. A callback
+the robot keeps first (`before_ack`: a question is journaled, a feedback press stored) is ACKed
+once it is kept, in a task, so reading goes on meanwhile; the robot answers in tasks of its own. A frame over MAX_FRAME_BYTES is refused with an ACK once, so
 DingTalk does not send it again on every connect. A socket whose pong does not come within
 `heartbeat`/2 seconds of a ping is dead (heartbeat.py): close it and reconnect. Failures back
 off from `reconnect_min` to `reconnect_max` seconds, jittered; a connection that delivered a
@@ -41,7 +40,6 @@ MESSAGE_ID = re.compile(r'"messageId"\s*:\s*"([^"\\]+)"')  # the frame's own hea
 STABLE_AFTER = 30.0  # a connection that lived this long resets the backoff
 TOPIC_DISCONNECT = SystemMessage.TOPIC_DISCONNECT
 
-OnCallback = Callable[[CallbackMessage], None]
 BeforeAck = Callable[[CallbackMessage], Awaitable[bool] | None]
 
 
@@ -58,20 +56,18 @@ class StreamConnection(ReconnectingConnection):
         api: DingTalkApi,
         settings: RobotSettings,
         topics: list[str],
-        on_callback: OnCallback,
+        before_ack: BeforeAck,
         status: RobotStatus,
         logger: logging.Logger,
         holder: str = "",
         claim_wait: float = 1.0,
         on_connected: Callable[[], None] = lambda: None,
-        before_ack: BeforeAck = lambda message: None,
         max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
         super().__init__(settings.client_id, settings, status, logger, holder, claim_wait, on_connected)
         self.api = api
         self.settings = settings
         self.topics = topics
-        self.on_callback = on_callback
         self.before_ack = before_ack
         self.max_frame_bytes = max_frame_bytes
         self._acks_after_keeping: set[asyncio.Task[None]] = set()
@@ -140,18 +136,8 @@ class StreamConnection(ReconnectingConnection):
             await self.close()
 
     async def _on_frame(self, ws: aiohttp.ClientWebSocketResponse, raw: str) -> bool:
-        """ACK one frame on the socket it came in on, then hand it on; True for `disconnect`.
-
-        Nothing but the ACK happens before the ACK, and the robot gets the callback in a later
-        turn of the loop (`call_soon`): when 1,000 questions arrive together, every one of them
-        is ACKed before any answer begins, instead of each ACK waiting for the answers begun
-        before it."""
-        try:
-            return await self._ack_and_hand_on(ws, raw)
-        finally:
-            self.status.frame()
-
-    async def _ack_and_hand_on(self, ws: aiohttp.ClientWebSocketResponse, raw: str) -> bool:
+        """ACK one frame on the socket it came in on, then hand it on; True for `disconnect`."""
+        self.status.frame()
         if len(raw) > self.max_frame_bytes:
             await self._refuse_oversize(ws, raw)
             return False
@@ -184,9 +170,7 @@ class StreamConnection(ReconnectingConnection):
             return False
         code = AckMessage.STATUS_OK if known else AckMessage.STATUS_NOT_IMPLEMENT
         await self._send_ack(ws, _ack(message, code, "", {"response": {}}))
-        if known:
-            asyncio.get_running_loop().call_soon(self.on_callback, message)
-        else:
+        if not known:
             self.log.warning("ACKed a callback of an unsubscribed topic %s", message.headers.topic)
         return False
 
@@ -194,7 +178,6 @@ class StreamConnection(ReconnectingConnection):
         """ACK a callback the robot keeps first; not kept: no ACK, so DingTalk sends it again."""
         if await keeping:
             await self._send_ack(ws, _ack(message, AckMessage.STATUS_OK, "", {"response": {}}))
-            self.on_callback(message)
 
     async def _refuse_oversize(self, ws: aiohttp.ClientWebSocketResponse, raw: str) -> None:
         """Refuse a frame over the size limit with an ACK (code 400), unread: without any answer

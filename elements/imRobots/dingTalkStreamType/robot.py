@@ -65,8 +65,7 @@ class DingTalkRobot:
         callbacks = Callbacks(self.full_name, self.handler, self.log)
         self.api = api
         self.connection = StreamConnection(
-            api, settings, ROBOT_TOPICS, callbacks.on_callback, self.status, self.log, holder=self.full_name, on_connected=self._warm_token,
-            before_ack=callbacks.before_ack,
+            api, settings, ROBOT_TOPICS, callbacks.before_ack, self.status, self.log, holder=self.full_name, on_connected=self._warm_token,
         )
         self.log.info(
             "starting: clientId %s, agent %s, %s replies%s",

@@ -37,6 +37,17 @@ def test_an_answer_in_flight_is_journaled_with_its_card_and_reply_address_and_le
     assert world.rows("SELECT * FROM answer_journal") == []
 
 
+def test_a_question_is_journaled_before_dingtalk_gets_its_ack(world):
+    bot = world.robot(world.agent(hang=True), maxConcurrentAnswers=40)
+    world.start(bot)
+    msgs = [world.sim.send_message("dingdemo", f"question {i}", sender_staff_id=f"asker{i}") for i in range(20)]
+    wait_until(lambda: all(world.sim.acked(msg) for msg in msgs))
+    journaled = {row["msg_id"]: row["started_at"] for row in world.rows("SELECT msg_id, started_at FROM answer_journal")}
+    frame_of = {m.msg_id: m.message_id for m in world.sim.messages()}
+    acked_at = {a.message_id: a.at for a in world.sim.acks()}
+    assert [msg for msg in msgs if not journaled.get(msg, float("inf")) <= acked_at[frame_of[msg]]] == []  # a crash after the ACK loses nothing
+
+
 @pytest.mark.parametrize("left_behind, why", [
     ({"attempts": 2}, r"\(begun 2 times\)"),
     ({"started_at": lambda: time.time() - 3600}, r"\(asked 36\d\d s ago\)"),

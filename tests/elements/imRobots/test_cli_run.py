@@ -25,9 +25,11 @@ def control(base_url: str, path: str, body: dict | None = None):
 
 
 def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
-    env = {k: v for k, v in os.environ.items() if k not in ("DINGTALK_OPENAPI_ENDPOINT", "DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DINGTALK_OPENAPI_ENDPOINT", "DINGTALK_CLIENT_ID", "DINGTALK_CLIENT_SECRET", "ELEMENT_STUDIO_DATABASE_URL")}
     with RunProcess(env=env, cwd=ROOT) as run:
         base_url = run.wait_for_line(r"built-in DingTalk simulator at (http://127\.0\.0\.1:\d+)").group(1)
+        run.wait_for_line(r"storage: SQLite file .*app\.sqlite3")  # no database server needed
         run.wait_for_line(r"imRobots\.dingTalkDemo: connected to DingTalk in \d+ ms")
         sent = control(base_url, "/messages", {"clientId": "dingdemo", "text": "How do I add a robot?"})
 
@@ -41,3 +43,9 @@ def test_run_brings_up_the_embedded_simulator_and_the_sample_robot_answers():
         run.process.send_signal(signal.SIGINT)
         assert run.process.wait(timeout=10) == 0
     assert "demo-secret" not in run.output()
+
+
+def test_the_readmes_run_command_uses_the_apps_sqlite_file():
+    assert "bash scripts/run.sh" in (ROOT / "README.md").read_text(encoding="utf-8")
+    script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert "element-studio serve" in script and "--database" not in script and "DATABASE_URL" not in script

@@ -5,8 +5,8 @@ some time it pushes the *same* frame again (same messageId, same data, so the sa
 ``msgId``). A robot that ACKs late or never therefore sees duplicates, and has to
 de-duplicate on ``msgId``. Here:
 
-* a frame is pushed to the app's newest usable connection (see ``Gateway.target``); with no
-  usable connection it waits and goes out as soon as one appears;
+* a frame is pushed to one usable connection of the app, its connections taken in turn (see
+  ``Gateway.target``); with no usable connection it waits and goes out as soon as one appears;
 * any response frame with the frame's messageId, on any connection of the same app, counts
   as its ACK (the SDK sends ACKs on its newest socket, not on the one the frame came in on);
   its ``code`` is recorded, not judged;

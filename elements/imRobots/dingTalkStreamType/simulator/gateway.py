@@ -14,8 +14,9 @@ The simulator adds the failure modes a robot must survive, per connection:
 * **ignore pings**: frames still go out but WebSocket pings get no pong (a half-dead route).
 
 Tickets are single-use and expire after ``ticket_ttl`` seconds. Only connections that are
-open, not frozen, and subscribed to a frame's type and topic receive it (newest first);
-see :mod:`simulator.delivery` for ACK tracking and redelivery.
+open, not frozen, and subscribed to a frame's type and topic receive it. Like DingTalk, an app
+with several such connections (several replicas of one robot) gets each frame on one of them,
+taken in turn; see :mod:`simulator.delivery` for ACK tracking and redelivery.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class Gateway:
         self._connections: dict[str, StreamConnection] = {}
         self._ack_listeners: list[AckListener] = []
         self._close_tasks: set[asyncio.Task[None]] = set()
+        self._turns: dict[str, int] = {}  # per app: how many frames went out, to take its connections in turn
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the open-connection endpoint and the WebSocket endpoint."""
@@ -219,11 +221,14 @@ class Gateway:
         return [c for c in reversed(self._connections.values()) if c.client_id == client_id]
 
     def target(self, client_id: str, frame_type: str, topic: str) -> StreamConnection | None:
-        """The connection a frame would go to now: newest, not frozen, subscribed."""
-        for conn in self.live(client_id):
-            if not conn.frozen and conn.subscribed(frame_type, topic):
-                return conn
-        return None
+        """The connection the next frame goes to: one of the app's open, not frozen, subscribed
+        connections, each in turn (DingTalk spreads an app's events over its connections)."""
+        usable = [conn for conn in self.live(client_id) if not conn.frozen and not conn.ws.closed and conn.subscribed(frame_type, topic)]
+        if not usable:
+            return None
+        turn = self._turns.get(client_id, 0)
+        self._turns[client_id] = turn + 1
+        return usable[turn % len(usable)]
 
     async def send(self, conn: StreamConnection, frame: dict[str, Any], *,
                    redelivery: bool = False) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 from element_studio.elements.imRobots.Meta import answer_journal as journal
 from element_studio.elements.imRobots.Meta.api_usage import add_calls, stored_calls
@@ -18,7 +19,7 @@ ASKED = Incoming(msg_id="m1", kind=TEXT, question="Où est ma carte ?", msgtype=
                  sender="staff1", sender_name="Zoë", reply_to={"webhook": "w"}, reply_until=1_900_000_000.0)
 
 
-def test_a_journal_row_is_begun_attempted_again_claimed_by_one_replica_and_ended(app_dir, database):
+def test_a_journal_row_is_begun_attempted_again_claimed_by_one_live_replica_when_its_own_dies_and_ended(app_dir, database):
     storage = App(app_dir, database_url=database).storage
     journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
     journal.begin_again(storage, ROBOT, "replica-a", "m1", "card-1")
@@ -26,8 +27,12 @@ def test_a_journal_row_is_begun_attempted_again_claimed_by_one_replica_and_ended
     assert (entry.incoming, entry.card_id, entry.replica, entry.attempts) == (
         dataclasses.replace(ASKED, reply_to='{"webhook": "w"}'), "card-1", "replica-a", 2)
 
-    assert journal.claim(storage, ROBOT, "m1", "replica-a", "replica-b")
-    assert not journal.claim(storage, ROBOT, "m1", "replica-a", "replica-c")  # b was first
+    journal.begin(storage, ROBOT, "replica-c", dataclasses.replace(ASKED, msg_id="m2"), '{"webhook": "w"}', "card-3")
+    assert journal.claim_orphans(storage, ROBOT, {"replica-a", "replica-b", "replica-c"}, "replica-b", str) == []  # all alive
+    [claimed] = journal.claim_orphans(storage, ROBOT, {"replica-b", "replica-c"}, "replica-b", str)  # a died
+    assert (claimed.incoming.msg_id, claimed.replica, claimed.card_id) == ("m1", "replica-b", "card-1")
+    assert journal.claim_orphans(storage, ROBOT, {"replica-b", "replica-c"}, "replica-c", str) == []  # b was first
+    journal.end(storage, ROBOT, "m2")
     journal.set_card(storage, ROBOT, "m1", "card-2")
     [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
     assert (entry.replica, entry.card_id) == ("replica-b", "card-2")
@@ -74,3 +79,15 @@ def test_a_batch_with_a_message_logged_twice_keeps_the_first_and_every_other_wri
     assert asyncio.run(batch()) == [True, False, 2]
     assert outcomes(storage, ROBOT, ["m1"])["m1"].outcome == "answering"
     assert stored_calls(storage, "dingone", "2026-11") == 2
+
+
+def test_replicas_claiming_a_dead_replicas_answers_at_the_same_time_take_each_exactly_once(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    for index in range(50):
+        journal.begin(storage, ROBOT, "replica-dead", dataclasses.replace(ASKED, msg_id=f"m{index}"), "{}", f"card-{index}")
+    live = {f"replica-{index}" for index in range(4)}
+    with ThreadPoolExecutor(4) as pool:
+        claims = list(pool.map(lambda me: journal.claim_orphans(storage, ROBOT, live, me, str), sorted(live)))
+    taken = [entry.incoming.msg_id for claimed in claims for entry in claimed]
+    assert sorted(taken) == sorted(f"m{index}" for index in range(50))  # every answer once, none twice
+    assert {entry.replica for entry in journal.unfinished(storage, ROBOT, str)} <= live
