@@ -138,8 +138,9 @@ class Cluster:
         if not fresh and self._live is not None and time.monotonic() - self._live[0] < 2 * HEARTBEAT_SECONDS:
             return set(self._live[1])
         with self.storage().connect() as conn:
-            rows = conn.execute(select(replicas.c.id).where(replicas.c.heartbeat_at >= time.time() - self.expiry))
-            return set(rows.scalars())
+            live = set(conn.execute(select(replicas.c.id).where(replicas.c.heartbeat_at >= time.time() - self.expiry)).scalars())
+        self._live = (time.monotonic(), frozenset(live))  # 1,000 robots asking in the same second read it once
+        return live
 
     # leases ------------------------------------------------------------------------------
     def acquire(self, instance: str) -> int | None:
