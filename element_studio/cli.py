@@ -19,6 +19,7 @@ from .runtime.storage import DATABASE_URL_VARIABLE, DatabaseUrlError, database_u
 from .runtime.instances import create_instance, parse_assignment
 from .runtime.logs import log_to_stdout, ring_buffer
 from .runtime.redaction import redactor
+from .runtime.file_watch import FileWatcher
 from .runtime.supervisor import Supervisor
 
 log = logging.getLogger("element_studio.cli")
@@ -175,11 +176,13 @@ class RuntimeSession:
         log.info("storage: %s; this replica: %s", app.storage.describe(), self.supervisor.cluster.replica_id)
         for status in self.supervisor.start_at_boot():
             log.info("%s: %s%s", status.full_name, status.state.value, f" ({status.message})" if status.message else "")
+        self.watcher = FileWatcher(self.supervisor).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         from .offline import stop_offline_simulators
 
+        self.watcher.stop()
         self.supervisor.shutdown(timeout=5.0)
         stop_offline_simulators(self.simulators)
 

@@ -262,6 +262,10 @@ class App:
     def release_running(self, full_name: str) -> None:
         self._running.pop(full_name, None)
 
+    def files_changed_at(self, full_name: str) -> float:
+        """When the files an instance's load reads last changed (epoch seconds; 0 when none exist)."""
+        return max(self._signature(full_name)) / 1e9
+
     def _signature(self, full_name: str) -> tuple:
         """Modification times of the files a load depends on."""
         folder = self.element(full_name).folder

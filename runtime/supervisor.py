@@ -53,6 +53,7 @@ class _Entry:
     service: Service | None = None
     missing: tuple[str, ...] = ()
     changed_at: float = field(default_factory=time.time)
+    loaded_at: float = 0.0  # when its files were last read for a start (epoch seconds)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -274,6 +275,7 @@ class Supervisor:
                 return self._snapshot(entry)
             self._set(entry, STARTING, "", {})
             started = time.monotonic()
+            entry.loaded_at = time.time()
             try:
                 service = await asyncio.to_thread(self.app.load_instance, full_name)
                 if not isinstance(service, Service):
@@ -321,6 +323,29 @@ class Supervisor:
     async def _restart(self, full_name: str) -> InstanceStatus:
         await self._stop(full_name)
         return await self._start(full_name)
+
+    def reload_changed(self) -> list[str]:
+        """Files changed on disk (the editor, a person, a deploy): restart, on this replica only,
+        each running instance whose files changed since it started, once its new files check out;
+        a broken change leaves it running and says why in its log. Returns the restarted names."""
+        return self.call(self._reload_changed())
+
+    async def _reload_changed(self) -> list[str]:
+        await asyncio.to_thread(self.app.refresh)
+        restarted = []
+        for entry in list(self._entries.values()):
+            name = entry.full_name
+            if entry.service is None or name not in self.app.elements or self.app.files_changed_at(name) <= entry.loaded_at:
+                continue
+            try:
+                await asyncio.to_thread(self.app.check_instance, name)
+            except ElementError as exc:
+                instance_logger(name).error("its files changed but cannot be used, so it keeps running as it was: %s", exc)
+                continue
+            instance_logger(name).info("its files changed: restarting with them")
+            await self._restart(name)
+            restarted.append(name)
+        return restarted
 
     # the cluster ------------------------------------------------------------------------
     def mode(self, full_name: str) -> ClusterMode:
