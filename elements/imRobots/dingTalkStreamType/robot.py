@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
-from element_studio.contract import ServiceContext, instance_logger, redactor
+from element_studio.contract import ServiceContext, instance_logger
 
 from ..Meta.answering import Answerer
 from ..Meta.api_usage import ApiUsage, RobotCalls
@@ -48,7 +47,6 @@ class DingTalkRobot:
 
     async def start(self, context: ServiceContext) -> None:
         settings = self.settings
-        redactor.add(settings.client_secret, urlsplit(settings.proxy).password if settings.proxy else None)
         self.log = context.logger
         self.status = RobotStatus(context.update)
         usage = await ApiUsage.of(context.storage, settings.client_id)

@@ -11,7 +11,7 @@ import importlib
 import time
 from typing import Any
 
-from element_studio.contract import ServiceContext, instance_logger, redactor
+from element_studio.contract import ServiceContext, instance_logger
 
 from ..Meta.api_usage import ApiUsage
 from .settings import RobotSettings
@@ -33,7 +33,6 @@ class FeishuRobot:
         self.log = instance_logger(full_name)
 
     async def start(self, context: ServiceContext) -> None:
-        redactor.add(self.settings.app_secret)
         self.log = context.logger
         wiring = await load_sdk_parts()
         usage = await ApiUsage.of(context.storage, self.settings.app_id)
