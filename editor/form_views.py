@@ -12,11 +12,12 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request
 from werkzeug.exceptions import NotFound
 
+from element_studio.runtime.errors import ElementError
 from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.names import folder_of
 from element_studio.runtime.schema import mask_secrets, secret_paths
 
-from .editing import config_form, element_form, marker_base, read_posted
+from .editing import config_form, element_form, marker_base, open_instance, read_posted
 from .instances import open_or_explain
 from .i18n import _
 from .pages import Page
@@ -52,8 +53,8 @@ def changed(name: str) -> Response:
     if not folder_of(app.app_dir, name).exists():
         return gone
     try:
-        opened = open_or_explain(name)
-    except NotFound:
+        opened = open_instance(name)
+    except (NotFound, ElementError):
         if not folder_of(app.app_dir, name).exists():  # renamed while this request was on its way
             return gone
         app.refresh()  # the folder is there: the app's view of the folders was read mid-rename

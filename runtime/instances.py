@@ -128,7 +128,10 @@ def file_fingerprint(folder: Path, key: bytes = b"", files: tuple[str, ...] = IN
     for name in files:
         path = folder / name
         digest.update(name.encode() + b"\0")
-        digest.update(b"1" + path.read_bytes() if path.is_file() else b"0")
+        try:
+            digest.update(b"1" + path.read_bytes())
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            digest.update(b"0")
         digest.update(b"\0")
     return digest.hexdigest()
 
