@@ -207,19 +207,14 @@ class Answerer:
         """Log the message (False: handled before) and journal the answer, in the robot's next batch of writes."""
         card_id = card.card.card_id if card is not None else ""
         try:
-            return await self.writes.write(lambda storage: self._record_begin(storage, incoming, card_id, first))
+            if not first:
+                await self.writes.write(lambda storage: journal.begin_again(storage, self.robot, self.replicas.replica_id, incoming.msg_id, card_id))
+                return True
+            beginning = journal.Beginning(self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
+            return await self.writes.write_together(_begin_all, beginning)
         except Exception as exc:  # the answer matters more than its records
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
-
-    def _record_begin(self, storage: Storage, incoming: Incoming, card_id: str, first: bool) -> bool:
-        if not first:
-            journal.begin_again(storage, self.robot, self.replicas.replica_id, incoming.msg_id, card_id)
-            return True
-        if not records.log_received(storage, self.robot, incoming):
-            return False
-        journal.begin(storage, self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
-        return True
 
     async def _decline_pictures(self, incoming: Incoming) -> None:
         """Say what the robot reads instead of answering pictures its agent cannot look at."""
@@ -402,3 +397,20 @@ async def _closing(stream: Any):
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+def _begin_all(storage: Storage, beginnings: list[journal.Beginning]) -> list[bool]:
+    """Log the messages of a batch's questions and journal those new to the log, whichever robots
+    they came to: two statements of many rows. False for a message logged before (by this
+    replica before a restart, or by another): not answered twice."""
+    new = records.log_all_received(storage, [(b.robot, b.incoming) for b in beginnings])
+    firsts = [_first_of(new, (b.robot, b.incoming.msg_id)) for b in beginnings]  # a message twice in one batch: its first only
+    journal.begin_all(storage, [b for b, first in zip(beginnings, firsts) if first])
+    return firsts
+
+
+def _first_of(new: set[tuple[str, str]], key: tuple[str, str]) -> bool:
+    if key not in new:
+        return False
+    new.discard(key)
+    return True
