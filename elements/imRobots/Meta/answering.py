@@ -151,12 +151,15 @@ class Answerer:
         if incoming.kind == PICTURES and not await self.reads_pictures():
             await self._decline_pictures(incoming)
             return
-        if card is not None:
-            card = await self._start_card(incoming, card)
+        # the agent starts at once, not after the thinking card: that card may wait its turn at the
+        # platform's rate limit (DingTalk: 20 cards a second per app), and its updates wait for it
+        starting = asyncio.create_task(self._start_card(incoming, card), name=f"{self.robot}: card {incoming.msg_id}") if card else None
         text, outcome, apology, error = "", records.ANSWERED, "", ""
         try:
             text, outcome, apology, error = await self._ask_agent(incoming, card, timeout)
+            card = await starting if starting is not None else None
         except asyncio.CancelledError:
+            card = _started(starting)
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings_for(incoming).apology_text), STOP_FINISH_TIMEOUT)
             raise
@@ -357,6 +360,7 @@ class _StreamingCard:
         self.log = logger
         self.clock = clock
         self.throttle = self._new_throttle()
+        self.shown = False  # the thinking card was sent
 
     def _new_throttle(self) -> CardUpdateThrottle:
         s = self.settings
@@ -370,9 +374,10 @@ class _StreamingCard:
     async def start(self) -> None:
         await self.card.start(self.words().thinking_text)
         self.throttle = self._new_throttle()
+        self.shown = True
 
     async def chunk(self, parts: list[str]) -> None:
-        if not self.throttle.chunk(self.clock()):
+        if not self.shown or not self.throttle.chunk(self.clock()):  # no update before the thinking card: the next one shows it all
             return
         self.throttle.updated(self.clock())
         try:
@@ -397,6 +402,17 @@ async def _closing(stream: Any):
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+def _started(starting: asyncio.Task[_StreamingCard | None] | None) -> _StreamingCard | None:
+    """The card a stopped answer ends on: the one its thinking card went out on, if it did (a
+    card still waiting for its turn is not sent at all)."""
+    if starting is None:
+        return None
+    if not starting.done():
+        starting.cancel()
+        return None
+    return None if starting.cancelled() or starting.exception() is not None else starting.result()
 
 
 def _begin_all(storage: Storage, beginnings: list[journal.Beginning]) -> list[bool]:
