@@ -122,10 +122,17 @@ def readiness(name: str) -> Readiness:
 
 def _chat(name: str, client_id: str) -> Chat:
     """This browser session's conversation with the robot (its own platform user)."""
+    return Chat(robot=name, client_id=client_id, staff_id=f"playground-{_session_key()}")
+
+
+def _session_key() -> str:
+    """The browser session's own platform user, made when the page first loads: made by a later
+    request, a request the page sent at the same time could carry the session back without it
+    (cookies cross), and the questions asked under it would never be found again."""
     key = session.get("playground_key")
     if not key:
         key = session["playground_key"] = secrets.token_hex(6)
-    return Chat(robot=name, client_id=client_id, staff_id=f"playground-{key}")
+    return key
 
 
 def _answer_timeout(name: str) -> float:
@@ -149,6 +156,7 @@ def index(name: str) -> str:
     ready = readiness(name)
     history = []
     sim = simulator(name)
+    _session_key()
     if ready.client_id and sim is not None:
         history = turns(sim, host.app.storage, platform(name), _chat(name, ready.client_id), _answer_timeout(name))
     chat = platform(name)
