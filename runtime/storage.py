@@ -14,12 +14,14 @@ owner has to be told about either and a user's Type gets the same treatment as o
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (Column, Connection, Engine, Float, Integer, MetaData, Table, Text, create_engine, delete, event, func, insert, inspect,
                         literal_column, select, update)
@@ -34,6 +36,7 @@ from .redaction import redactor
 STATE_DIR_NAME = ".element-studio"
 DATABASE_NAME = "app.sqlite3"
 DATABASE_URL_VARIABLE = "ELEMENT_STUDIO_DATABASE_URL"
+SQLITE_BUSY_SECONDS = 10  # how long a connection waits for another process's lock on the SQLite file
 MIGRATION_LOCK = 0x456C5374  # the advisory lock that lets one replica at a time migrate a PostgreSQL database
 
 Step = Callable[[Connection], None]
@@ -273,12 +276,13 @@ class Storage:
 def _engine(url: URL) -> Engine:
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, hide_parameters=True)
-    engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False}, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_settings(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        _write_ahead_log(dbapi_connection)
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @event.listens_for(engine, "begin")
@@ -288,3 +292,18 @@ def _engine(url: URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _write_ahead_log(dbapi_connection: Any, wait: float = SQLITE_BUSY_SECONDS) -> None:
+    """Put a new database file in WAL mode. Two replicas opening the same new file at once: the
+    switch fails at once with "database is locked" while the other holds a lock (SQLite's busy
+    wait does not cover it), so it is tried again until `wait` seconds have passed."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select
@@ -139,3 +140,18 @@ def test_a_table_a_later_release_adds_is_created_in_a_database_already_at_the_ow
     with later.connect() as conn:
         conn.execute(insert(tags).values(note=1, tag="urgent"))
         assert conn.execute(select(func.count()).select_from(tags)).scalar() == 1
+
+
+def test_a_new_sqlite_file_another_process_holds_a_lock_on_is_opened_once_the_lock_goes(tmp_path):
+    """Two replicas opening the same new file at once: the switch to WAL mode fails at once while
+    the other holds a lock, so it is tried again, not reported as "database is locked"."""
+    path = tmp_path / "app.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE started_first (x)")
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    storage = Storage(path)
+    with storage.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    storage.close()
+    other.close()
