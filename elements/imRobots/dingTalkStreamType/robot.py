@@ -3,11 +3,12 @@
 start() wires the parts, begins finishing what the answer journal says a crash left in flight,
 and returns at once (connecting happens in a task); stop() cancels the connection loop (the
 socket closes within a second), ends the answers in flight, saves the app's API call count and
-closes the HTTP session.
+lets go of the HTTP session it shares with the other robots (the last one closes it).
 """
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..Meta.robot_handler import RobotHandler
 from ..Meta.robot_status import RobotStatus
 from .callbacks import ROBOT_TOPICS, Callbacks
 from .connection import StreamConnection
-from .http import make_session
+from .http import release_session, shared_session
 from .openapi import DingTalkApi
 from .pictures import DingTalkPictures
 from .replies import DingTalkReplies
@@ -27,6 +28,7 @@ from .settings import RobotSettings
 
 STOP_SOCKET_WAIT = 1.0
 STOP_ANSWERS_GRACE = 1.0
+TOKEN_WARM_AFTER = 2.0  # seconds after connecting (spread over as long again) the access token is fetched
 
 
 class DingTalkRobot:
@@ -51,7 +53,7 @@ class DingTalkRobot:
         self.status = RobotStatus(context.update)
         usage = await ApiUsage.of(context.storage, settings.client_id)
         self.calls = calls = RobotCalls(usage, self.status, lambda: self.answerer.current_form())
-        self._session = make_session(settings.proxy, settings.http_timeout)
+        self._session = shared_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
                           on_call=calls.count)
         replies = DingTalkReplies(api, settings.ai_card)
@@ -76,11 +78,15 @@ class DingTalkRobot:
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
 
     def _warm_token(self) -> None:
-        """Fetch the access token as soon as the stream is up, so a first answer need not wait."""
+        """Fetch the access token soon after the stream is up, so a first answer need not wait.
+
+        Not at once: a thousand robots starting together would each fetch theirs while the
+        others are still connecting. A question that comes first fetches it (one fetch, shared)."""
         if self.api.token.fresh or (self._warming is not None and not self._warming.done()):
             return
 
         async def warm() -> None:
+            await asyncio.sleep(TOKEN_WARM_AFTER * (1 + random.random()))
             try:
                 await self.api.token.get()
             except Exception as exc:  # the first answer tries again and reports it
@@ -102,5 +108,6 @@ class DingTalkRobot:
         if self.calls is not None:
             await self.calls.release()
         if self._session is not None:
-            await self._session.close()
+            session, self._session = self._session, None
+            await release_session(session)
         self.log.info("stopped in %.0f ms", (time.monotonic() - started) * 1000)
