@@ -14,6 +14,7 @@ path, never into a RecursionError.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -600,6 +601,13 @@ def dialect(root: Schema) -> type[Validator]:
     declared = root.get("$schema") if isinstance(root, dict) else None
     if not isinstance(declared, str):
         return Draft202012Validator
+    return _dialect_named(declared)
+
+
+@functools.lru_cache(maxsize=64)
+def _dialect_named(declared: str) -> type[Validator]:
+    """Looked up once per `$schema` URI: a config load asks a few hundred times (every
+    dependency of every subschema), and jsonschema normalises the URI each time."""
     return validators.validator_for({"$schema": declared}, default=Draft202012Validator)
 
 
