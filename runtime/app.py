@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+import stat
 import threading
 import time
 from pathlib import Path
@@ -44,6 +46,7 @@ class App:
         self._load_locks: dict[str, threading.Lock] = {}
         self._failures: dict[str, tuple[float, str]] = {}
         self._checked_schemas: dict[Path, str] = {}  # schema file -> the text that last passed check_schema
+        self._schema_texts: dict[Path, tuple[tuple[int, int, int], str]] = {}  # schema file -> (mtime, size, inode when read, its text)
         self._lock = threading.RLock()
         self.refresh()
 
@@ -151,14 +154,29 @@ class App:
         keyword and where it is) when the schema is not usable, so no reader meets it half-way."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
-        if not path.is_file():
+        try:
+            found = path.stat()
+        except OSError:
             return None
-        text = read_text(path, type_name)
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        text = self._schema_text(path, (found.st_mtime_ns, found.st_size, found.st_ino), type_name)
+        if self._checked_schemas.get(path) == text:  # meta-validating costs ms, and every status asks: once per version
+            return json.loads(text)  # parsed fresh (callers may change their copy), its nesting checked already
         schema = parse_json(text, type_name, SCHEMA_FILE)
-        if self._checked_schemas.get(path) != text:  # meta-validating costs ms, and every status asks: once per version
-            check_schema(type_name, schema)
-            self._checked_schemas[path] = text
+        check_schema(type_name, schema)
+        self._checked_schemas[path] = text
         return schema
+
+    def _schema_text(self, path: Path, signature: tuple[int, int, int], type_name: str) -> str:
+        """The schema file's text, read again only when the file changed (a thousand instances of
+        one Type starting read it twice each)."""
+        known = self._schema_texts.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        text = read_text(path, type_name)
+        self._schema_texts[path] = (signature, text)
+        return text
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:
         chain = self.chain(full_name)

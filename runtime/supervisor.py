@@ -270,7 +270,7 @@ class Supervisor:
         async with entry.lock:
             if entry.service is not None:  # running, or in error while it retries: already started
                 return self._snapshot(entry)
-            missing = self._missing_setup(full_name)
+            missing = await asyncio.to_thread(self._missing_setup, full_name)  # reads files: not on the loop
             if missing:
                 self._set(entry, NEEDS_SETUP, "", {}, tuple(missing))
                 logger.warning("not started: needs setup (%s)", ", ".join(missing))
