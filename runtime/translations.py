@@ -49,7 +49,7 @@ class Translation:
 
 EMPTY = Translation()
 STAMP_SECONDS = 1.0
-_stamps: dict[Path, tuple[float, int | None]] = {}  # translation file -> (when looked at, its modification time)
+_looked_at: dict[tuple[Path, str], tuple[float, Translation]] = {}  # (folder, language) -> (when looked at, its translation)
 
 
 def translation_file(folder: Path, language: str) -> Path:
@@ -57,25 +57,21 @@ def translation_file(folder: Path, language: str) -> Path:
 
 
 def translation_of(folder: Path, language: str) -> Translation:
-    """The element folder's translation into `language` (EMPTY when it ships none)."""
-    path = translation_file(folder, language)
-    stamp = _stamp(path)
-    return EMPTY if stamp is None else _read(path, stamp)
-
-
-def _stamp(path: Path) -> int | None:
-    """The file's modification time (None: no such file), looked up at most every STAMP_SECONDS:
-    1,000 robots answering their first questions at once asked 20,000 times in a second."""
+    """The element folder's translation into `language` (EMPTY when it ships none); the file is
+    looked at (its time stamp) at most every STAMP_SECONDS: 1,000 robots answering their first
+    questions at once asked 20,000 times in a second, and building each path and reading its
+    stamp cost a fifth of a millisecond per question, ahead of its ACK."""
     now = time.monotonic()
-    seen = _stamps.get(path)
+    seen = _looked_at.get((folder, language))
     if seen is not None and now - seen[0] < STAMP_SECONDS:
         return seen[1]
+    path = translation_file(folder, language)
     try:
-        stamp: int | None = path.stat().st_mtime_ns
+        translation = _read(path, path.stat().st_mtime_ns)
     except OSError:
-        stamp = None
-    _stamps[path] = (now, stamp)
-    return stamp
+        translation = EMPTY
+    _looked_at[(folder, language)] = (now, translation)
+    return translation
 
 
 @lru_cache(maxsize=256)

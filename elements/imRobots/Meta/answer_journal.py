@@ -12,7 +12,7 @@ Plain functions over the app's storage; robots call them off the event loop.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,16 +119,21 @@ def unfinished(storage: Storage, robot: str, load_address: Callable[[str], Any])
     return [_entry(row, load_address) for row in rows]
 
 
-def claim_orphans(storage: Storage, robot: str, live: set[str], to_replica: str, load_address: Callable[[str], Any]) -> list[JournalEntry]:
-    """Take over every answer of this robot whose replica is not in `live` (dead, or an id no
-    replica has any more), in one UPDATE: when several live replicas claim at once, each row
-    goes to exactly one of them (the others' UPDATE finds it belongs to a live replica now).
-    Returns the claimed answers, oldest first."""
+def claim_orphans(storage: Storage, robots: Mapping[str, Callable[[str], Any]], live: set[str], to_replica: str) -> dict[str, list[JournalEntry]]:
+    """Take over every answer of these robots (each with the Type's reader of its reply addresses)
+    whose replica is not in `live` (dead, or an id no replica has any more), in one UPDATE: when
+    several live replicas claim at once, each row goes to exactly one of them (the others' UPDATE
+    finds it belongs to a live replica now). Returns each robot's claimed answers, oldest first."""
+    if not robots:
+        return {}
     with storage.connect() as conn:
         rows = conn.execute(
-            update(answer_journal).where(answer_journal.c.robot == robot, answer_journal.c.replica.not_in(live | {to_replica}))
+            update(answer_journal).where(answer_journal.c.robot.in_(list(robots)), answer_journal.c.replica.not_in(live | {to_replica}))
             .values(replica=to_replica).returning(*answer_journal.c)).all()
-    return sorted((_entry(row, load_address) for row in rows), key=lambda entry: entry.started_at)
+    claimed: dict[str, list[JournalEntry]] = {}
+    for row in sorted(rows, key=lambda row: row.started_at):
+        claimed.setdefault(row.robot, []).append(_entry(row, robots[row.robot]))
+    return claimed
 
 
 def _entry(row: Any, load_address: Callable[[str], Any]) -> JournalEntry:

@@ -19,17 +19,17 @@ from element_studio.contract import Storage
 
 from . import answer_journal as journal, feedback_store, message_log as records
 from .answer_settings import AnswerSettings
-from .answering import Answerer
+from .acks_first import AcksFirst
+from .answering import Answerer, Begun
 from .dedup import SeenMessages
 from .incoming import NOT_TEXT, PICTURES, TEXT, Incoming
+from .orphan_watch import OrphanWatch
 from .readable import UNREAD, readable
 from .replies import ChatReplies, ReplyFailed
 from .robot_status import RobotStatus
 from .well_formed_text import capped, well_formed
 
 RECOVERY_SECONDS = 20.0  # an answer claimed from the journal has ended this long after its claim (claimed <= 8 s after its replica died)
-RECOVERY_SCAN = 1.0  # how often the robot looks whether a replica left the cluster (from the last heartbeat: no query)
-ORPHAN_SCAN = 60.0  # and how often it claims orphans all the same (an answer whose end could not be written)
 
 
 class RobotHandler:
@@ -55,6 +55,8 @@ class RobotHandler:
         self.seen = SeenMessages(settings.dedup_seconds)
         self.answers_in_flight = 0
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._orphans: OrphanWatch | None = None
+        self._acks = AcksFirst.shared()
 
     def on_message(self, incoming: Incoming) -> None:
         """A chat message the Type has answered the platform for already (Feishu): handled as
@@ -66,6 +68,10 @@ class RobotHandler:
         once the platform has the ACK a crash cannot lose it (a live replica ends it); the answer
         then runs in a task. Always True: a question whose journal could not be written is
         answered all the same, and one another replica logged first is not answered again."""
+        with self._acks.keeping():
+            return await self._keep_message(incoming)
+
+    async def _keep_message(self, incoming: Incoming) -> bool:
         incoming = dataclasses.replace(incoming, question=well_formed(incoming.question), sender_name=well_formed(incoming.sender_name))
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
@@ -99,7 +105,7 @@ class RobotHandler:
         if begun is None:
             self._answer_finished()
         else:
-            self._spawn(self._answer(self.answerer.answer(incoming, begun=begun)), f"answer {incoming.msg_id}")
+            self._spawn(self._answer(self._answer_after_acks(incoming, begun)), f"answer {incoming.msg_id}")
         return True
 
     async def keep_feedback(self, feedback: feedback_store.Feedback) -> bool:
@@ -125,31 +131,22 @@ class RobotHandler:
 
     def recover(self) -> None:
         """Finish, in tasks, the answers the journal holds that nobody is answering: those of an
-        earlier run of this robot in this process at once, then those of every replica that
-        dies while this one runs (a crash), each within RECOVERY_SECONDS of its claim; and load
-        the agent meanwhile, so the first questions do not wait for it."""
-        self._spawn(self._recover(), "recovery")
+        earlier run of this robot in this process at once, then (through the process's one
+        OrphanWatch) those of every replica that dies while this one runs (a crash), each within
+        RECOVERY_SECONDS of its claim; and load the agent meanwhile, so the first questions do not
+        wait for it."""
+        self._spawn(self._recover_own(), "recovery")
         self._spawn(self.answerer.warm_up(), "agent warm-up")
+        self._orphans = OrphanWatch.shared(self.storage, self.answerer.replicas)
+        self._orphans.watch(self.robot, self.replies.load_address, self._finish)
 
-    async def _recover(self) -> None:
-        replicas, me = self.answerer.replicas, self.answerer.replicas.replica_id
+    async def _recover_own(self) -> None:
+        me = self.answerer.replicas.replica_id
         try:
             own = await self.answerer.writes.write(lambda storage: journal.unfinished(storage, self.robot, self.replies.load_address))
             self._finish([e for e in own if e.replica == me and e.incoming.msg_id not in self.seen])
-        except Exception as exc:  # the database may be away for a while: the scans below try again
+        except Exception as exc:  # the database may be away for a while: the robot's next start reads it again
             self.log.error("could not read the answer journal: %s", exc)
-        seen_live: set[str] | None = None
-        claimed_at = -ORPHAN_SCAN
-        while True:
-            try:
-                live = await asyncio.to_thread(replicas.live_replicas)
-                if live != seen_live or time.monotonic() - claimed_at >= ORPHAN_SCAN:
-                    live = await asyncio.to_thread(replicas.live_replicas, True)  # fresh: never take a live replica's work
-                    self._finish(await asyncio.to_thread(journal.claim_orphans, self.storage, self.robot, live, me, self.replies.load_address))
-                    seen_live, claimed_at = live, time.monotonic()
-            except Exception as exc:  # the database may be away for a while: the next scan tries again
-                self.log.error("could not claim answers of stopped replicas from the answer journal: %s", exc)
-            await asyncio.sleep(RECOVERY_SCAN)
 
     def _finish(self, entries: list[journal.JournalEntry]) -> None:
         """End answers taken over from the journal, each in its task, within RECOVERY_SECONDS."""
@@ -163,6 +160,10 @@ class RobotHandler:
             self.answers_in_flight += 1
             self.status.answer_started()
             self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
+
+    async def _answer_after_acks(self, incoming: Incoming, begun: Begun) -> None:
+        await self._acks.turn()
+        await self.answerer.answer(incoming, begun=begun)
 
     async def _answer(self, answering: Coroutine[Any, Any, None]) -> None:
         try:
@@ -204,6 +205,8 @@ class RobotHandler:
 
     async def stop(self, grace: float) -> None:
         """Cancel every answer; each gets a moment to end its card, the rest is abandoned."""
+        if self._orphans is not None:
+            self._orphans.unwatch(self.robot)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -28,10 +28,12 @@ def test_a_journal_row_is_begun_attempted_again_claimed_by_one_live_replica_when
         dataclasses.replace(ASKED, reply_to='{"webhook": "w"}'), "card-1", "replica-a", 2)
 
     journal.begin(storage, ROBOT, "replica-c", dataclasses.replace(ASKED, msg_id="m2"), '{"webhook": "w"}', "card-3")
-    assert journal.claim_orphans(storage, ROBOT, {"replica-a", "replica-b", "replica-c"}, "replica-b", str) == []  # all alive
-    [claimed] = journal.claim_orphans(storage, ROBOT, {"replica-b", "replica-c"}, "replica-b", str)  # a died
-    assert (claimed.incoming.msg_id, claimed.replica, claimed.card_id) == ("m1", "replica-b", "card-1")
-    assert journal.claim_orphans(storage, ROBOT, {"replica-b", "replica-c"}, "replica-c", str) == []  # b was first
+    assert journal.claim_orphans(storage, {ROBOT: str}, {"replica-a", "replica-b", "replica-c"}, "replica-b") == {}  # all alive
+    journal.begin(storage, "imRobots.other", "replica-a", ASKED, "{}", "card-9")
+    claimed = journal.claim_orphans(storage, {ROBOT: str, "imRobots.other": str}, {"replica-b", "replica-c"}, "replica-b")  # a died
+    assert [(e.incoming.msg_id, e.replica, e.card_id) for e in claimed[ROBOT]] == [("m1", "replica-b", "card-1")]
+    assert [e.card_id for e in claimed["imRobots.other"]] == ["card-9"]  # every robot of the process in one UPDATE
+    assert journal.claim_orphans(storage, {ROBOT: str}, {"replica-b", "replica-c"}, "replica-c") == {}  # b was first
     journal.end(storage, ROBOT, "m2")
     journal.set_card(storage, ROBOT, "m1", "card-2")
     [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
@@ -87,7 +89,7 @@ def test_replicas_claiming_a_dead_replicas_answers_at_the_same_time_take_each_ex
         journal.begin(storage, ROBOT, "replica-dead", dataclasses.replace(ASKED, msg_id=f"m{index}"), "{}", f"card-{index}")
     live = {f"replica-{index}" for index in range(4)}
     with ThreadPoolExecutor(4) as pool:
-        claims = list(pool.map(lambda me: journal.claim_orphans(storage, ROBOT, live, me, str), sorted(live)))
-    taken = [entry.incoming.msg_id for claimed in claims for entry in claimed]
+        claims = list(pool.map(lambda me: journal.claim_orphans(storage, {ROBOT: str}, live, me), sorted(live)))
+    taken = [entry.incoming.msg_id for claimed in claims for entry in claimed.get(ROBOT, [])]
     assert sorted(taken) == sorted(f"m{index}" for index in range(50))  # every answer once, none twice
     assert {entry.replica for entry in journal.unfinished(storage, ROBOT, str)} <= live
