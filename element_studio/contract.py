@@ -17,6 +17,7 @@ from .runtime.connection_check import ConnectionCheck
 from .runtime.errors import ConfigInvalidError, ElementError
 from .runtime.logs import instance_logger
 from .runtime.redaction import redactor
+from .runtime.resolution import INSTANCE
 from .runtime.storage import InstanceHistory, Migrations, Storage, add_column
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 from .runtime.translations import LANGUAGES, text_in
@@ -109,10 +110,11 @@ def translated_text(app: App, full_name: str, text: str, language: str) -> str:
     chain give it (an instance's Type first, then its family), else `text` itself: e.g. a robot
     answering in the asker's language."""
     try:
-        folders = [element.folder for element in app.chain(full_name)]
+        chain = app.chain(full_name)
     except ElementError:
         return text
-    return text_in(folders, text, language)
+    shipped = chain[1:] if app.kind(full_name) == INSTANCE else chain  # an instance's folder holds no translations
+    return text_in([element.folder for element in shipped], text, language)
 
 
 def hook_of(app: App, full_name: str, name: str) -> Any:

@@ -196,10 +196,12 @@ class Answerer:
         """The answer's card, not sent yet: the one sent before a restart, a new one, or none."""
         if resume is not None and resume.card_id:
             streaming = form is AnswerForm.STREAMING  # the card must end, whatever the budget says
-            return _StreamingCard(self.replies.card(incoming, resume.card_id), self.settings_for(incoming), incoming, self.log, streaming)
+            return _StreamingCard(self.replies.card(incoming, resume.card_id), self.settings, lambda: self.settings_for(incoming), incoming,
+                                  self.log, streaming)
         if form is AnswerForm.WEBHOOK:
             return None
-        return _StreamingCard(self.replies.card(incoming), self.settings_for(incoming), incoming, self.log, form is AnswerForm.STREAMING)
+        return _StreamingCard(self.replies.card(incoming), self.settings, lambda: self.settings_for(incoming), incoming, self.log,
+                              form is AnswerForm.STREAMING)
 
     async def _begin(self, incoming: Incoming, card: _StreamingCard | None, first: bool) -> bool:
         """Log the message (False: handled before) and journal the answer, in the robot's next batch of writes."""
@@ -350,10 +352,11 @@ class _StreamingCard:
     """The Type's card driven by the update budget: the thinking card, streaming updates when
     the throttle allows (a failed one is only logged: the final card still comes), the end."""
 
-    def __init__(self, card: AnswerCard, settings: AnswerSettings, incoming: Incoming, logger: logging.Logger,
-                 streaming: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, card: AnswerCard, settings: AnswerSettings, words: Callable[[], AnswerSettings], incoming: Incoming,
+                 logger: logging.Logger, streaming: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.card = card
         self.settings = settings
+        self.words = words  # the settings in the asker's language, looked up when the card shows them (not before the ACK)
         self.max_updates = settings.max_card_updates if streaming else 1  # 1: the final card only
         self.incoming = incoming
         self.log = logger
@@ -370,7 +373,7 @@ class _StreamingCard:
         return self.throttle.used
 
     async def start(self) -> None:
-        await self.card.start(self.settings.thinking_text)
+        await self.card.start(self.words().thinking_text)
         self.throttle = self._new_throttle()
 
     async def chunk(self, parts: list[str]) -> None:
@@ -383,7 +386,7 @@ class _StreamingCard:
             self.log.warning("card update for msgId %s failed: %s", self.incoming.msg_id, exc)
 
     async def finish(self, answer: str) -> None:
-        await self.card.finish(answer, self.settings.feedback_buttons)
+        await self.card.finish(answer, self.words().feedback_buttons)
 
     async def fail(self, partial_answer: str, apology: str) -> None:
         await self.card.fail(partial_answer, apology)

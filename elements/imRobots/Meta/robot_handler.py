@@ -77,9 +77,9 @@ class RobotHandler:
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
             return True
         self.status.message_handled()
-        where = "group" if incoming.in_group else "single chat"
         if incoming.kind not in (TEXT, PICTURES):
-            self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender, where)
+            self.log.info("msgId %s (%s from %s in a %s) has no text: told the sender", incoming.msg_id, incoming.msgtype, incoming.sender,
+                          _chat(incoming))
             self._spawn(self._unreadable_reply(incoming), f"not-text {incoming.msg_id}")
             return True
         cap = self.settings.max_question_chars
@@ -93,8 +93,6 @@ class RobotHandler:
             self.log.warning("busy (%d answers in flight): told %s to try again (msgId %s)", self.answers_in_flight, incoming.sender, incoming.msg_id)
             self._spawn(self._short_reply(incoming, self.answerer.settings_for(incoming).busy_text, records.BUSY), f"busy {incoming.msg_id}")
             return True
-        pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
-        self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, where, len(incoming.question), pictures)
         self.answers_in_flight += 1
         self.status.answer_started()
         try:
@@ -162,6 +160,10 @@ class RobotHandler:
             self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
 
     async def _answer_after_acks(self, incoming: Incoming, begun: Begun) -> None:
+        """Logged here, after the ACK: a log line costs as much as the rest of keeping a question."""
+        pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
+        self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, _chat(incoming), len(incoming.question),
+                      pictures)
         await self._acks.turn()
         await self.answerer.answer(incoming, begun=begun)
 
@@ -212,3 +214,7 @@ class RobotHandler:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
+
+
+def _chat(incoming: Incoming) -> str:
+    return "group" if incoming.in_group else "single chat"

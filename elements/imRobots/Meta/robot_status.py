@@ -9,6 +9,7 @@ to `running`.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,7 @@ class RobotStatus:
         self._frame_reported = 0.0
         self._calls_reported = 0.0
         self._in_error = False
+        self._push_pending = False
 
     @property
     def reconnects(self) -> int:
@@ -73,6 +75,17 @@ class RobotStatus:
 
     def _push(self, **state: Any) -> None:
         self._update(**state, **self.detail())
+
+    def _push_soon(self) -> None:
+        """Counters change with every message: one push at the loop's next turn carries all
+        their changes (1,000 questions at once made 3,000 pushes ahead of their ACKs)."""
+        if not self._push_pending:
+            self._push_pending = True
+            asyncio.get_running_loop().call_soon(self._pushed_soon)
+
+    def _pushed_soon(self) -> None:
+        self._push_pending = False
+        self._push()
 
     # connection ------------------------------------------------------------------------
     def connecting(self) -> None:
@@ -109,20 +122,20 @@ class RobotStatus:
         self.last_frame_at = now
         if now - self._frame_reported >= FRAME_REPORT_EVERY:
             self._frame_reported = now
-            self._push()
+            self._push_soon()
 
     # answers ---------------------------------------------------------------------------
     def message_handled(self) -> None:
         self.messages_handled += 1
-        self._push()
+        self._push_soon()
 
     def answer_started(self) -> None:
         self.answers_in_flight += 1
-        self._push()
+        self._push_soon()
 
     def answer_finished(self) -> None:
         self.answers_in_flight = max(0, self.answers_in_flight - 1)
-        self._push()
+        self._push_soon()
 
     def api_usage(self, calls: int, form: str) -> None:
         """This month's API calls (pushed at most once a second; any other change carries the
