@@ -1,14 +1,11 @@
-"""HTTP to DingTalk: aiohttp sessions (direct or through a robot's proxy) shared by the robots
-of one event loop, JSON calls with a timeout each, and errors that say what DingTalk answered
-without leaking URLs.
+"""HTTP to DingTalk: one aiohttp session per robot (direct or through its proxy), JSON calls
+with a timeout each, and errors that say what DingTalk answered without leaking URLs.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -56,9 +53,8 @@ class ApiError(Exception):
         return f"{self.operation}: HTTP {self.status}" + (f" {detail}" if detail else "")
 
 
-def make_session(proxy: str, timeout: float, limit: int = 100) -> aiohttp.ClientSession:
-    """A session through `proxy` (socks5/http URL) or direct, connecting within `timeout` s,
-    with at most `limit` connections open at once (0: no limit).
+def make_session(proxy: str, timeout: float) -> aiohttp.ClientSession:
+    """A session through `proxy` (socks5/http URL) or direct, connecting within `timeout` s.
 
     There is no session-wide total timeout (it would end the long-lived WebSocket): every
     call passes its own. trust_env is off: the robot's proxy is its config, not whatever
@@ -67,54 +63,15 @@ def make_session(proxy: str, timeout: float, limit: int = 100) -> aiohttp.Client
     if proxy:
         from aiohttp_socks import ProxyConnector
 
-        connector: aiohttp.BaseConnector = ProxyConnector.from_url(proxy, limit=limit)
+        connector: aiohttp.BaseConnector = ProxyConnector.from_url(proxy, limit=100)
     else:
-        connector = aiohttp.TCPConnector(limit=limit, ttl_dns_cache=300)
+        connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
     return aiohttp.ClientSession(
         connector=connector,
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout),
         headers={"User-Agent": USER_AGENT},
         trust_env=False,
     )
-
-
-@dataclass
-class _Shared:
-    session: aiohttp.ClientSession
-    users: int = 0
-
-
-# event loop -> (proxy, connect timeout) -> the session its robots share
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, float], _Shared]] = weakref.WeakKeyDictionary()
-
-
-def shared_session(proxy: str, timeout: float) -> aiohttp.ClientSession:
-    """The running loop's session for `proxy` and `timeout`, shared by every robot using them;
-    `release_session` it when the robot stops.
-
-    A session of its own per robot opened a new connection for every ticket and token: a
-    thousand robots starting made two thousand TCP (and with DingTalk TLS) handshakes. Shared,
-    the calls reuse kept-alive connections. No connection limit: each robot's WebSocket holds
-    one for as long as it is connected."""
-    sessions = _shared.setdefault(asyncio.get_running_loop(), {})
-    shared = sessions.get((proxy, timeout))
-    if shared is None or shared.session.closed:
-        shared = sessions[(proxy, timeout)] = _Shared(make_session(proxy, timeout, limit=0))
-    shared.users += 1
-    return shared.session
-
-
-async def release_session(session: aiohttp.ClientSession) -> None:
-    """A robot no longer uses `session`: the last of its users closes it."""
-    sessions = _shared.get(asyncio.get_running_loop(), {})
-    for key, shared in list(sessions.items()):
-        if shared.session is session:
-            shared.users -= 1
-            if shared.users > 0:
-                return
-            del sessions[key]
-            break
-    await session.close()
 
 
 async def call_json(

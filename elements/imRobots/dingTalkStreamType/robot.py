@@ -3,7 +3,7 @@
 start() wires the parts, begins finishing what the answer journal says a crash left in flight,
 and returns at once (connecting happens in a task); stop() cancels the connection loop (the
 socket closes within a second), ends the answers in flight, saves the app's API call count and
-lets go of the HTTP session it shares with the other robots (the last one closes it).
+closes the HTTP session.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..Meta.robot_handler import RobotHandler
 from ..Meta.robot_status import RobotStatus
 from .callbacks import ROBOT_TOPICS, Callbacks
 from .connection import StreamConnection
-from .http import release_session, shared_session
+from .http import make_session
 from .openapi import DingTalkApi
 from .pictures import DingTalkPictures
 from .replies import DingTalkReplies
@@ -53,7 +53,7 @@ class DingTalkRobot:
         self.status = RobotStatus(context.update)
         usage = await ApiUsage.of(context.storage, settings.client_id)
         self.calls = calls = RobotCalls(usage, self.status, lambda: self.answerer.current_form())
-        self._session = shared_session(settings.proxy, settings.http_timeout)
+        self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
                           on_call=calls.count)
         replies = DingTalkReplies(api, settings.ai_card)
@@ -108,6 +108,5 @@ class DingTalkRobot:
         if self.calls is not None:
             await self.calls.release()
         if self._session is not None:
-            session, self._session = self._session, None
-            await release_session(session)
+            await self._session.close()
         self.log.info("stopped in %.0f ms", (time.monotonic() - started) * 1000)

@@ -1,5 +1,5 @@
-"""Starting many robots: they share one HTTP session (the last to stop closes it), and each
-fetches its access token a moment after connecting, or at its first answer when that comes first."""
+"""Starting many robots: each fetches its access token a moment after connecting (not while the
+others still connect), or at its first answer when that comes first."""
 from __future__ import annotations
 
 from element_studio.elements.imRobots.dingTalkStreamType import robot as robot_module
@@ -11,25 +11,6 @@ from .test_answers import final_of
 
 def tokens_of(sim, client_id: str) -> int:
     return len([call for call in sim.api_calls(TOKEN_PATH) if call.client_id == client_id])
-
-
-def test_robots_share_one_http_session_and_the_last_to_stop_closes_it(world):
-    sim, agent = world.sim, world.agent(chunks=["ok"])
-    first, second = world.robot(agent), world.robot(agent, client_id="dingtwo", secret="two-secret-value")
-    world.start(first)
-    world.start(second)
-    session = world.supervisor.app.getElement(first)._session
-    assert world.supervisor.app.getElement(second)._session is session
-
-    world.supervisor.stop(first)
-    assert not session.closed  # the other robot still uses it
-    final_of(sim, sim.wait_for_card(sim.send_message("dingtwo", "still answering?")).card_biz_id)
-    world.supervisor.stop(second)
-    assert session.closed
-
-    world.start(first)  # a robot started again gets a new session and answers through it
-    final_of(sim, sim.wait_for_card(sim.send_message("dingdemo", "back?")).card_biz_id)
-    assert world.supervisor.app.getElement(first)._session is not session
 
 
 def test_a_robot_fetches_its_access_token_soon_after_connecting_without_a_question(world, monkeypatch):
