@@ -18,7 +18,7 @@ from .nodes import ElementNode
 from .references import check_declared_targets, reference_problems
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
-from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
+from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_once_filled, missing_required, secret_values, validate_config
 from . import cluster_tables
 from .storage import Migrations, Storage
 from .templating import render_config
@@ -200,11 +200,12 @@ class App:
         """The config a Loader gets: placeholders filled, defaults applied, validated."""
         schema = self.schema_for_instance(full_name)
         raw = self.raw_config(full_name)
-        missing = missing_required(schema, raw)
+        filled = apply_defaults(schema, raw)
+        missing = missing_once_filled(schema, filled)
         if missing:
             raise ConfigInvalidError(full_name, f"config.json field {missing[0]}", "is required (the instance needs setup)")
         rendered = render_config(raw, self.envVars, full_name)
-        config = apply_defaults(schema, rendered)
+        config = filled if rendered == raw else apply_defaults(schema, rendered)  # no placeholder: the defaults are in
         redactor.add_all(secret_values(schema, config))
         validate_config(schema, config, full_name)
         problems = reference_problems(self, full_name, schema, config)
