@@ -42,6 +42,9 @@ def type_hook(element: Element, name: str) -> Any:
 def load_type_module(element: Element) -> types.ModuleType:
     """A Type element's imported package (its `Loader`, and optional hooks like `check_connection`)."""
     entry = element.descriptor.get("backendBundleEntry", ".")
+    imported = sys.modules.get(f"{element.root.package}.{element.full_name}")
+    if entry == "." and getattr(imported, "__file__", None):  # imported before: asked for each instance every second (the cluster's tick)
+        return imported
     if element.is_meta and not (element.folder / "__init__.py").is_file():
         return types.ModuleType(element.full_name)
     if entry != ".":

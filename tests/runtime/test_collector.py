@@ -1,6 +1,6 @@
 """What a boot made is left out of the collector's full passes while its supervisor runs (a full
-pass over 1,000 robots stopped the loop for 0.4 s in a burst of questions), and handed back
-when the supervisor shuts down."""
+pass over 1,000 robots stopped the loop for 0.4 s in a burst of questions) and young objects are
+collected less often, both handed back when the supervisor shuts down."""
 from __future__ import annotations
 
 import gc
@@ -15,8 +15,10 @@ def test_a_booted_supervisor_freezes_what_it_made_and_thaws_it_at_shutdown(app_d
     with RecordingTcpServer() as server:
         write_element(app_dir, "probes.one", instance("probes.tcpProbeType"), {"port": server.port, "token": "probe-secret-token"})
         gc.unfreeze()
+        default = gc.get_threshold()
         supervisor.start_at_boot()
         wait_until(lambda: len(server.open_connections()) == 1)
         assert gc.get_freeze_count() > 1000  # the app, its elements, the service and the loop's objects
+        assert gc.get_threshold()[0] > default[0]  # young objects collected less often
         supervisor.shutdown(timeout=5)
-        assert gc.get_freeze_count() == 0
+        assert gc.get_freeze_count() == 0 and gc.get_threshold() == default

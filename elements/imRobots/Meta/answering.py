@@ -151,12 +151,15 @@ class Answerer:
         if incoming.kind == PICTURES and not await self.reads_pictures():
             await self._decline_pictures(incoming)
             return
-        if card is not None:
-            card = await self._start_card(incoming, card)
+        # the agent starts at once, not after the thinking card: that card may wait its turn at the
+        # platform's rate limit (DingTalk: 20 cards a second per app), and its updates wait for it
+        starting = asyncio.create_task(self._start_card(incoming, card), name=f"{self.robot}: card {incoming.msg_id}") if card else None
         text, outcome, apology, error = "", records.ANSWERED, "", ""
         try:
             text, outcome, apology, error = await self._ask_agent(incoming, card, timeout)
+            card = await starting if starting is not None else None
         except asyncio.CancelledError:
+            card = _started(starting)
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._end(incoming, card, text, records.STOPPED, self.settings_for(incoming).apology_text), STOP_FINISH_TIMEOUT)
             raise
@@ -207,19 +210,14 @@ class Answerer:
         """Log the message (False: handled before) and journal the answer, in the robot's next batch of writes."""
         card_id = card.card.card_id if card is not None else ""
         try:
-            return await self.writes.write(lambda storage: self._record_begin(storage, incoming, card_id, first))
+            if not first:
+                await self.writes.write(lambda storage: journal.begin_again(storage, self.robot, self.replicas.replica_id, incoming.msg_id, card_id))
+                return True
+            beginning = journal.Beginning(self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
+            return await self.writes.write_together(_begin_all, beginning)
         except Exception as exc:  # the answer matters more than its records
             self.log.error("could not record msgId %s: %s", incoming.msg_id, exc)
             return True
-
-    def _record_begin(self, storage: Storage, incoming: Incoming, card_id: str, first: bool) -> bool:
-        if not first:
-            journal.begin_again(storage, self.robot, self.replicas.replica_id, incoming.msg_id, card_id)
-            return True
-        if not records.log_received(storage, self.robot, incoming):
-            return False
-        journal.begin(storage, self.robot, self.replicas.replica_id, incoming, self.replies.dump_address(incoming.reply_to), card_id)
-        return True
 
     async def _decline_pictures(self, incoming: Incoming) -> None:
         """Say what the robot reads instead of answering pictures its agent cannot look at."""
@@ -362,6 +360,7 @@ class _StreamingCard:
         self.log = logger
         self.clock = clock
         self.throttle = self._new_throttle()
+        self.shown = False  # the thinking card was sent
 
     def _new_throttle(self) -> CardUpdateThrottle:
         s = self.settings
@@ -375,9 +374,10 @@ class _StreamingCard:
     async def start(self) -> None:
         await self.card.start(self.words().thinking_text)
         self.throttle = self._new_throttle()
+        self.shown = True
 
     async def chunk(self, parts: list[str]) -> None:
-        if not self.throttle.chunk(self.clock()):
+        if not self.shown or not self.throttle.chunk(self.clock()):  # no update before the thinking card: the next one shows it all
             return
         self.throttle.updated(self.clock())
         try:
@@ -402,3 +402,31 @@ async def _closing(stream: Any):
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+def _started(starting: asyncio.Task[_StreamingCard | None] | None) -> _StreamingCard | None:
+    """The card a stopped answer ends on: the one its thinking card went out on, if it did (a
+    card still waiting for its turn is not sent at all)."""
+    if starting is None:
+        return None
+    if not starting.done():
+        starting.cancel()
+        return None
+    return None if starting.cancelled() or starting.exception() is not None else starting.result()
+
+
+def _begin_all(storage: Storage, beginnings: list[journal.Beginning]) -> list[bool]:
+    """Log the messages of a batch's questions and journal those new to the log, whichever robots
+    they came to: two statements of many rows. False for a message logged before (by this
+    replica before a restart, or by another): not answered twice."""
+    new = records.log_all_received(storage, [(b.robot, b.incoming) for b in beginnings])
+    firsts = [_first_of(new, (b.robot, b.incoming.msg_id)) for b in beginnings]  # a message twice in one batch: its first only
+    journal.begin_all(storage, [b for b, first in zip(beginnings, firsts) if first])
+    return firsts
+
+
+def _first_of(new: set[tuple[str, str]], key: tuple[str, str]) -> bool:
+    if key not in new:
+        return False
+    new.discard(key)
+    return True

@@ -60,7 +60,8 @@ def add_calls(storage: Storage, app_id: str, month: str, calls: int) -> int:
     Statements built once, an UPDATE and for a month's first count an INSERT ... WHERE NOT
     EXISTS: an upsert (INSERT ... ON CONFLICT) is compiled anew on every call, and a thousand
     robots each save every few seconds. Two replicas counting an app's first call of a month at
-    the same moment meet the primary key: one gets the error (see log_received)."""
+    the same moment meet the primary key: one gets the error, and its batch of writes runs
+    each write alone (`batched_writes.py`), where this one finds the row."""
     params = {"of_app": app_id, "of_month": month, "added": calls}
     with storage.connect() as conn:
         total = conn.execute(_ADD, params).scalar()

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, UniqueConstraint, bindparam, exists, insert, select, update
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, UniqueConstraint, bindparam, select, update
 
 from element_studio.contract import Storage, add_column, redactor
 
@@ -44,9 +44,6 @@ message_log = Table(
     Column("error", Text),  # why an answer ended badly (redacted), for the playground
     UniqueConstraint("robot", "msg_id"),
 )
-_RECEIVED = ("robot", "msg_id", "conversation_id", "sender", "question", "outcome", "received_at")
-_LOG_NEW = insert(message_log).from_select(_RECEIVED, select(*(bindparam(name, type_=message_log.c[name].type) for name in _RECEIVED)).where(
-    ~exists().where(message_log.c.robot == bindparam("robot"), message_log.c.msg_id == bindparam("msg_id")))).returning(message_log.c.id)
 _OUTCOME = update(message_log).where(message_log.c.robot == bindparam("of_robot"), message_log.c.msg_id == bindparam("of_msg_id"))
 
 
@@ -61,16 +58,23 @@ class Received(Protocol):
 
 def log_received(storage: Storage, robot: str, incoming: Received, outcome: str = ANSWERING) -> bool:
     """Record a new message; False when this robot already has it (answered before a restart,
-    or by another replica on the same database).
+    or by another replica on the same database)."""
+    return (robot, incoming.msg_id) in log_all_received(storage, [(robot, incoming)], outcome)
 
-    INSERT ... SELECT ... WHERE NOT EXISTS, not INSERT ... ON CONFLICT: SQLAlchemy compiles a
-    dialect's ON CONFLICT anew on every call (1-2 ms of Python per message). Two replicas
-    inserting the same message at the same moment meet the unique key: one gets the error (a
-    batch of writes then runs each write alone, and this one finds the row)."""
+
+def log_all_received(storage: Storage, received: list[tuple[str, Received]], outcome: str = ANSWERING) -> set[tuple[str, str]]:
+    """Record new messages of any robots in one statement (a thousand questions arriving at once
+    took a thousand statements, 46 ms of the interpreter lock the robots' loop waits for, now
+    5 ms); returns the (robot, msgId) pairs recorded now. A message the log holds already is
+    skipped: whichever replica inserts a message first has it, the others get nothing back."""
+    if not received:
+        return set()
+    now = time.time()
     with storage.connect() as conn:
-        return conn.execute(_LOG_NEW, {"robot": robot, "msg_id": incoming.msg_id, "conversation_id": incoming.conversation_id,
-                                       "sender": incoming.sender, "question": incoming.question, "outcome": outcome,
-                                       "received_at": time.time()}).first() is not None
+        rows = conn.execute(storage.insert(message_log).on_conflict_do_nothing().returning(message_log.c.robot, message_log.c.msg_id), [
+            {"robot": robot, "msg_id": incoming.msg_id, "conversation_id": incoming.conversation_id, "sender": incoming.sender,
+             "question": incoming.question, "outcome": outcome, "received_at": now} for robot, incoming in received])
+        return {(row.robot, row.msg_id) for row in rows}
 
 
 def log_outcome(storage: Storage, robot: str, msg_id: str, answer: str, outcome: str, error: str = "") -> None:

@@ -237,3 +237,20 @@ def test_a_press_that_cannot_be_stored_is_not_acked_and_is_stored_when_dingtalk_
         feedback.create(conn)
     sim.wait_for_ack(press, timeout=5)  # the simulator sent it again after 0.5 s
     assert [r["rating"] for r in world.rows("SELECT rating FROM feedback WHERE message_id = ?", msg)] == ["helpful"]
+
+
+def test_questions_whose_thinking_cards_wait_for_the_rate_limit_are_answered_whole_on_their_cards(world):
+    """DingTalk takes 20 cards a second per app: the agent answers meanwhile, and a card that went
+    out late shows the thinking text first and then the whole answer, never an update before it."""
+    sim = world.sim
+    chunks = [f"part{i} " for i in range(6)]
+    bot = world.robot(world.agent(chunks=chunks, delaySeconds=0.2), maxConcurrentAnswers=40, updateEveryChunks=1, updateIntervalSeconds=0.1)
+    world.start(bot)
+    sent = [sim.send_message("dingdemo", f"question {n}", sender_staff_id=f"user{n}") for n in range(25)]
+    finals = [final_of(sim, sim.wait_for_card(msg, timeout=10).card_biz_id, timeout=10) for msg in sent]
+    assert all(markdown_of(final) == "".join(chunks) and iter_buttons(final) for final in finals)
+    for msg in sent:
+        versions = sim.card_versions(sim.wait_for_card(msg).card_biz_id)
+        assert markdown_of(versions[0]) == "Thinking…"
+    world.wait_log(bot, "answered msgId " + sent[-1])
+    assert not [e.message for e in world.supervisor.logs(bot, limit=500) if "failed" in e.message]  # no update went out before its card

@@ -11,6 +11,7 @@ from element_studio.elements.imRobots.Meta import answer_journal as journal
 from element_studio.elements.imRobots.Meta.api_usage import add_calls, stored_calls
 from element_studio.elements.imRobots.Meta.batched_writes import BatchedWrites
 from element_studio.elements.imRobots.Meta.incoming import TEXT, Incoming
+from element_studio.elements.imRobots.Meta.answering import _begin_all
 from element_studio.elements.imRobots.Meta.message_log import log_received, outcomes
 from element_studio.runtime.app import App
 
@@ -93,3 +94,43 @@ def test_replicas_claiming_a_dead_replicas_answers_at_the_same_time_take_each_ex
     taken = [entry.incoming.msg_id for claimed in claims for entry in claimed.get(ROBOT, [])]
     assert sorted(taken) == sorted(f"m{index}" for index in range(50))  # every answer once, none twice
     assert {entry.replica for entry in journal.unfinished(storage, ROBOT, str)} <= live
+
+
+def test_questions_of_many_robots_are_logged_and_journaled_together_and_a_repeat_is_refused(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    calls = []
+
+    def begin_all(batch, beginnings):
+        calls.append(len(beginnings))
+        return _begin_all(batch, beginnings)
+
+    def beginning(robot, msg_id):
+        return journal.Beginning(robot, "replica-a", dataclasses.replace(ASKED, msg_id=msg_id), "{}", f"card-{msg_id}")
+
+    async def burst():
+        writes = BatchedWrites(storage)
+        return await asyncio.gather(*(writes.write_together(begin_all, beginning(f"imRobots.r{n}", f"m{n}")) for n in range(50)),
+                                    writes.write_together(begin_all, beginning("imRobots.r7", "m7")),  # the same message again
+                                    writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 2)))
+
+    *begun, again, counted = asyncio.run(burst())
+    assert begun == [True] * 50 and again is False and counted == 2
+    assert calls == [51]  # one call, in one batch, for every robot's question
+    assert [e.card_id for e in journal.unfinished(storage, "imRobots.r7", str)] == ["card-m7"]
+    assert outcomes(storage, "imRobots.r49", ["m49"])["m49"].outcome == "answering"
+
+
+def test_a_write_together_that_fails_fails_its_items_and_no_other_write(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+
+    def broken(batch, items):
+        raise RuntimeError("disk full")
+
+    async def batch():
+        writes = BatchedWrites(storage)
+        return await asyncio.gather(writes.write_together(broken, 1), writes.write_together(broken, 2),
+                                    writes.write(lambda batch: add_calls(batch, "dingone", "2026-11", 3)), return_exceptions=True)
+
+    first, second, counted = asyncio.run(batch())
+    assert isinstance(first, RuntimeError) and isinstance(second, RuntimeError) and counted == 3
+    assert stored_calls(storage, "dingone", "2026-11") == 3
