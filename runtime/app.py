@@ -11,7 +11,7 @@ from typing import Any
 
 from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
-from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
+from .errors import ConfigInvalidError, ElementError, InvalidJsonError, NeedsSetupError, UnknownElementError
 from .json_files import parse_json, read_json, read_text
 from .logs import instance_logger
 from .nodes import ElementNode
@@ -203,7 +203,7 @@ class App:
         filled = apply_defaults(schema, raw)
         missing = missing_once_filled(schema, filled)
         if missing:
-            raise ConfigInvalidError(full_name, f"config.json field {missing[0]}", "is required (the instance needs setup)")
+            raise NeedsSetupError(full_name, missing)
         rendered = render_config(raw, self.envVars, full_name)
         config = filled if rendered == raw else apply_defaults(schema, rendered)  # no placeholder: the defaults are in
         redactor.add_all(secret_values(schema, config))
@@ -233,8 +233,8 @@ class App:
         chain = self.chain(full_name)
         if len(chain) != 3:
             raise UnknownElementError(full_name, "", "only instances can be loaded (this is a Type or Meta)")
-        loader_class = load_loader(chain[1])
-        return loader_class(self.nodes(full_name)).load()
+        nodes = self.nodes(full_name)  # first: an instance that needs setup says so, whatever its Type
+        return load_loader(chain[1])(nodes).load()
 
     def getElement(self, full_name: str) -> Any:
         """The loaded element (tutorial-compatible name): a running service as the supervisor

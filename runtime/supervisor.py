@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from .app import App
 from .collector import freeze_long_lived, thaw
 from .cluster import HEARTBEAT_SECONDS, IN_FLIGHT_DETAIL, RESTART, START, STOP, Cluster, ClusterMode, Command, Lease, Wakeup
-from .errors import ElementError
+from .errors import ElementError, NeedsSetupError
 from .logs import LogEntry, instance_logger, ring_buffer
 from .resolution import INSTANCE
 from .service import InstanceState, InstanceStatus, Service, ServiceContext
@@ -275,16 +275,18 @@ class Supervisor:
         async with entry.lock:
             if entry.service is not None:  # running, or in error while it retries: already started
                 return self._snapshot(entry)
-            missing = await asyncio.to_thread(self._missing_setup, full_name)  # reads files: not on the loop
-            if missing:
-                self._set(entry, NEEDS_SETUP, "", {}, tuple(missing))
-                logger.warning("not started: needs setup (%s)", ", ".join(missing))
-                return self._snapshot(entry)
-            self._set(entry, STARTING, "", {})
             started = time.monotonic()
             entry.loaded_at = time.time()
-            try:
+            try:  # in a worker thread: it reads files (the needs-setup check is part of loading)
                 service = await asyncio.to_thread(self.app.load_instance, full_name)
+            except NeedsSetupError as exc:
+                self._set(entry, NEEDS_SETUP, "", {}, exc.missing)
+                logger.warning("not started: needs setup (%s)", ", ".join(exc.missing))
+                return self._snapshot(entry)
+            except Exception as exc:
+                return await self._failed(entry, exc, {})
+            self._set(entry, STARTING, "", {})
+            try:
                 if not isinstance(service, Service):
                     raise TypeError(f"{full_name}: the Type's Loader.load() returned {type(service).__name__}, not a service with start() and stop()")
                 entry.service = service
@@ -293,16 +295,20 @@ class Supervisor:
                                          self.offline_endpoints.get(type_name))
                 await asyncio.wait_for(service.start(context), START_TIMEOUT)
             except Exception as exc:
-                message = str(exc) or type(exc).__name__
-                logger.error("failed to start: %s", message)
-                await self._discard(entry)
-                self._set(entry, ERROR, message)
-                return self._snapshot(entry)
+                return await self._failed(entry, exc)
             self.app.adopt_running(full_name, service)
             if entry.state == STARTING:
                 self._set(entry, RUNNING, entry.message)
             logger.info("started in %.0f ms", (time.monotonic() - started) * 1000)
             return self._snapshot(entry)
+
+    async def _failed(self, entry: _Entry, exc: Exception, detail: dict[str, Any] | None = None) -> InstanceStatus:
+        """A start that failed ends in error with its message (and lets go of what it had)."""
+        message = str(exc) or type(exc).__name__
+        instance_logger(entry.full_name).error("failed to start: %s", message)
+        await self._discard(entry)
+        self._set(entry, ERROR, message, detail)
+        return self._snapshot(entry)
 
     async def _stop(self, full_name: str) -> InstanceStatus:
         entry = self._entry(full_name)
