@@ -184,10 +184,12 @@ class App:
 
     def raw_config(self, full_name: str) -> dict[str, Any]:
         """config.json as written (placeholders unrendered); {} when the file does not exist."""
-        path = self.element(full_name).folder / "config.json"
-        if not path.exists():
-            return {}
-        config = read_json(path, full_name)
+        try:
+            config = read_json(self.element(full_name).folder / "config.json", full_name)
+        except InvalidJsonError as exc:
+            if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):  # found absent while reading: no stat first
+                return {}
+            raise
         if not isinstance(config, dict):
             raise InvalidJsonError(full_name, "config.json", "must hold a JSON object")
         return config
