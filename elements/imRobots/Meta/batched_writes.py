@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -98,6 +99,21 @@ def _write_all(write: Callable[[Storage, list[Any]], list[Any]], items: list[Any
     return write(storage, items)
 
 
+def _settle(units: list[_Unit], outcomes: list[tuple[bool, Any]]) -> None:
+    """On the loop: each waiting write gets its result or error."""
+    for unit, (ok, value) in zip(units, outcomes):
+        if ok and unit.together and (not isinstance(value, list) or len(value) != len(unit.futures)):
+            ok, value = False, TypeError(f"{unit.write} returned {value!r}, not one result per item")
+        results = value if ok and unit.together else [value] * len(unit.futures)
+        for future, result in zip(unit.futures, results):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(result)
+            else:
+                future.set_exception(result)
+
+
 class _WriteFailed(Exception):
     """A write of a batch without savepoints raised: roll the batch back and run it again with them."""
 
@@ -112,7 +128,8 @@ class BatchedWrites:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pending: list[tuple[Write | _Together, asyncio.Future[Any]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()  # the loop adds to `_pending`, the worker thread takes from it
+        self._writing = False
 
     @classmethod
     def shared(cls, storage: Storage) -> BatchedWrites:
@@ -132,31 +149,34 @@ class BatchedWrites:
         return await self._queue(_Together(together, item))
 
     async def _queue(self, write: Write | _Together) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending.append((write, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches(), name="batched writes")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        with self._lock:
+            self._pending.append((write, future))
+            start, self._writing = not self._writing, True
+        if start:
+            loop.run_in_executor(None, self._write_batches, loop)
         return await future
 
-    async def _write_batches(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
+    def _write_batches(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On a worker thread, one batch after the other until none is pending: the next batch
+        begins the moment the last one is written, not when the loop gets round to it (during a
+        burst the loop's turns are long, and each wait held back every ACK of the next batch)."""
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._writing = False
+                    return
             units = _units(batch)
             try:
-                outcomes = await asyncio.to_thread(self._in_one_transaction, [unit.write for unit in units])
+                outcomes = self._in_one_transaction([unit.write for unit in units])
             except Exception as exc:  # the transaction itself failed: every write in it did
                 outcomes = [(False, exc)] * len(units)
-            for unit, (ok, value) in zip(units, outcomes):
-                if ok and unit.together and (not isinstance(value, list) or len(value) != len(unit.futures)):
-                    ok, value = False, TypeError(f"{unit.write} returned {value!r}, not one result per item")
-                results = value if ok and unit.together else [value] * len(unit.futures)
-                for future, result in zip(unit.futures, results):
-                    if future.done():
-                        continue
-                    if ok:
-                        future.set_result(result)
-                    else:
-                        future.set_exception(result)
+            try:
+                loop.call_soon_threadsafe(_settle, units, outcomes)
+            except RuntimeError:  # the loop is closed: nobody waits for these any more
+                pass
 
     def _in_one_transaction(self, writes: list[Write]) -> list[tuple[bool, Any]]:
         try:

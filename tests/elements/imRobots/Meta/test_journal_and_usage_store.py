@@ -115,7 +115,7 @@ def test_questions_of_many_robots_are_logged_and_journaled_together_and_a_repeat
 
     *begun, again, counted = asyncio.run(burst())
     assert begun == [True] * 50 and again is False and counted == 2
-    assert calls == [51]  # one call, in one batch, for every robot's question
+    assert sum(calls) == 51 and max(calls) >= 25  # what arrived while a batch was written went in one statement
     assert [e.card_id for e in journal.unfinished(storage, "imRobots.r7", str)] == ["card-m7"]
     assert outcomes(storage, "imRobots.r49", ["m49"])["m49"].outcome == "answering"
 
