@@ -72,7 +72,9 @@ class RobotHandler:
             return await self._keep_message(incoming)
 
     async def _keep_message(self, incoming: Incoming) -> bool:
-        incoming = dataclasses.replace(incoming, question=well_formed(incoming.question), sender_name=well_formed(incoming.sender_name))
+        question, sender_name = well_formed(incoming.question), well_formed(incoming.sender_name)
+        if question is not incoming.question or sender_name is not incoming.sender_name:
+            incoming = dataclasses.replace(incoming, question=question, sender_name=sender_name)
         if not self.seen.first_time(incoming.msg_id):
             self.log.info("msgId %s delivered again: ACKed, not answered twice", incoming.msg_id)
             return True

@@ -32,6 +32,7 @@ status_fields = [
 
 CONNECTING, CONNECTED, BACKING_OFF = Link.CONNECTING, Link.CONNECTED, Link.BACKING_OFF
 FRAME_REPORT_EVERY = 1.0  # seconds: lastFrameAt is reported at most this often
+COUNTERS_PUSH_DELAY = 0.25  # seconds: counters are reported together at most this late
 
 
 class RobotStatus:
@@ -77,11 +78,11 @@ class RobotStatus:
         self._update(**state, **self.detail())
 
     def _push_soon(self) -> None:
-        """Counters change with every message: one push at the loop's next turn carries all
-        their changes (1,000 questions at once made 3,000 pushes ahead of their ACKs)."""
+        """Counters change with every message: one push COUNTERS_PUSH_DELAY later carries all
+        their changes (1,000 questions at once made 3,000 pushes, ahead of their ACKs)."""
         if not self._push_pending:
             self._push_pending = True
-            asyncio.get_running_loop().call_soon(self._pushed_soon)
+            asyncio.get_running_loop().call_later(COUNTERS_PUSH_DELAY, self._pushed_soon)
 
     def _pushed_soon(self) -> None:
         self._push_pending = False

@@ -66,7 +66,7 @@ def test_on_start_an_answer_begun_twice_or_long_ago_ends_with_the_apology_withou
     wait_until(lambda: len(sim.card_versions(card.card_biz_id)) == versions + 1)
     assert markdown_of(sim.card_versions(card.card_biz_id)[-1]) == APOLOGY
     wait_until(lambda: world.rows("SELECT * FROM answer_journal") == [])
-    assert world.status(bot).detail["answersInFlight"] == 0  # the hanging agent was not asked again
+    world.wait_status(bot, lambda s: s.detail["answersInFlight"] == 0)  # the hanging agent was not asked again
 
 
 def test_an_ai_card_left_in_the_journal_ends_in_its_failed_state_after_a_restart(world):
