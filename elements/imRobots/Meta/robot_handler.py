@@ -57,19 +57,27 @@ class RobotHandler:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._orphans: OrphanWatch | None = None
         self._acks = AcksFirst.shared()
-
-    def on_message(self, incoming: Incoming) -> None:
-        """A chat message the Type has answered the platform for already (Feishu): handled as
-        `keep_message` does, in a task."""
-        self._spawn(self.keep_message(incoming), f"message {incoming.msg_id}")
+        self._being_kept: dict[str, asyncio.Future[bool]] = {}  # msgId -> its first delivery's keeping
 
     async def keep_message(self, incoming: Incoming) -> bool:
         """A chat message, before the Type ACKs it: a question is logged and journaled first, so
         once the platform has the ACK a crash cannot lose it (a live replica ends it); the answer
         then runs in a task. Always True: a question whose journal could not be written is
         answered all the same, and one another replica logged first is not answered again."""
-        with self._acks.keeping():
-            return await self._keep_message(incoming)
+        kept = self._being_kept.get(incoming.msg_id)
+        if kept is not None:  # delivered again while its first delivery is being kept: ACKed once that one is kept
+            self.log.info("msgId %s delivered again while being kept: ACKed once kept, not answered twice", incoming.msg_id)
+            return await asyncio.shield(kept)
+        self._being_kept[incoming.msg_id] = kept = asyncio.get_running_loop().create_future()
+        try:
+            with self._acks.keeping():
+                outcome = await self._keep_message(incoming)
+            kept.set_result(outcome)
+            return outcome
+        finally:
+            if not kept.done():
+                kept.cancel()
+            del self._being_kept[incoming.msg_id]
 
     async def _keep_message(self, incoming: Incoming) -> bool:
         question, sender_name = well_formed(incoming.question), well_formed(incoming.sender_name)

@@ -5,9 +5,9 @@ and answers a frame only after the handler returns).
 Per attempt: ask the endpoint for a socket URL, open the WebSocket, ping at once and then every
 interval, read protobuf frames. Every event frame is answered on the socket it came in on as
 soon as it is read (parts of a split payload: once the last part is in), then handed on; the
-robot answers in tasks of its own. An event the robot must keep first (a feedback press) is
-answered in a task once it is kept, so reading goes on; not kept, not answered (Feishu sends it
-again). No frame (not even a pong) for 1.5 ping intervals: the link
+robot answers in tasks of its own. An event the robot must keep first (a question, journaled;
+a feedback press, stored) is answered in a task once it is kept, so reading goes on; not kept,
+not answered (Feishu sends it again). No frame (not even a pong) for 1.5 ping intervals: the link
 is dead, close it and reconnect. Failures back off from `reconnect_min` to `reconnect_max`
 seconds, jittered; refused credentials and the app's connection limit show as errors.
 """

@@ -86,3 +86,27 @@ def test_an_ai_card_left_in_the_journal_ends_in_its_failed_state_after_a_restart
     ended = ai_final(sim, card.card_biz_id, status=ai_cards.FAILED)
     assert ended[-1].card_data["cardParamMap"]["msgContent"] == APOLOGY
     wait_until(lambda: world.rows("SELECT * FROM answer_journal") == [])
+
+
+def test_a_question_is_acked_only_once_journaled_and_its_second_delivery_waits_for_the_first(world):
+    """While the database cannot be written, neither the question's frame nor DingTalk's second
+    delivery of it is ACKed; once the journal row is written, both are, and it is answered once."""
+    import sqlite3
+
+    sim = world.sim  # sends a frame again when it is not ACKed within 0.5 s
+    bot = world.robot(world.agent(chunks=["kept first"]))
+    world.start(bot)
+    blocker = sqlite3.connect(world.storage.url.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+    try:
+        msg = sim.send_message("dingdemo", "keep me first")
+        wait_until(lambda: len(sim.deliveries_of(msg)) >= 2)
+        assert sim.acks(message_id=sim.deliveries_of(msg)[0].message_id) == []
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    wait_until(lambda: len(sim.acks(message_id=sim.deliveries_of(msg)[0].message_id)) >= 2)
+    assert [r["msg_id"] for r in world.rows("SELECT msg_id FROM message_log WHERE robot = ?", bot)] == [msg]
+    assert "delivered again while being kept" in world.wait_log(bot, "delivered again")
+    world.wait_log(bot, "answered msgId " + msg)
+    assert len(sim.cards()) == 1

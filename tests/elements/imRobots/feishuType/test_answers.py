@@ -160,3 +160,27 @@ def test_an_answer_left_in_the_journal_ends_on_its_card_after_a_restart(feishu_w
     assert answer_text(card.latest) == "Sorry, I restarted."
     assert card.sequence > 1_000_000_000  # continued above the earlier run's numbers
     assert "(begun 2 times)" in feishu_world.wait_log(bot, "ending it with the apology")
+
+
+def test_a_question_is_answered_to_feishu_only_once_it_is_journaled(feishu_world):
+    """What Feishu has a response for survives a crash: while the database cannot be written, the
+    question's frame gets no response, nor does Feishu's second try of it; once the journal row is
+    written, both are answered, and the question once."""
+    import sqlite3
+
+    sim = feishu_world.sim  # sends an event again without a code-200 response after 0.5 s
+    bot = feishu_world.robot(feishu_world.agent(chunks=["kept first"]))
+    feishu_world.start(bot)
+    blocker = sqlite3.connect(feishu_world.storage.url.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+    try:
+        msg = sim.send_message(APP, "keep me first", sender_staff_id="ou_carol")
+        delivery = wait_until(lambda: next((d for d in sim.deliveries(APP) if d.kind == "message" and d.tries >= 2), None))
+        assert delivery.responses == []
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    wait_until(lambda: len(next(d for d in sim.deliveries(APP) if d.event_id == delivery.event_id).responses) >= 2)
+    assert feishu_world.rows("SELECT msg_id FROM message_log WHERE robot = ?", bot) == [{"msg_id": msg}]
+    assert answer_text(final_card(sim, msg).latest) == "kept first"
+    assert len(sim.cards(msg_id=msg)) == 1

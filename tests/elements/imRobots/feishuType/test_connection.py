@@ -35,7 +35,7 @@ def test_a_redelivered_event_and_a_repeated_message_id_are_answered_once(feishu_
     msg = sim.send_message(APP, "only once please")
     final_card(sim, msg)
     assert sim.redeliver(sim.delivery_of(msg).event_id)
-    feishu_world.wait_log(bot, "delivered again: answered, not handled twice")
+    feishu_world.wait_log(bot, "delivered again: ACKed, not answered twice")
     assert len(sim.cards(msg_id=msg)) == 1 and wait_until(lambda: len(sim.delivery_of(msg).responses) == 2)
 
 
