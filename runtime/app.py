@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+import stat
 import threading
 import time
 from pathlib import Path
@@ -9,14 +11,14 @@ from typing import Any
 
 from .elements import Element, ElementRoot, discover
 from .env_vars import load_env_vars
-from .errors import ConfigInvalidError, ElementError, InvalidJsonError, UnknownElementError
+from .errors import ConfigInvalidError, ElementError, InvalidJsonError, NeedsSetupError, UnknownElementError
 from .json_files import parse_json, read_json, read_text
 from .logs import instance_logger
 from .nodes import ElementNode
 from .references import check_declared_targets, reference_problems
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
-from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_required, secret_values, validate_config
+from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_once_filled, missing_required, secret_values, validate_config
 from . import cluster_tables
 from .storage import Migrations, Storage
 from .templating import render_config
@@ -44,6 +46,7 @@ class App:
         self._load_locks: dict[str, threading.Lock] = {}
         self._failures: dict[str, tuple[float, str]] = {}
         self._checked_schemas: dict[Path, str] = {}  # schema file -> the text that last passed check_schema
+        self._schema_texts: dict[Path, tuple[tuple[int, int, int], str]] = {}  # schema file -> (mtime, size, inode when read, its text)
         self._lock = threading.RLock()
         self.refresh()
 
@@ -151,14 +154,29 @@ class App:
         keyword and where it is) when the schema is not usable, so no reader meets it half-way."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
-        if not path.is_file():
+        try:
+            found = path.stat()
+        except OSError:
             return None
-        text = read_text(path, type_name)
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        text = self._schema_text(path, (found.st_mtime_ns, found.st_size, found.st_ino), type_name)
+        if self._checked_schemas.get(path) == text:  # meta-validating costs ms, and every status asks: once per version
+            return json.loads(text)  # parsed fresh (callers may change their copy), its nesting checked already
         schema = parse_json(text, type_name, SCHEMA_FILE)
-        if self._checked_schemas.get(path) != text:  # meta-validating costs ms, and every status asks: once per version
-            check_schema(type_name, schema)
-            self._checked_schemas[path] = text
+        check_schema(type_name, schema)
+        self._checked_schemas[path] = text
         return schema
+
+    def _schema_text(self, path: Path, signature: tuple[int, int, int], type_name: str) -> str:
+        """The schema file's text, read again only when the file changed (a thousand instances of
+        one Type starting read it twice each)."""
+        known = self._schema_texts.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        text = read_text(path, type_name)
+        self._schema_texts[path] = (signature, text)
+        return text
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:
         chain = self.chain(full_name)
@@ -166,10 +184,12 @@ class App:
 
     def raw_config(self, full_name: str) -> dict[str, Any]:
         """config.json as written (placeholders unrendered); {} when the file does not exist."""
-        path = self.element(full_name).folder / "config.json"
-        if not path.exists():
-            return {}
-        config = read_json(path, full_name)
+        try:
+            config = read_json(self.element(full_name).folder / "config.json", full_name)
+        except InvalidJsonError as exc:
+            if isinstance(exc.__cause__, (FileNotFoundError, NotADirectoryError)):  # found absent while reading: no stat first
+                return {}
+            raise
         if not isinstance(config, dict):
             raise InvalidJsonError(full_name, "config.json", "must hold a JSON object")
         return config
@@ -182,11 +202,12 @@ class App:
         """The config a Loader gets: placeholders filled, defaults applied, validated."""
         schema = self.schema_for_instance(full_name)
         raw = self.raw_config(full_name)
-        missing = missing_required(schema, raw)
+        filled = apply_defaults(schema, raw)
+        missing = missing_once_filled(schema, filled)
         if missing:
-            raise ConfigInvalidError(full_name, f"config.json field {missing[0]}", "is required (the instance needs setup)")
+            raise NeedsSetupError(full_name, missing)
         rendered = render_config(raw, self.envVars, full_name)
-        config = apply_defaults(schema, rendered)
+        config = filled if rendered == raw else apply_defaults(schema, rendered)  # no placeholder: the defaults are in
         redactor.add_all(secret_values(schema, config))
         validate_config(schema, config, full_name)
         problems = reference_problems(self, full_name, schema, config)
@@ -214,8 +235,8 @@ class App:
         chain = self.chain(full_name)
         if len(chain) != 3:
             raise UnknownElementError(full_name, "", "only instances can be loaded (this is a Type or Meta)")
-        loader_class = load_loader(chain[1])
-        return loader_class(self.nodes(full_name)).load()
+        nodes = self.nodes(full_name)  # first: an instance that needs setup says so, whatever its Type
+        return load_loader(chain[1])(nodes).load()
 
     def getElement(self, full_name: str) -> Any:
         """The loaded element (tutorial-compatible name): a running service as the supervisor

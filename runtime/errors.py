@@ -54,6 +54,14 @@ class ConfigInvalidError(ElementError):
     """An instance config that breaks its Type's config.schema.json."""
 
 
+class NeedsSetupError(ConfigInvalidError):
+    """Required config fields are still empty (`missing`, the first named): not broken, not set up yet."""
+
+    def __init__(self, full_name: str, missing: list[str]) -> None:
+        self.missing = tuple(missing)
+        super().__init__(full_name, f"config.json field {missing[0]}", "is required (the instance needs setup)")
+
+
 class ShadowedElementError(ElementError):
     """An app element with the fullName of a shipped one: reported, the shipped one wins."""
 

@@ -14,6 +14,7 @@ path, never into a RecursionError.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -521,20 +522,25 @@ def with_url_password(url: str, password: str) -> str:
 
 def url_password_paths(root: Schema, value: Any) -> list[Path]:
     """Paths of the URL values (see holds_url_credentials) that hold a password."""
-    found: list[Path] = []
-    for path, item, resolved in walk(root, value):
-        if holds_url_credentials(resolved) and url_password(item) and path not in found:
-            found.append(path)
-    return found
+    return _secret_places(root, value)[1]
 
 
 def secret_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:
     """Paths of every value the schema marks secret, found by walking the value (outermost only)."""
-    found: list[Path] = []
-    for path, _, resolved in walk(root, value, node):
-        if is_secret(resolved) and path not in found:
-            found.append(path)
-    return [path for path in found if not any(path[: len(p)] == p and p != path for p in found)]
+    return _secret_places(root, value, node)[0]
+
+
+def _secret_places(root: Schema, value: Any, node: Any = MISSING) -> tuple[list[Path], list[Path]]:
+    """(secret_paths, url_password_paths) from one walk of the value: loading a config needs
+    both, and the walk is most of what registering its secrets costs."""
+    secrets: list[Path] = []
+    urls: list[Path] = []
+    for path, item, resolved in walk(root, value, node):
+        if is_secret(resolved) and path not in secrets:
+            secrets.append(path)
+        if holds_url_credentials(resolved) and url_password(item) and path not in urls:
+            urls.append(path)
+    return [path for path in secrets if not any(path[: len(p)] == p and p != path for p in secrets)], urls
 
 
 def secret_values(root: Schema, value: Any) -> list[str]:
@@ -546,9 +552,10 @@ def _secret_leaves(root: Schema, value: Any) -> list[Any]:
     """Every non-empty scalar inside the config's secrets (a secret number is still a secret),
     and every password inside a URL."""
     leaves: list[Any] = []
-    for path in secret_paths(root, value):
+    secrets, urls = _secret_places(root, value)
+    for path in secrets:
         leaves.extend(leaf for leaf in _leaves(_value_at(value, path)) if leaf not in leaves)
-    for path in url_password_paths(root, value):
+    for path in urls:
         password = url_password(_value_at(value, path))
         if password not in leaves:
             leaves.append(password)
@@ -560,14 +567,15 @@ def mask_secrets(root: Schema, value: Any, mask: Callable[[Path, Any], Any],
     """A copy of `value` with each secret replaced by `mask(path, secret)`; a URL keeps all but
     its password, which becomes `url_mask(path, password)` (default: `mask`)."""
     result = copy.deepcopy(value)
-    for path in url_password_paths(root, value):
+    secrets, urls = _secret_places(root, value)
+    for path in urls:
         url = _value_at(value, path)
         masked_url = with_url_password(url, str((url_mask or mask)(path, url_password(url))))
         if path:
             _value_at(result, path[:-1])[path[-1]] = masked_url
         else:
             result = masked_url
-    for path in secret_paths(root, value):
+    for path in secrets:
         if path:
             _value_at(result, path[:-1])[path[-1]] = mask(path, _value_at(value, path))
         else:
@@ -600,6 +608,13 @@ def dialect(root: Schema) -> type[Validator]:
     declared = root.get("$schema") if isinstance(root, dict) else None
     if not isinstance(declared, str):
         return Draft202012Validator
+    return _dialect_named(declared)
+
+
+@functools.lru_cache(maxsize=64)
+def _dialect_named(declared: str) -> type[Validator]:
+    """Looked up once per `$schema` URI: a config load asks a few hundred times (every
+    dependency of every subschema), and jsonschema normalises the URI each time."""
     return validators.validator_for({"$schema": declared}, default=Draft202012Validator)
 
 
@@ -661,7 +676,11 @@ def _references(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def missing_required(root: Schema, config: dict[str, Any]) -> list[str]:
     """Top-level required fields with no value ("" counts as none): the instance needs setup."""
-    filled = apply_defaults(root, config)
+    return missing_once_filled(root, apply_defaults(root, config))
+
+
+def missing_once_filled(root: Schema, filled: dict[str, Any]) -> list[str]:
+    """missing_required of a config whose defaults are applied already."""
     return [key for key in resolve(root, root).get("required", []) if filled.get(key) in (None, "", [])]
 
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from .app import App
 from .collector import freeze_long_lived, thaw
 from .cluster import HEARTBEAT_SECONDS, IN_FLIGHT_DETAIL, RESTART, START, STOP, Cluster, ClusterMode, Command, Lease, Wakeup
-from .errors import ElementError
+from .errors import ElementError, NeedsSetupError
 from .logs import LogEntry, instance_logger, ring_buffer
 from .resolution import INSTANCE
 from .service import InstanceState, InstanceStatus, Service, ServiceContext
@@ -33,6 +33,7 @@ STARTING, STOPPED, STOPPING = InstanceState.STARTING, InstanceState.STOPPED, Ins
 T = TypeVar("T")
 log = logging.getLogger("element_studio.supervisor")
 START_TIMEOUT = 30.0
+START_CONCURRENCY = 64  # services starting at once at boot
 STOP_TIMEOUT = 4.0
 CALL_TIMEOUT = 60.0
 WORKER_THREADS = 8  # blocking work (loading, SQLite) off the loop; bounded, not per service
@@ -73,6 +74,7 @@ class Supervisor:
         self.cluster = Cluster(lambda: app.storage)
         self._applied: dict[str, int] = {}  # the last command number applied, per instance
         self._gave_up: dict[str, int] = {}  # single-owner instances that failed to start, at which command number
+        self._modes: dict[str, tuple[Any, ClusterMode]] = {}  # Type fullName -> (its Element when looked up, its mode)
         self._coordinator: asyncio.Task | None = None
         self._wakeup: Wakeup | None = None
         self._wake = asyncio.Event()
@@ -273,16 +275,18 @@ class Supervisor:
         async with entry.lock:
             if entry.service is not None:  # running, or in error while it retries: already started
                 return self._snapshot(entry)
-            missing = self._missing_setup(full_name)
-            if missing:
-                self._set(entry, NEEDS_SETUP, "", {}, tuple(missing))
-                logger.warning("not started: needs setup (%s)", ", ".join(missing))
-                return self._snapshot(entry)
-            self._set(entry, STARTING, "", {})
             started = time.monotonic()
             entry.loaded_at = time.time()
-            try:
+            try:  # in a worker thread: it reads files (the needs-setup check is part of loading)
                 service = await asyncio.to_thread(self.app.load_instance, full_name)
+            except NeedsSetupError as exc:
+                self._set(entry, NEEDS_SETUP, "", {}, exc.missing)
+                logger.warning("not started: needs setup (%s)", ", ".join(exc.missing))
+                return self._snapshot(entry)
+            except Exception as exc:
+                return await self._failed(entry, exc, {})
+            self._set(entry, STARTING, "", {})
+            try:
                 if not isinstance(service, Service):
                     raise TypeError(f"{full_name}: the Type's Loader.load() returned {type(service).__name__}, not a service with start() and stop()")
                 entry.service = service
@@ -291,16 +295,20 @@ class Supervisor:
                                          self.offline_endpoints.get(type_name))
                 await asyncio.wait_for(service.start(context), START_TIMEOUT)
             except Exception as exc:
-                message = str(exc) or type(exc).__name__
-                logger.error("failed to start: %s", message)
-                await self._discard(entry)
-                self._set(entry, ERROR, message)
-                return self._snapshot(entry)
+                return await self._failed(entry, exc)
             self.app.adopt_running(full_name, service)
             if entry.state == STARTING:
                 self._set(entry, RUNNING, entry.message)
             logger.info("started in %.0f ms", (time.monotonic() - started) * 1000)
             return self._snapshot(entry)
+
+    async def _failed(self, entry: _Entry, exc: Exception, detail: dict[str, Any] | None = None) -> InstanceStatus:
+        """A start that failed ends in error with its message (and lets go of what it had)."""
+        message = str(exc) or type(exc).__name__
+        instance_logger(entry.full_name).error("failed to start: %s", message)
+        await self._discard(entry)
+        self._set(entry, ERROR, message, detail)
+        return self._snapshot(entry)
 
     async def _stop(self, full_name: str) -> InstanceStatus:
         entry = self._entry(full_name)
@@ -354,12 +362,24 @@ class Supervisor:
 
     # the cluster ------------------------------------------------------------------------
     def mode(self, full_name: str) -> ClusterMode:
-        """What the instance's Type declares (`cluster_mode`); one owner unless it says otherwise."""
+        """What the instance's Type declares (`cluster_mode`); one owner unless it says otherwise.
+
+        Looked up once per Type as the app last read it (every start and every heartbeat asks,
+        for each of up to a thousand instances, and the lookup checks the Type's files)."""
         try:
-            declared = self.app.hook(self.app.chain(full_name)[1].full_name, "cluster_mode")
+            type_element = self.app.chain(full_name)[1]
+        except ElementError:
+            return ClusterMode.ONE_OWNER
+        known = self._modes.get(type_element.full_name)
+        if known is not None and known[0] is type_element:
+            return known[1]
+        try:
+            declared = self.app.hook(type_element.full_name, "cluster_mode")
         except ElementError:
             declared = None
-        return ClusterMode(declared) if declared else ClusterMode.ONE_OWNER
+        mode = ClusterMode(declared) if declared else ClusterMode.ONE_OWNER
+        self._modes[type_element.full_name] = (type_element, mode)
+        return mode
 
     async def _command(self, full_name: str, action: str, refresh: bool = True) -> InstanceStatus:
         """Record an operator's command for every replica, then apply it here."""
@@ -402,16 +422,34 @@ class Supervisor:
         # alive before anything runs: work a service records under this replica's id is never taken for a dead replica's
         await asyncio.to_thread(self.cluster.heartbeat, {})
         commands = await asyncio.to_thread(self.cluster.commands)
-        statuses = []
-        for name in self._service_names():
+        names = self._service_names()
+        wanted = []
+        for name in names:
             command = commands.get(name)
             self._applied[name] = command.version if command else 0
-            if self._wanted(name, command):
-                statuses.append(await self._apply(name, START, refresh=False))
-            else:
-                statuses.append(await self._status(name))
+            wanted.append(self._wanted(name, command))
+        statuses = await self._bounded(self._boot_one, list(zip(names, wanted)))
         self._join()
         return statuses
+
+    async def _boot_one(self, name_wanted: tuple[str, bool]) -> InstanceStatus:
+        name, wanted = name_wanted
+        return await self._apply(name, START, refresh=False) if wanted else await self._status(name)
+
+    async def _bounded(self, action: Callable[[T], Awaitable[InstanceStatus]], items: list[T]) -> list[InstanceStatus]:
+        """`action` on every item, at most START_CONCURRENCY at once, the statuses in `items`' order.
+
+        One after another, 1,000 robots took 7 s to start: each start mostly waits (its files
+        read in a worker thread, its lease, its first database read), and that waiting overlaps.
+        Bounded, so a thousand starts do not all queue for the worker threads at once; a slow
+        start (up to START_TIMEOUT) holds one place, never the others."""
+        places = asyncio.Semaphore(START_CONCURRENCY)
+
+        async def one(item: T) -> InstanceStatus:
+            async with places:
+                return await action(item)
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
 
     def _wanted(self, full_name: str, command: Command | None) -> bool:
         """Whether the instance should run: the last command says so, or none was given and it starts with the app."""

@@ -11,6 +11,30 @@ from tests.support.tcp_server import RecordingTcpServer
 from tests.support.waiting import wait_until
 
 PROBE = "probes.tcpProbeType"
+GATE_LOADER = """
+import asyncio
+import os
+
+
+class Gate:
+    def __init__(self, config):
+        self.config = config
+
+    async def start(self, context):
+        while not os.path.exists(self.config["opensWhen"]):
+            await asyncio.sleep(0.02)
+
+    async def stop(self):
+        pass
+
+
+class Loader:
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+    def load(self):
+        return Gate(self.nodes[0].config)
+"""
 
 
 @pytest.fixture
@@ -125,3 +149,32 @@ def test_start_leaves_a_service_that_reports_error_while_retrying_alone(probe_ap
 
 async def _report_error(service):
     service.context.update(state="error", message="credentials refused (HTTP 401)")
+
+
+def test_at_boot_a_slow_or_failing_start_holds_up_none_of_the_others(probe_app, server, supervisor, tmp_path):
+    """Services start side by side: one still starting (for up to START_TIMEOUT) and one failing
+    leave the others running, and the boot lists every status in name order."""
+    write_element(probe_app, "probes.gateType", {"title": "Gate", "type": "probes.Meta", "service": True, "backendBundleEntry": "."},
+                  None, {"__init__.py": "from .loader import Loader\n", "loader.py": GATE_LOADER})
+    opens = tmp_path / "open"
+    write_element(probe_app, "probes.a_slow", instance("probes.gateType", title="Slow"), {"opensWhen": str(opens)})
+    add_probe(probe_app, "b_failing", server.port, failOnStart=True)
+    quick = [f"probes.c{number:02d}" for number in range(12)]
+    for name in quick:
+        add_probe(probe_app, name.split(".")[1], server.port)
+    supervisor.app.refresh()
+    booted = []
+    booting = threading.Thread(target=lambda: booted.extend(supervisor.start_at_boot()), name="test-boot")
+    booting.start()
+    try:
+        wait_until(lambda: all(supervisor.status(name).state == "running" for name in quick),
+                   message=lambda: f"quick services waited: {[(s.full_name, s.state) for s in supervisor.statuses()]}")
+        wait_until(lambda: len(server.open_connections()) == len(quick))
+        assert supervisor.status("probes.a_slow").state == "starting"
+        assert supervisor.status("probes.b_failing").state == "error"
+        assert booting.is_alive()  # the boot itself waits for every start to end
+    finally:
+        opens.touch()
+        booting.join(10)
+    assert [s.full_name for s in booted] == ["probes.a_slow", "probes.b_failing", *quick]
+    assert [s.state for s in booted] == ["running", "error", *["running"] * len(quick)]

@@ -8,6 +8,7 @@ closes the HTTP session.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -27,6 +28,7 @@ from .settings import RobotSettings
 
 STOP_SOCKET_WAIT = 1.0
 STOP_ANSWERS_GRACE = 1.0
+TOKEN_WARM_AFTER = 2.0  # seconds after connecting (spread over as long again) the access token is fetched
 
 
 class DingTalkRobot:
@@ -76,11 +78,15 @@ class DingTalkRobot:
         self._task = asyncio.create_task(self.connection.run(), name=f"{self.full_name}: connection")
 
     def _warm_token(self) -> None:
-        """Fetch the access token as soon as the stream is up, so a first answer need not wait."""
+        """Fetch the access token soon after the stream is up, so a first answer need not wait.
+
+        Not at once: a thousand robots starting together would each fetch theirs while the
+        others are still connecting. A question that comes first fetches it (one fetch, shared)."""
         if self.api.token.fresh or (self._warming is not None and not self._warming.done()):
             return
 
         async def warm() -> None:
+            await asyncio.sleep(TOKEN_WARM_AFTER * (1 + random.random()))
             try:
                 await self.api.token.get()
             except Exception as exc:  # the first answer tries again and reports it
