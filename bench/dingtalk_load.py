@@ -88,6 +88,7 @@ def _local_env(base_url: str) -> None:
 def sim_main(conn, robots: int) -> None:
     """Run the simulator; answer the orchestrator's commands over `conn`."""
     import asyncio
+    import gc
 
     from element_studio.elements.imRobots.dingTalkStreamType.simulator.thread import SimulatorThread
 
@@ -110,6 +111,8 @@ def sim_main(conn, robots: int) -> None:
                     await asyncio.sleep(0)
                 return msg_ids
 
+            gc.collect()  # the simulator's own garbage collected before, not in the middle of the burst it times
+            gc.freeze()
             msg_ids = sim._call(send_all(arg))  # one coroutine on the simulator's loop
             for message in sim.messages():
                 conversation[message.msg_id] = message.conversation_id
