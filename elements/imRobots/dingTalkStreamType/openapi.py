@@ -55,14 +55,15 @@ class DingTalkApi:
     """
 
     def __init__(self, session: aiohttp.ClientSession, client_id: str, client_secret: str, timeout: float = 10.0,
-                 offline_endpoint: str | None = None, on_call: Callable[[], None] = lambda: None) -> None:
+                 offline_endpoint: str | None = None, on_call: Callable[[], None] = lambda: None,
+                 calls_per_second: int | None = None) -> None:
         self.session = session
         self.base = openapi_base(offline_endpoint)
         self.timeout = timeout
         self._credential = Credential(client_id, client_secret)
         self.client_id = client_id
         self.token = TokenCache(self._fetch_token, TOKEN_MARGIN, TOKEN_SHARE)
-        self.rate_limit = of_app(client_id)
+        self.rate_limit = of_app(client_id, calls_per_second)
         self.on_call = on_call
 
     # the stream gateway ------------------------------------------------------------------

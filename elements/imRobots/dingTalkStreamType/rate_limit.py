@@ -1,4 +1,5 @@
-"""DingTalk's rate limit: 20 OpenAPI calls per second per app (clientId) and API. Every robot of
+"""DingTalk's rate limit: 20 OpenAPI calls per second per app (clientId) and API for a standard
+organisation, more for other editions (the robot's `apiCallsPerSecond`). Every robot of
 one app in this process waits its turn at the same limiter, so robots sharing an app never
 draw DingTalk's "too many requests" together (a robot restarting while its answers end, a
 recovered answer and new ones)."""
@@ -21,6 +22,11 @@ class AppRateLimit:
         self.window = window
         self._clock = clock
         self._slots: dict[str, deque[float]] = {}
+
+    def allow(self, per_window: int) -> None:
+        """Allow `per_window` calls of each API from now on (the calls reserved so far still count)."""
+        self.per_window = per_window
+        self._slots = {api: deque(slots, maxlen=per_window) for api, slots in self._slots.items()}
 
     def reserve(self, api: str) -> float:
         """Reserve the next free moment for a call of `api`; returns how long to wait for it."""
@@ -50,9 +56,13 @@ class AppRateLimit:
 _by_client_id: dict[str, AppRateLimit] = {}
 
 
-def of_app(client_id: str) -> AppRateLimit:
-    """The one limiter of a DingTalk app in this process."""
+def of_app(client_id: str, per_second: int | None = None) -> AppRateLimit:
+    """The one limiter of a DingTalk app in this process; `per_second` sets how many calls of each
+    API it allows (the robot started last sets it, when robots of one app say different things;
+    None, as a connection test says, leaves it)."""
     limit = _by_client_id.get(client_id)
     if limit is None:
-        limit = _by_client_id[client_id] = AppRateLimit()
+        limit = _by_client_id[client_id] = AppRateLimit(per_second or CALLS_PER_SECOND)
+    elif per_second is not None and limit.per_window != per_second:
+        limit.allow(per_second)
     return limit

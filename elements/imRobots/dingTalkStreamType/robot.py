@@ -55,7 +55,7 @@ class DingTalkRobot:
         self.calls = calls = RobotCalls(usage, self.status, lambda: self.answerer.current_form())
         self._session = make_session(settings.proxy, settings.http_timeout)
         api = DingTalkApi(self._session, settings.client_id, settings.client_secret, settings.http_timeout, context.offline_endpoint,
-                          on_call=calls.count)
+                          on_call=calls.count, calls_per_second=settings.api_calls_per_second)
         replies = DingTalkReplies(api, settings.ai_card)
         pictures = DingTalkPictures(api, self._session, settings.http_timeout)
         self.answerer = Answerer(self.full_name, settings.answers, replies, context.storage, self.app, self.log, self.status.error, pictures,

@@ -25,6 +25,7 @@ class RobotSettings(ConnectionSettings):
     client_id: str
     client_secret: str
     proxy: str
+    api_calls_per_second: int
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RobotSettings:
@@ -36,4 +37,5 @@ class RobotSettings(ConnectionSettings):
             client_id=config["clientId"],
             client_secret=config["clientSecret"],
             proxy=config["proxy"],
+            api_calls_per_second=int(config["apiCallsPerSecond"]),
         )

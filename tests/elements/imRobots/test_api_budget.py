@@ -24,6 +24,16 @@ def test_the_rate_limit_lets_20_calls_of_an_api_through_each_second_and_is_one_p
     assert of_app("dingshared") is of_app("dingshared") and of_app("dingshared") is not of_app("dingother")
 
 
+def test_an_organisation_that_allows_more_calls_a_second_gets_them(world):
+    bot = world.robot(world.agent(chunks=["fast"]), client_id="dingforty", apiCallsPerSecond=40)  # an app no other test calls for
+    world.start(bot, connected=False)
+    limit = of_app("dingforty")
+    assert [limit.reserve("send card") for _ in range(40)] == [0.0] * 40  # a professional edition's 40, not 20
+    assert limit.reserve("send card") > 0.9
+    assert of_app("dingforty", 20) is limit and limit.reserve("update card") == 0.0  # the robot started last sets it
+    assert [limit.reserve("update card") for _ in range(19)] == [0.0] * 19 and limit.reserve("update card") > 0.9
+
+
 def test_answer_forms_by_budget_share():
     assert answer_form(True, 0, 10**6) is AnswerForm.STREAMING  # no budget
     assert [answer_form(True, 100, calls) for calls in (69, 70, 89, 90, 150)] == [
