@@ -27,9 +27,10 @@ from dingtalk_stream import AckMessage, CallbackMessage, EventMessage, SystemMes
 from dingtalk_stream.frames import Headers
 
 from ..Meta.connection_loop import CLOSE_TIMEOUT, Ended, ReconnectingConnection
+from ..Meta.network_errors import NETWORK_ERRORS, network_reason
 from ..Meta.network_errors import describe as _describe
 from .heartbeat import Heartbeat
-from .http import NETWORK_ERRORS, ApiError, network_reason
+from .http import ApiError
 from .local_ip import local_ip
 from .openapi import CredentialsRefused, DingTalkApi
 from .settings import RobotSettings

@@ -10,24 +10,11 @@ from typing import Any
 
 import aiohttp
 
-from ..Meta import network_errors
+from ..Meta import http_session
+from ..Meta.network_errors import NETWORK_ERRORS, network_reason
 
 DEFAULT_ENDPOINT = "https://api.dingtalk.com"
 USER_AGENT = "ElementStudio/0.1 (dingTalkStreamType; aiohttp)"
-
-
-def _proxy_errors() -> tuple[type[BaseException], ...]:
-    """The proxy's failures: aiohttp-socks raises its own classes (they are not OSErrors)."""
-    import aiohttp_socks
-    import python_socks
-
-    return (aiohttp_socks.ProxyError, aiohttp_socks.ProxyConnectionError, aiohttp_socks.ProxyTimeoutError,
-            python_socks.ProxyError, python_socks.ProxyConnectionError, python_socks.ProxyTimeoutError)
-
-
-# What a call to DingTalk can fail with below HTTP: the network, or the robot's proxy.
-PROXY_ERRORS = _proxy_errors()
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (*network_errors.NETWORK_ERRORS, *PROXY_ERRORS)
 
 
 def openapi_base(offline_endpoint: str | None = None) -> str:
@@ -54,24 +41,8 @@ class ApiError(Exception):
 
 
 def make_session(proxy: str, timeout: float) -> aiohttp.ClientSession:
-    """A session through `proxy` (socks5/http URL) or direct, connecting within `timeout` s.
-
-    There is no session-wide total timeout (it would end the long-lived WebSocket): every
-    call passes its own. trust_env is off: the robot's proxy is its config, not whatever
-    HTTPS_PROXY the process happens to have.
-    """
-    if proxy:
-        from aiohttp_socks import ProxyConnector
-
-        connector: aiohttp.BaseConnector = ProxyConnector.from_url(proxy, limit=100)
-    else:
-        connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout),
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
-    )
+    """The robot's session to DingTalk (the family's, with this Type's User-Agent)."""
+    return http_session.make_session(proxy, timeout, USER_AGENT)
 
 
 async def call_json(
@@ -107,11 +78,6 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
-def network_reason(exc: BaseException) -> str:
-    """The family's one-line reason, and what the robot's proxy said when it was the proxy."""
-    if isinstance(exc, PROXY_ERRORS):
-        return f"proxy: {str(exc).split(' [', 1)[0]}"  # "[Errno 111] Couldn't connect to proxy 127.0.0.1:1"
-    return network_errors.network_reason(exc)
 
 
 async def fetch_bytes(session: aiohttp.ClientSession, operation: str, url: str, timeout: float, limit: int) -> bytes:

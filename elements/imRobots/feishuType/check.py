@@ -24,7 +24,7 @@ async def check_connection(config: dict[str, Any], offline_endpoint: str | None 
         return not_yet
     timeout = http_timeout(config)
     openapi, http = await load_sdk_parts("openapi"), await load_sdk_parts("http")
-    async with http.make_session(timeout) as session:
+    async with http.make_session(str(config.get("proxy") or ""), timeout) as session:
         api = openapi.FeishuApi(session, app_id, secret, base_url(str(config.get("domain") or "feishu"), offline_endpoint), timeout)
         return await FEISHU.calls(app_id, api.base, (("long connection", api.endpoint), ("tenant token", api.token.get)),
                                   openapi.CredentialsRefused, http.FeishuError)

@@ -1,4 +1,4 @@
-"""HTTP to Feishu: one aiohttp session per robot, JSON calls with a timeout each, and errors that
+"""HTTP to Feishu: one aiohttp session per robot (direct or through its proxy), JSON calls with a timeout each, and errors that
 say what Feishu answered (its `code` and `msg`) without URLs, tokens or secrets.
 
 Feishu answers `{code, msg, ...}` as JSON whatever the HTTP status; code 0 is success.
@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from ..Meta import http_session
 from ..Meta.network_errors import NETWORK_ERRORS, network_reason
 
 USER_AGENT = "ElementStudio/0.1 (feishuType; aiohttp)"
@@ -29,14 +30,9 @@ class FeishuError(Exception):
         return f"{self.operation}: HTTP {self.status}, code {self.code}" + (f": {self.msg}" if self.msg else "")
 
 
-def make_session(timeout: float) -> aiohttp.ClientSession:
-    """A direct session (no session-wide total timeout: it would end the long connection)."""
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
-        timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout),
-        headers={"User-Agent": USER_AGENT},
-        trust_env=False,
-    )
+def make_session(proxy: str, timeout: float) -> aiohttp.ClientSession:
+    """The robot's session to Feishu (the family's, with this Type's User-Agent)."""
+    return http_session.make_session(proxy, timeout, USER_AGENT)
 
 
 async def call_json(session: aiohttp.ClientSession, operation: str, method: str, url: str, timeout: float, *,

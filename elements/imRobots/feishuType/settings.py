@@ -25,6 +25,7 @@ class RobotSettings(ConnectionSettings):
     app_id: str
     app_secret: str
     domain: str
+    proxy: str
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RobotSettings:
@@ -34,4 +35,5 @@ class RobotSettings(ConnectionSettings):
             app_id=config["appId"],
             app_secret=config["appSecret"],
             domain=config["domain"],
+            proxy=config["proxy"],
         )

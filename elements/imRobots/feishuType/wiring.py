@@ -36,7 +36,7 @@ class RobotRun:
         self.log = context.logger
         self.status = RobotStatus(context.update)
         self.calls = RobotCalls(usage, self.status, lambda: answerer.current_form())
-        self.session = make_session(settings.http_timeout)
+        self.session = make_session(settings.proxy, settings.http_timeout)
         self.api = FeishuApi(self.session, settings.app_id, settings.app_secret, base_url(settings.domain, context.offline_endpoint),
                              settings.http_timeout, on_call=self.calls.count)
         replies = FeishuReplies(self.api)

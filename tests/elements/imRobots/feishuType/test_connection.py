@@ -126,3 +126,18 @@ def test_check_connection_says_ok_refused_or_unreachable(feishu_sim):
     assert (gone.ok, gone.step) == (False, "network") and "cannot connect to 127.0.0.1:9" in gone.message
     assert feishu_sim.connections() == []
 
+
+
+def test_a_robot_connects_and_answers_through_an_http_proxy(feishu_world):
+    from urllib.parse import urlsplit
+
+    from ..connect_proxy import ConnectProxy
+
+    sim = feishu_world.sim
+    with ConnectProxy() as proxy:
+        bot = feishu_world.robot(feishu_world.agent(chunks=["proxied"]), proxy=proxy.url)
+        feishu_world.start(bot)
+        msg = sim.send_message(APP, "via proxy")
+        assert answer_text(final_card(sim, msg).latest) == "proxied"
+        assert len(proxy.tunnels) >= 2 and set(proxy.tunnels) == {urlsplit(sim.base_url).netloc}  # the API calls and the WebSocket
+        feishu_world.supervisor.stop(bot)
