@@ -25,7 +25,10 @@ def serving(supervisor: Supervisor, simulators: Mapping | None = None, **options
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.trigger.pull_trigger(lambda: close_all(server))  # on the server's own thread, between two polls
+        try:
+            server.trigger.pull_trigger(lambda: close_all(server))  # on the server's own thread, between two polls
+        except OSError:  # the trigger's pipe is gone already (seen rarely: "Bad file descriptor"): close from here
+            close_all(server)
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=5)
 
