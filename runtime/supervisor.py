@@ -74,7 +74,6 @@ class Supervisor:
         self.cluster = Cluster(lambda: app.storage)
         self._applied: dict[str, int] = {}  # the last command number applied, per instance
         self._gave_up: dict[str, int] = {}  # single-owner instances that failed to start, at which command number
-        self._modes: dict[str, tuple[Any, ClusterMode]] = {}  # Type fullName -> (its Element when looked up, its mode)
         self._coordinator: asyncio.Task | None = None
         self._wakeup: Wakeup | None = None
         self._wake = asyncio.Event()
@@ -363,23 +362,13 @@ class Supervisor:
     # the cluster ------------------------------------------------------------------------
     def mode(self, full_name: str) -> ClusterMode:
         """What the instance's Type declares (`cluster_mode`); one owner unless it says otherwise.
-
-        Looked up once per Type as the app last read it (every start and every heartbeat asks,
-        for each of up to a thousand instances, and the lookup checks the Type's files)."""
+        Every start and every heartbeat asks, for each of up to a thousand instances: cheap, as a
+        Type package imported before is looked up without touching its files (`type_loading`)."""
         try:
-            type_element = self.app.chain(full_name)[1]
-        except ElementError:
-            return ClusterMode.ONE_OWNER
-        known = self._modes.get(type_element.full_name)
-        if known is not None and known[0] is type_element:
-            return known[1]
-        try:
-            declared = self.app.hook(type_element.full_name, "cluster_mode")
+            declared = self.app.hook(self.app.chain(full_name)[1].full_name, "cluster_mode")
         except ElementError:
             declared = None
-        mode = ClusterMode(declared) if declared else ClusterMode.ONE_OWNER
-        self._modes[type_element.full_name] = (type_element, mode)
-        return mode
+        return ClusterMode(declared) if declared else ClusterMode.ONE_OWNER
 
     async def _command(self, full_name: str, action: str, refresh: bool = True) -> InstanceStatus:
         """Record an operator's command for every replica, then apply it here."""
