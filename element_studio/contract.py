@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from flask import Blueprint, current_app
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .runtime.app import App
 from .runtime.cluster import Cluster, ClusterMode
@@ -21,6 +19,9 @@ from .runtime.resolution import INSTANCE
 from .runtime.storage import InstanceHistory, Migrations, Storage, add_column
 from .runtime.service import FieldKind, InstanceState, Link, Service, ServiceContext, StatusField, reported
 from .runtime.translations import LANGUAGES, text_in
+
+if TYPE_CHECKING:  # Flask is the editor's: a process that only runs robots never imports it (55 ms)
+    from flask import Blueprint
 
 
 class RunningSimulator(Protocol):
@@ -102,6 +103,8 @@ HOOKS = {
 
 def editor_host() -> EditorHost:
     """The editor serving the current request (inside a page's view function)."""
+    from flask import current_app
+
     return current_app.extensions[EDITOR_HOST_KEY]
 
 

@@ -12,18 +12,16 @@ says: "What is Element Studio?" shares its only words with every other entry.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable
-
-import jieba
+from types import ModuleType
 
 from .sources import Passage
-
-jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not ours to print
 
 # BM25 weights of the columns: title (question or heading), keywords (other wordings), text.
 COLUMN_WEIGHTS = (2.0, 2.0, 1.0)
@@ -59,6 +57,16 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.cache
+def _jieba() -> ModuleType:
+    """jieba, imported on the first Chinese text: importing it (and pkg_resources with it) costs
+    about 60 ms, which every process reading this Type's hooks (a robots' start) would pay."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not ours to print
+    return jieba
+
+
 def search_terms(text: str) -> list[str]:
     """The words of `text` that can match: segmented, lowercased, without stopwords.
 
@@ -70,7 +78,7 @@ def search_terms(text: str) -> list[str]:
     for number, part in enumerate(HAN_RUN.split(text)):
         if not part:
             continue
-        tokens = jieba.cut_for_search(part) if number % 2 else WORDS.findall(part)
+        tokens = _jieba().cut_for_search(part) if number % 2 else WORDS.findall(part)
         for token in tokens:
             words = [token, *CAMEL_PART.findall(token)] if CAMEL_CASE.search(token) else [token]
             for word in words:

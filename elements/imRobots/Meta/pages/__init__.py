@@ -1,10 +1,3 @@
-"""The IM robot family's pages in the editor: the playground and the feedback pages, and the
-stylesheet they share."""
-from flask import Blueprint
-
-from element_studio.contract import EditorPage
-
-from . import feedback, playground
-
-assets = Blueprint("im_robots_assets", __name__, static_folder="static", static_url_path="/_im_robots")
-editor_pages = [EditorPage(assets), playground.page, feedback.page]
+"""The IM robot family's pages in the editor (`all_pages`: the playground, the feedback pages
+and the stylesheet they share) and the card model they draw (`card_model`, which the Types use
+at run time too: this package imports nothing, so a robot never loads Flask)."""

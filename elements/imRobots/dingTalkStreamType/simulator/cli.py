@@ -25,11 +25,10 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from ..offline import DEFAULT_PORT
 from .app_registry import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from .frames import MSGTYPES, button_label, card_buttons
 from .server import DingTalkSimulator
-
-DEFAULT_PORT = 8711
 
 
 def build_parser() -> argparse.ArgumentParser:
