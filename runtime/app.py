@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .elements import Element, ElementRoot, discover
+from .elements import Element, ElementRoot, Signature, discover
 from .env_vars import load_env_vars
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError, NeedsSetupError, UnknownElementError
 from .json_files import parse_json, read_json, read_text
@@ -48,12 +48,13 @@ class App:
         self._checked_schemas: dict[Path, str] = {}  # schema file -> the text that last passed check_schema
         self._schema_texts: dict[Path, tuple[tuple[int, int, int], str]] = {}  # schema file -> (mtime, size, inode when read, its text)
         self._lock = threading.RLock()
+        self._descriptors: dict[Path, tuple[Signature, dict[str, Any]]] = {}  # e.json path -> (its signature, descriptor) as last read
         self.refresh()
 
     # discovery ---------------------------------------------------------------------------
     def refresh(self) -> None:
         """Read every element folder again (after the editor or a person changed files)."""
-        found = discover(self.roots)
+        found = discover(self.roots, self._descriptors)
         chains: dict[str, list[Element]] = {}
         problems: list[ElementError] = list(found.problems)
         for name in found.elements:
@@ -64,6 +65,7 @@ class App:
         with self._lock:
             owners_before = self._owners() if hasattr(self, "_chains") else set()
             self.elements = found.elements
+            self._descriptors = found.read
             self._chains = chains
             self.problems = problems
             if self._storage is not None and self._owners() != owners_before:

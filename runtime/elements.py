@@ -20,6 +20,7 @@ from .names import is_identifier
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SKIPPED_FOLDERS = {"__pycache__", "node_modules"}
+Signature = tuple[int, int, int]  # a file's modification time (ns), size and inode
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Discovery:
 
     elements: dict[str, Element] = field(default_factory=dict)
     problems: list[ElementError] = field(default_factory=list)
+    read: dict[Path, tuple[Signature, dict[str, Any]]] = field(default_factory=dict)  # the valid descriptors, for the next discover
 
 
 @cache
@@ -76,8 +78,12 @@ def element_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def discover(roots: list[ElementRoot]) -> Discovery:
-    """Find and validate the elements of every root; earlier roots win a fullName clash."""
+def discover(roots: list[ElementRoot], known: dict[Path, tuple[Signature, dict[str, Any]]] | None = None) -> Discovery:
+    """Find and validate the elements of every root; earlier roots win a fullName clash.
+
+    `known`: what the last discover `read`; an e.json unchanged since (the same modification
+    time, size and inode) is not parsed and validated again. The supervisor's start reads
+    every folder right after App() did: with 1,000 robots, 50 of its 70 ms."""
     found = Discovery()
     for root in roots:
         for folder in _element_folders(root.path):
@@ -97,12 +103,27 @@ def discover(roots: list[ElementRoot]) -> Discovery:
                 )
                 continue
             try:
-                descriptor = load_descriptor(folder, full_name)
+                descriptor = _descriptor(folder, full_name, known or {}, found.read)
             except ElementError as exc:
                 found.problems.append(exc)
                 continue
             found.elements[full_name] = Element(full_name, folder, root, descriptor)
     return found
+
+
+def _descriptor(folder: Path, full_name: str, known: dict[Path, tuple[Signature, dict[str, Any]]],
+                read: dict[Path, tuple[Signature, dict[str, Any]]]) -> dict[str, Any]:
+    """The folder's descriptor, from `known` when its e.json has not changed; noted in `read`."""
+    path = folder / "e.json"
+    try:
+        found = path.stat()
+    except OSError:
+        return load_descriptor(folder, full_name)  # gone meanwhile: says so as a read would
+    signature = (found.st_mtime_ns, found.st_size, found.st_ino)
+    cached = known.get(path)
+    descriptor = cached[1] if cached is not None and cached[0] == signature else load_descriptor(folder, full_name)
+    read[path] = (signature, descriptor)
+    return descriptor
 
 
 def load_descriptor(folder: Path, full_name: str) -> dict[str, Any]:
