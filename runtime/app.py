@@ -18,7 +18,8 @@ from .nodes import ElementNode
 from .references import check_declared_targets, reference_problems
 from .redaction import redactor
 from .resolution import INSTANCE, META, TYPE, kind_of, resolve_chain
-from .schema import SCHEMA_FILE, apply_defaults, check_schema, missing_once_filled, missing_required, secret_values, validate_config
+from .schema import (SCHEMA_FILE, RememberedSchema, Schema, apply_defaults, check_schema, missing_once_filled, missing_required,
+                     secret_values, validate_config)
 from . import cluster_tables
 from .storage import Migrations, Storage
 from .templating import render_config
@@ -27,6 +28,7 @@ from .type_loading import app_package_name, load_loader, type_hook
 SHIPPED_PACKAGE = "element_studio.elements"
 RUNTIME_OWNER = "element-studio"  # the runtime's own tables (not an identifier: never a family's fullName)
 SHIPPED_ELEMENTS = Path(importlib.import_module(SHIPPED_PACKAGE).__path__[0]).resolve()
+NO_SCHEMA = RememberedSchema({"type": "object"})  # the schema of an instance whose Type declares none
 
 
 class App:
@@ -45,7 +47,7 @@ class App:
         self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
         self._failures: dict[str, tuple[float, str]] = {}
-        self._checked_schemas: dict[Path, str] = {}  # schema file -> the text that last passed check_schema
+        self._checked_schemas: dict[Path, tuple[str, Schema]] = {}  # schema file -> the text that last passed check_schema, parsed
         self._schema_texts: dict[Path, tuple[tuple[int, int, int], str]] = {}  # schema file -> (mtime, size, inode when read, its text)
         self._lock = threading.RLock()
         self._descriptors: dict[Path, tuple[Signature, dict[str, Any]]] = {}  # e.json path -> (its signature, descriptor) as last read
@@ -154,6 +156,13 @@ class App:
     def type_schema(self, type_name: str) -> dict[str, Any] | None:
         """A Type's config.schema.json, or None when it declares none; InvalidJsonError (naming the
         keyword and where it is) when the schema is not usable, so no reader meets it half-way."""
+        checked = self._checked_schema(type_name)
+        return None if checked is None else json.loads(checked[0])  # parsed fresh: callers may change their copy
+
+    def _checked_schema(self, type_name: str) -> tuple[str, Schema] | None:
+        """(text, the one parsed copy) of the schema file's current version, checked once per
+        version (meta-validating costs ms, and every status asks). The copy is for this App's
+        own reading only (configs, statuses): nobody changes it, so its walks are remembered."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
         try:
@@ -163,12 +172,13 @@ class App:
         if not stat.S_ISREG(found.st_mode):
             return None
         text = self._schema_text(path, (found.st_mtime_ns, found.st_size, found.st_ino), type_name)
-        if self._checked_schemas.get(path) == text:  # meta-validating costs ms, and every status asks: once per version
-            return json.loads(text)  # parsed fresh (callers may change their copy), its nesting checked already
+        checked = self._checked_schemas.get(path)
+        if checked is not None and checked[0] == text:
+            return checked
         schema = parse_json(text, type_name, SCHEMA_FILE)
         check_schema(type_name, schema)
-        self._checked_schemas[path] = text
-        return schema
+        self._checked_schemas[path] = (text, RememberedSchema(schema) if isinstance(schema, dict) else schema)
+        return self._checked_schemas[path]
 
     def _schema_text(self, path: Path, signature: tuple[int, int, int], type_name: str) -> str:
         """The schema file's text, read again only when the file changed (a thousand instances of
@@ -184,6 +194,12 @@ class App:
         chain = self.chain(full_name)
         return (self.type_schema(chain[1].full_name) if len(chain) == 3 else None) or {"type": "object"}
 
+    def _reading_schema(self, full_name: str) -> Schema:
+        """schema_for_instance as this App's own readers use it: the shared copy, never changed."""
+        chain = self.chain(full_name)
+        checked = self._checked_schema(chain[1].full_name) if len(chain) == 3 else None
+        return (checked[1] if checked is not None else None) or NO_SCHEMA
+
     def raw_config(self, full_name: str) -> dict[str, Any]:
         """config.json as written (placeholders unrendered); {} when the file does not exist."""
         try:
@@ -198,11 +214,11 @@ class App:
 
     def missing_setup(self, full_name: str) -> list[str]:
         """Required config fields still empty: the instance shows "needs setup" and is not started."""
-        return missing_required(self.schema_for_instance(full_name), self.raw_config(full_name))
+        return missing_required(self._reading_schema(full_name), self.raw_config(full_name))
 
     def config(self, full_name: str) -> dict[str, Any]:
         """The config a Loader gets: placeholders filled, defaults applied, validated."""
-        schema = self.schema_for_instance(full_name)
+        schema = self._reading_schema(full_name)
         raw = self.raw_config(full_name)
         filled = apply_defaults(schema, raw)
         missing = missing_once_filled(schema, filled)
@@ -221,7 +237,7 @@ class App:
         """The instance's references (as its config.json holds them now) that name nothing
         usable: a running service whose agent was renamed away shows this, not "connected"."""
         try:
-            return reference_problems(self, full_name, self.schema_for_instance(full_name), self.raw_config(full_name))
+            return reference_problems(self, full_name, self._reading_schema(full_name), self.raw_config(full_name))
         except ElementError:
             return []
 

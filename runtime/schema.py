@@ -66,6 +66,37 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+class RememberedSchema(dict):
+    """A schema nobody changes, with what reading it costs remembered: App's one parsed copy of
+    each version of a Type's schema, which every config load and status of its instances reads.
+
+    A thousand robots of one Type walk the same schema a thousand times; each function below that
+    depends on the schema alone (a node resolved, its variants and branches, the subschemas of a
+    property, a default, the validator) answers once per node for it. Nodes are remembered by
+    identity, and each entry keeps its node alive, so no other node can take its identity.
+    """
+
+    __slots__ = ("memo",)
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        super().__init__(schema)
+        self.memo: dict[tuple[str, int, Any], tuple[Any, Any]] = {}
+
+
+def _once(root: RememberedSchema, kind: str, node: Any, compute: Callable[[], Any], key: Any = None) -> Any:
+    """`compute()` for `node` (and `key`) of a remembered schema, the first answer kept."""
+    entry = (kind, id(node), key)
+    found = root.memo.get(entry)
+    if found is None:
+        found = root.memo.setdefault(entry, (node, compute()))  # two threads at once: both get the first
+    return found[1]
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a remembered default for a caller that may change it."""
+    return value if isinstance(value, (str, int, float, bool, type(None), _Missing)) else copy.deepcopy(value)
+
+
 # references --------------------------------------------------------------------------------
 def _target(root: Schema, ref: str) -> Schema | None:
     """The subschema a local reference points at; None when it points nowhere in the document."""
@@ -115,6 +146,12 @@ def resolve(root: Schema, node: Any, _seen: frozenset[int] = frozenset()) -> dic
     another (see merge_schemas): the first as the node's own, the others in its `allOf`, which
     in a resolved node holds nothing else (see conditions).
     """
+    if not _seen and type(root) is RememberedSchema:
+        return _once(root, "resolve", node, lambda: _resolve(root, node, _seen))
+    return _resolve(root, node, _seen)
+
+
+def _resolve(root: Schema, node: Any, _seen: frozenset[int]) -> dict[str, Any]:
     if id(node) in _seen:
         return {}
     seen = _seen | {id(node)}
@@ -359,6 +396,12 @@ def default_for(root: Schema, node: Any = MISSING, _path: frozenset[int | str] =
     effect), required and `const` properties included, the first variant of a choice.
     """
     node = root if node is MISSING else node
+    if not _path and type(root) is RememberedSchema:
+        return _fresh(_once(root, "default", node, lambda: _default_for(root, node, _path)))
+    return _default_for(root, node, _path)
+
+
+def _default_for(root: Schema, node: Any, _path: frozenset[int | str]) -> Any:
     path = _enter(node, _path)
     if path is None:
         return MISSING
@@ -407,7 +450,10 @@ def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:
     if value is None and "default" in node:
         return default_for(root, node)
     if isinstance(value, dict) and is_object(node):
-        effective = effective_object(root, node, branch_of(root, node, value))
+        if type(root) is RememberedSchema and _once(root, "unconditional", node, lambda: branch_of(root, node, {}) is None):
+            effective = _once(root, "effective", node, lambda: effective_object(root, node, None))
+        else:
+            effective = effective_object(root, node, branch_of(root, node, value))
         result = dict(value)
         for key, prop in _properties(effective).items():
             if key in result:
@@ -429,33 +475,43 @@ def walk(root: Schema, value: Any, node: Any = MISSING) -> Iterator[tuple[Path, 
     all of them are visited, so a keyword anywhere along the way (a secret inside the second
     variant of an array item) is seen whichever variant the value happens to match.
     """
-    yield from _walk(root, root if node is MISSING else node, value, (), frozenset())
+    yield from _walk(root, root if node is MISSING else node, value, ())
 
 
-def _walk(root: Schema, node: Any, value: Any, path: Path, seen: frozenset[int]) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
-    for resolved in _descriptions(root, node, seen):
+def _walk(root: Schema, node: Any, value: Any, path: Path) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
+    remembered = type(root) is RememberedSchema
+    for resolved in _descriptions(root, node):
         yield path, value, resolved
         if isinstance(value, dict):
             for key, item in value.items():
-                for sub in _property_schemas(resolved, str(key)):
-                    yield from _walk(root, sub, item, (*path, key), frozenset())
+                key_text = str(key)
+                subs = (_once(root, "property", resolved, lambda: _property_schemas(resolved, key_text), key_text) if remembered
+                        else _property_schemas(resolved, key_text))
+                for sub in subs:
+                    yield from _walk(root, sub, item, (*path, key))
         elif isinstance(value, list):
             prefix = resolved.get("prefixItems") if isinstance(resolved.get("prefixItems"), list) else []
             for index, item in enumerate(value):
                 sub = prefix[index] if index < len(prefix) else resolved.get("items", MISSING)
                 if isinstance(sub, (dict, bool)):
-                    yield from _walk(root, sub, item, (*path, index), frozenset())
+                    yield from _walk(root, sub, item, (*path, index))
 
 
-def _descriptions(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dict[str, Any]]:
+def _descriptions(root: Schema, node: Any) -> list[dict[str, Any]]:
     """The resolved node and, recursively, its variants and branches (each raw node once)."""
+    if type(root) is RememberedSchema:
+        return _once(root, "descriptions", node, lambda: list(_described(root, node, frozenset())))
+    return list(_described(root, node, frozenset()))
+
+
+def _described(root: Schema, node: Any, seen: frozenset[int]) -> Iterator[dict[str, Any]]:
     if id(node) in seen:
         return
     seen = seen | {id(node)}
     resolved = resolve(root, node)
     yield resolved
     for sub in _alternatives(root, resolved):
-        yield from _descriptions(root, sub, seen)
+        yield from _described(root, sub, seen)
 
 
 def map_schema(node: dict[str, Any], key: str | None = None) -> Any:
@@ -625,10 +681,17 @@ def validator_for(root: Schema, node: Any = MISSING) -> Validator:
     A subschema's validator still resolves `#...` references against the root document
     (`evolve` keeps the root's resolver), so a variant that uses `$defs` validates like the whole.
     """
+    if type(root) is RememberedSchema:
+        validator = _once(root, "validator", root, lambda: _validator(root))
+    else:
+        validator = _validator(root)
+    return validator if node is MISSING else validator.evolve(schema=node)
+
+
+def _validator(root: Schema) -> Validator:
     cls = dialect(root)
     checker = FORMAT_CHECKER if cls is Draft202012Validator else cls.FORMAT_CHECKER
-    validator = cls(root, format_checker=checker)
-    return validator if node is MISSING else validator.evolve(schema=node)
+    return cls(root, format_checker=checker)
 
 
 def check_schema(type_name: str, schema: Any) -> None:

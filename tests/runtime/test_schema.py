@@ -11,6 +11,7 @@ from element_studio.runtime.errors import ConfigInvalidError, InvalidJsonError
 from element_studio.runtime.references import reference_fields
 from element_studio.runtime.schema import (
     MISSING,
+    RememberedSchema,
     apply_defaults,
     branch_of,
     check_schema,
@@ -218,3 +219,30 @@ def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is
     assert masked["mirrors"] == ["https://bob:***@mirror.example/x", "https://mirror.example/y"]
     assert masked["proxy"] == config["proxy"], "a placeholder names where the password comes from"
     assert masked["homepage"] == config["homepage"]
+
+
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "editor" / "schema_corpus").glob("*/*.json"))
+
+
+def _reading(schema, value) -> list:
+    """Everything loading a config reads from its schema, as one comparable value."""
+    errors = sorted((list(e.absolute_path), e.message) for e in validator_for(schema).iter_errors(value)) if isinstance(schema, dict) else []
+    return [apply_defaults(schema, value), default_for(schema), secret_paths(schema, value), secret_values(schema, value),
+            reference_fields(schema, value), missing_required(schema, value) if isinstance(value, dict) else None, errors]
+
+
+@pytest.mark.parametrize("path", [*SHIPPED, *(p for p in CORPUS if p.parent.name != "refused")], ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_schema_read_once_per_version_reads_every_config_as_the_schema_itself_does(path):
+    """App keeps one parsed copy of each version of a Type's schema and remembers what its walks
+    compute from the schema alone: defaults, secrets, references and errors stay the same, and
+    a loaded config shares nothing with the schema (a Loader may change its copy)."""
+    entry = json.loads(path.read_text())
+    schema, values = (entry["schema"], entry["valid"]) if "valid" in entry else (entry, [default_for(entry) or {}])
+    remembered = RememberedSchema(json.loads(json.dumps(schema)))
+    for value in [*values, {}, None]:
+        expected = _reading(schema, value)
+        assert _reading(remembered, value) == expected
+        for item in (apply_defaults(remembered, json.loads(json.dumps(value))) or {}).values() if isinstance(value, dict) else ():
+            if isinstance(item, (dict, list)):
+                item.clear()  # a Loader changing its config
+        assert _reading(remembered, value) == expected
