@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .app import App
-from .collector import freeze_long_lived, thaw
+from . import collector
 from .cluster import HEARTBEAT_SECONDS, IN_FLIGHT_DETAIL, RESTART, START, STOP, Cluster, ClusterMode, Command, Lease, Wakeup
 from .errors import ElementError, NeedsSetupError
 from .logs import LogEntry, instance_logger, ring_buffer
@@ -123,10 +123,11 @@ class Supervisor:
 
     def start_at_boot(self) -> list[InstanceStatus]:
         """Join the cluster and start what should run: what the last command says, else every
-        instance whose e.json says `backendLoadTime: afterAppInit`; what they made to run is
-        then left out of the collector's full passes (`collector.py`)."""
-        statuses = self.call(self._boot())
-        freeze_long_lived()
+        instance whose e.json says `backendLoadTime: afterAppInit`; the collector pauses
+        meanwhile, and what they made to run is then left out of its full passes (`collector.py`)."""
+        with collector.paused():  # frozen before the collector runs again: its first young pass would walk all of it
+            statuses = self.call(self._boot())
+            collector.freeze_long_lived()
         return statuses
 
     def logs(self, full_name: str, limit: int = 200, after: int = 0) -> list[LogEntry]:
@@ -156,7 +157,7 @@ class Supervisor:
             log.error("stopping services at shutdown failed: %s", exc)
         self.loop.call_soon_threadsafe(self._cancel_rest)
         self._thread.join(max(0.1, deadline - time.monotonic()))
-        thaw()
+        collector.thaw()
 
     def _cancel_rest(self) -> None:
         for task in asyncio.all_tasks(self.loop):

@@ -20,5 +20,6 @@ def test_a_booted_supervisor_freezes_what_it_made_and_thaws_it_at_shutdown(app_d
         wait_until(lambda: len(server.open_connections()) == 1)
         assert gc.get_freeze_count() > 1000  # the app, its elements, the service and the loop's objects
         assert gc.get_threshold()[0] > default[0]  # young objects collected less often
+        assert gc.isenabled()  # paused during the boot only
         supervisor.shutdown(timeout=5)
         assert gc.get_freeze_count() == 0 and gc.get_threshold() == default
