@@ -22,7 +22,7 @@ from .schema import (SCHEMA_FILE, RememberedSchema, Schema, apply_defaults, chec
                      secret_values, validate_config)
 from . import cluster_tables
 from .storage import Migrations, Storage
-from .templating import render_config
+from .templating import has_placeholders, render_config
 from .type_loading import app_package_name, load_loader, type_hook
 
 SHIPPED_PACKAGE = "element_studio.elements"
@@ -224,7 +224,7 @@ class App:
         missing = missing_once_filled(schema, filled)
         if missing:
             raise NeedsSetupError(full_name, missing)
-        rendered = render_config(raw, self.envVars, full_name)
+        rendered = render_config(raw, self.envVars, full_name) if has_placeholders(raw) else raw
         config = filled if rendered == raw else apply_defaults(schema, rendered)  # no placeholder: the defaults are in
         redactor.add_all(secret_values(schema, config))
         validate_config(schema, config, full_name)

@@ -26,6 +26,16 @@ def render_config(value: Any, env: Mapping[str, str], full_name: str, path: str 
     return value
 
 
+def has_placeholders(value: Any) -> bool:
+    """Whether any string inside `value` holds a placeholder (most configs hold none: then the
+    environment, which costs a read of `.env` and a copy of the process environment, is not needed)."""
+    if isinstance(value, dict):
+        return any(has_placeholders(item) for item in value.values())
+    if isinstance(value, list):
+        return any(has_placeholders(item) for item in value)
+    return isinstance(value, str) and "{{" in value and PLACEHOLDER.search(value) is not None
+
+
 def render_string(text: str, env: Mapping[str, str], full_name: str, path: str = "") -> str:
     """Fill the placeholders of one string."""
 
