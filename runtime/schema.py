@@ -26,6 +26,7 @@ from jsonschema.protocols import Validator
 from referencing.exceptions import Unresolvable
 
 from .errors import ConfigInvalidError, InvalidJsonError
+from .quick_validity import quick_check
 from .templating import PLACEHOLDER
 
 SCHEMA_FILE = "config.schema.json"
@@ -753,6 +754,10 @@ def validate_config(root: Schema, config: dict[str, Any], full_name: str) -> Non
     jsonschema's messages quote the offending value, and that value may be (or contain) a secret:
     every secret the config holds is masked out of the message.
     """
+    if type(root) is RememberedSchema:
+        quick = _once(root, "quick check", root, lambda: quick_check(root))
+        if quick is not None and quick(config):
+            return
     try:
         errors = sorted(validator_for(root).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     except Unresolvable as exc:

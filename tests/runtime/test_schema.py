@@ -246,3 +246,43 @@ def test_a_schema_read_once_per_version_reads_every_config_as_the_schema_itself_
             if isinstance(item, (dict, list)):
                 item.clear()  # a Loader changing its config
         assert _reading(remembered, value) == expected
+
+
+WRONG_VALUES = (None, True, 1, 1.5, -1, "", "x" * 300, "not a name\n", [], {}, [1], {"x": 1})
+
+
+def _verdict(schema, config) -> str:
+    try:
+        validate_config(schema, config, "demo.robot")
+    except ConfigInvalidError as exc:
+        return str(exc)
+    return "valid"
+
+
+@pytest.mark.parametrize("path", [*SHIPPED, *(p for p in CORPUS if p.parent.name != "refused")], ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_config_is_valid_or_refused_with_the_same_message_whichever_way_its_schema_is_read(path):
+    """A schema App reads once per version takes a quick check for plain schemas (fastjsonschema):
+    every config it lets through is one jsonschema finds valid, and every refusal is jsonschema's
+    message, naming the field."""
+    entry = json.loads(path.read_text())
+    schema, values = (entry["schema"], entry["valid"]) if "valid" in entry else (entry, [apply_defaults(entry, {})])
+    remembered = RememberedSchema(json.loads(json.dumps(schema)))
+    for value in values:
+        wrong = [value, *WRONG_VALUES]
+        if isinstance(value, dict):
+            wrong += [{**value, key: item} for key in [*value, "unknown"] for item in WRONG_VALUES]
+            wrong += [{k: v for k, v in value.items() if k != key} for key in value]
+        for config in wrong:
+            assert _verdict(remembered, config) == _verdict(schema, config), config
+
+
+def test_the_quick_check_is_never_more_lenient_than_jsonschema_where_the_two_libraries_differ():
+    schema = {"type": "object", "properties": {
+        "name": {"type": "string", "pattern": "^[a-z]+$"},  # fastjsonschema's `$` is `\Z`: "abc\n" goes to jsonschema, which takes it
+        "count": {"type": "integer", "minimum": 1},
+        "mode": {"enum": ["a", "b"]},
+    }}
+    remembered = RememberedSchema(schema)
+    for config in ({"name": "abc\n"}, {"count": 2.0}, {"count": True}, {"mode": "a"}, {"mode": 1}, {"count": 0}):
+        assert _verdict(remembered, config) == _verdict(schema, config)
+    assert _verdict(remembered, {"count": 0}) == "demo.robot: config.json field count: 0 is less than the minimum of 1"
