@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -77,19 +78,25 @@ class RememberedSchema(dict):
     identity, and each entry keeps its node alive, so no other node can take its identity.
     """
 
-    __slots__ = ("memo",)
+    __slots__ = ("memo", "computing")
 
     def __init__(self, schema: dict[str, Any]) -> None:
         super().__init__(schema)
         self.memo: dict[tuple[str, int, Any], tuple[Any, Any]] = {}
+        self.computing = threading.RLock()
 
 
 def _once(root: RememberedSchema, kind: str, node: Any, compute: Callable[[], Any], key: Any = None) -> Any:
-    """`compute()` for `node` (and `key`) of a remembered schema, the first answer kept."""
+    """`compute()` for `node` (and `key`) of a remembered schema, computed by one thread only:
+    the first 64 robots load at once, and each compiling the quick check of their schema left
+    30 MB of garbage (the collector is paused while they boot)."""
     entry = (kind, id(node), key)
     found = root.memo.get(entry)
     if found is None:
-        found = root.memo.setdefault(entry, (node, compute()))  # two threads at once: both get the first
+        with root.computing:
+            found = root.memo.get(entry)
+            if found is None:
+                found = root.memo[entry] = (node, compute())
     return found[1]
 
 
