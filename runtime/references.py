@@ -27,11 +27,15 @@ REF_KEYWORD = "x-element-ref"
 def reference_fields(root: Schema, value: Any) -> list[tuple[Path, str, str]]:
     """(path, fullName held, what it must be an instance of) for every filled reference field."""
     found: list[tuple[Path, str, str]] = []
-    for path, item, resolved in walk(root, value):
+    for path, item, resolved in walk(root, value, sought=_is_reference):
         target = resolved.get(REF_KEYWORD)
         if isinstance(target, str) and isinstance(item, str) and item.strip() and (path, item, target) not in found:
             found.append((path, item, target))
     return found
+
+
+def _is_reference(node: dict[str, Any]) -> bool:
+    return isinstance(node.get(REF_KEYWORD), str)
 
 
 def declared_targets(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:

@@ -475,18 +475,23 @@ def apply_defaults(root: Schema, value: Any, node: Any = MISSING) -> Any:
 
 
 # walking a value against the schema ---------------------------------------------------------
-def walk(root: Schema, value: Any, node: Any = MISSING) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
+def walk(root: Schema, value: Any, node: Any = MISSING,
+         sought: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
     """(path, value, resolved schema) for every value in `value` and each schema describing it.
 
     A value may be described by several subschemas at once (every variant, every `if` branch,
     the matching `properties`/`patternProperties`/`additionalProperties`, `prefixItems`/`items`):
     all of them are visited, so a keyword anywhere along the way (a secret inside the second
     variant of an array item) is seen whichever variant the value happens to match.
+
+    `sought`: what the caller looks for (a secret, a reference); a remembered schema's walk
+    skips the values whose schemas, all the way down, hold nothing it seeks.
     """
-    yield from _walk(root, root if node is MISSING else node, value, ())
+    yield from _walk(root, root if node is MISSING else node, value, (), sought if type(root) is RememberedSchema else None)
 
 
-def _walk(root: Schema, node: Any, value: Any, path: Path) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
+def _walk(root: Schema, node: Any, value: Any, path: Path,
+          sought: Callable[[dict[str, Any]], bool] | None) -> Iterator[tuple[Path, Any, dict[str, Any]]]:
     remembered = type(root) is RememberedSchema
     for resolved in _descriptions(root, node):
         yield path, value, resolved
@@ -496,13 +501,38 @@ def _walk(root: Schema, node: Any, value: Any, path: Path) -> Iterator[tuple[Pat
                 subs = (_once(root, "property", resolved, lambda: _property_schemas(resolved, key_text), key_text) if remembered
                         else _property_schemas(resolved, key_text))
                 for sub in subs:
-                    yield from _walk(root, sub, item, (*path, key))
+                    if sought is None or _holds(root, sub, sought):
+                        yield from _walk(root, sub, item, (*path, key), sought)
         elif isinstance(value, list):
             prefix = resolved.get("prefixItems") if isinstance(resolved.get("prefixItems"), list) else []
             for index, item in enumerate(value):
                 sub = prefix[index] if index < len(prefix) else resolved.get("items", MISSING)
-                if isinstance(sub, (dict, bool)):
-                    yield from _walk(root, sub, item, (*path, index))
+                if isinstance(sub, (dict, bool)) and (sought is None or _holds(root, sub, sought)):
+                    yield from _walk(root, sub, item, (*path, index), sought)
+
+
+def _holds(root: RememberedSchema, node: Any, sought: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether any schema a value under `node` may be described by is `sought`."""
+    return _once(root, "holds", node, lambda: _reaches(root, node, sought), sought)
+
+
+def _reaches(root: Schema, node: Any, sought: Callable[[dict[str, Any]], bool]) -> bool:
+    seen: set[int] = set()
+    waiting = [node]
+    while waiting:
+        raw = waiting.pop()
+        if id(raw) in seen:
+            continue
+        seen.add(id(raw))
+        for resolved in _descriptions(root, raw):
+            if sought(resolved):
+                return True
+            waiting += _properties(resolved).values()
+            patterns = resolved.get("patternProperties")
+            waiting += patterns.values() if isinstance(patterns, dict) else ()
+            waiting += [resolved[k] for k in ("additionalProperties", "items") if isinstance(resolved.get(k), (dict, bool))]
+            waiting += resolved["prefixItems"] if isinstance(resolved.get("prefixItems"), list) else ()
+    return False
 
 
 def _descriptions(root: Schema, node: Any) -> list[dict[str, Any]]:
@@ -584,6 +614,10 @@ def with_url_password(url: str, password: str) -> str:
     return url if not found else url[: found.start("password")] + password + url[found.end("password"):]
 
 
+def _secret_or_url(node: dict[str, Any]) -> bool:
+    return is_secret(node) or holds_url_credentials(node)
+
+
 def url_password_paths(root: Schema, value: Any) -> list[Path]:
     """Paths of the URL values (see holds_url_credentials) that hold a password."""
     return _secret_places(root, value)[1]
@@ -599,7 +633,7 @@ def _secret_places(root: Schema, value: Any, node: Any = MISSING) -> tuple[list[
     both, and the walk is most of what registering its secrets costs."""
     secrets: list[Path] = []
     urls: list[Path] = []
-    for path, item, resolved in walk(root, value, node):
+    for path, item, resolved in walk(root, value, node, _secret_or_url):
         if is_secret(resolved) and path not in secrets:
             secrets.append(path)
         if holds_url_credentials(resolved) and url_password(item) and path not in urls:
