@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from element_studio.contract import ElementError
 
 QA_SUFFIXES = {".json"}
@@ -95,6 +93,8 @@ def qa_passages(text: str, name: str, full_name: str, where: str) -> list[Passag
 
 def markdown_passages(text: str, name: str) -> list[Passage]:
     """Sections of a markdown file, split at every heading (a `#` inside a code block is not one)."""
+    from markdown_it import MarkdownIt  # here: every process reading this Type's hooks (a robots' start) would import it
+
     lines = text.splitlines()
     tokens = MarkdownIt("commonmark").parse(text)
     headings = [

@@ -10,12 +10,15 @@ nothing from elsewhere.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "del", "s", "code", "pre",
         "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "font"}
@@ -23,7 +26,12 @@ ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "font": {"color"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+@functools.cache
 def _markdown() -> MarkdownIt:
+    """Built on the first card drawn: every IM Type imports this module, and a process that only
+    runs robots (which never draw a card) would pay for markdown-it (about 15 ms) at its start."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "breaks": True}).enable(["table", "strikethrough"])
 
     def image_as_link(renderer, tokens, idx, options, env) -> str:
@@ -34,8 +42,6 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("image", image_as_link)
     return md
 
-
-_MD = _markdown()
 
 
 def sanitise(html: str) -> Markup:
@@ -48,7 +54,7 @@ def sanitise(html: str) -> Markup:
 
 def render_markdown(text: str) -> Markup:
     """A robot's markdown answer as safe HTML."""
-    return sanitise(_MD.render(text or ""))
+    return sanitise(_markdown().render(text or ""))
 
 
 def render_text(text: str) -> Markup:
