@@ -4,10 +4,8 @@ through a message's session webhook.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ from element_studio.contract import redactor
 
 from ..Meta.token_cache import TokenCache
 from .http import ApiError, call_json, openapi_base
+from .ids import fresh_id
 from .rate_limit import of_app
 
 OPEN_PATH = "/v1.0/gateway/connections/open"
@@ -145,7 +144,7 @@ class DingTalkApi:
     @staticmethod
     def new_card_biz_id(msg_id: str) -> str:
         """A fresh, unguessable cardBizId for the card answering `msg_id`."""
-        return hashlib.sha256(f"{msg_id}/{uuid.uuid4().hex}".encode()).hexdigest()
+        return fresh_id(msg_id)
 
     async def send_card(
         self,
@@ -222,7 +221,7 @@ class DingTalkApi:
         """One streaming update of a card field: the whole text each time, under a fresh guid."""
         body = {
             "outTrackId": out_track_id,
-            "guid": uuid.uuid4().hex,
+            "guid": fresh_id(length=32),
             "key": key,
             "content": content,
             "isFull": True,
