@@ -8,7 +8,7 @@ fall back (a card that cannot be sent becomes one markdown reply).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,14 +50,36 @@ def apology_after(partial_answer: str, apology: str) -> str:
     return f"{partial_answer}\n\n---\n\n{apology}" if partial_answer.strip() else apology
 
 
+@dataclass(frozen=True)
+class Ending:
+    """How an answer ends on its card: the whole answer and the feedback buttons, or (with an
+    apology) whatever arrived and the apology."""
+
+    text: str
+    buttons: tuple[FeedbackButton, ...] = ()
+    apology: str | None = None  # set: the answer failed
+
+    @property
+    def failed(self) -> bool:
+        return self.apology is not None
+
+
+def no_ending() -> Ending | None:
+    """The answer has not ended (what `AnswerCard.start` is told when nobody can know better)."""
+    return None
+
+
 class AnswerCard(Protocol):
     """One answer's card on the platform, updated as the answer streams."""
 
     card_id: str  # the platform's id of this card, kept in the answer journal to reach it after a restart
 
-    async def start(self, thinking_text: str) -> None:
+    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
         """Send the card showing the thinking text, or show it on the card sent before a restart
-        (raises ReplyFailed)."""
+        (raises ReplyFailed). A card that had to wait for its turn at the platform's rate limit
+        asks `ended()` when its turn comes: an answer that ended meanwhile goes out ended, in one
+        call instead of two, and that Ending is returned (None: the thinking card went out, and
+        `finish` or `fail` follows)."""
 
     async def show(self, partial_answer: str) -> None:
         """Replace the card's text with the answer so far (raises ReplyFailed)."""

@@ -170,11 +170,12 @@ class RobotHandler:
             self._spawn(self._answer(self.answerer.recover(entry, deadline)), f"recover {entry.incoming.msg_id}")
 
     async def _answer_after_acks(self, incoming: Incoming, begun: Begun) -> None:
-        """Logged here, after the ACK: a log line costs as much as the rest of keeping a question."""
+        """Logged here, once the questions around it are ACKed: a log line costs as much as the
+        rest of keeping a question (1,000 lines in a burst held back the later ACKs)."""
+        await self._acks.turn()
         pictures = f", {len(incoming.pictures)} picture{'' if len(incoming.pictures) == 1 else 's'}" if incoming.pictures else ""
         self.log.info("question msgId %s from %s in a %s (%d chars%s)", incoming.msg_id, incoming.sender, _chat(incoming), len(incoming.question),
                       pictures)
-        await self._acks.turn()
         await self.answerer.answer(incoming, begun=begun)
 
     async def _answer(self, answering: Coroutine[Any, Any, None]) -> None:

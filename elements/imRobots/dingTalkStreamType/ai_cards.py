@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from ..Meta.ratings import RATINGS
 from ..Meta.replies import FeedbackButton
+from .ids import fresh_id
 
 DEFAULT_TEMPLATE_ID = "382e4302-551d-4880-bf29-a30acfab2e71.schema"  # AIMarkdownCardInstance's, dingtalk-stream 0.24
 PROCESSING, INPUTTING, FINISHED, FAILED = "1", "2", "3", "5"
@@ -78,7 +78,7 @@ def buttons_of(params: dict[str, Any]) -> list[dict[str, Any]]:
 def out_track_id(msg_id: str) -> str:
     """A fresh outTrackId that names the answered msgId (a press on the card brings it back)."""
     encoded = base64.urlsafe_b64encode(msg_id.encode()).decode().rstrip("=")
-    return f"{TRACK_PREFIX}{encoded}.{uuid.uuid4().hex}"
+    return f"{TRACK_PREFIX}{encoded}.{fresh_id(msg_id, 32)}"
 
 
 def msg_id_of(track_id: Any) -> str | None:

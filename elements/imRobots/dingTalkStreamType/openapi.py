@@ -4,10 +4,8 @@ through a message's session webhook.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ from element_studio.contract import redactor
 
 from ..Meta.token_cache import TokenCache
 from .http import ApiError, call_json, openapi_base
+from .ids import fresh_id
 from .rate_limit import of_app
 
 OPEN_PATH = "/v1.0/gateway/connections/open"
@@ -32,6 +31,12 @@ FILE_DOWNLOAD_PATH = "/v1.0/robot/messageFiles/download"
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
 CARD_TEMPLATE = "StandardCard"
 TOKEN_MARGIN, TOKEN_SHARE = 300.0, 0.2  # a token is renewed 5 minutes before DingTalk's expiry, a short-lived one at 4/5 of its life
+# the APIs whose calls the app's rate limiter counts apart (DingTalk limits each API on its own)
+SEND_CARD, UPDATE_CARD = "send card", "update card"
+CREATE_CARD, UPDATE_INSTANCE, STREAM_CARD = "create and deliver card", "update card instance", "stream card"
+
+# a callable body is built when the call's turn comes, told whether the call waited for it
+Body = dict[str, Any] | Callable[[bool], dict[str, Any]]
 
 
 class CredentialsRefused(ApiError):
@@ -103,75 +108,84 @@ class DingTalkApi:
         redactor.add(token)
         return token, float(answer.get("expireIn") or 7200)
 
-    async def _with_token(self, operation: str, method: str, path: str, body: dict[str, Any], unless_busy: bool = False) -> dict[str, Any] | None:
-        """An OpenAPI call with the access token; on 401 the token is refreshed once and retried.
-        `unless_busy`: None, without calling, when the app's rate limit has no room right now."""
+    async def _with_token(self, operation: str, method: str, path: str, body: Body, reserved: bool = False) -> dict[str, Any]:
+        """An OpenAPI call with the access token, once its turn at the app's rate limit comes (a
+        callable body is built then); on 401 the token is refreshed once and retried.
+        `reserved`: the caller took the call's turn already (`reserve_now`)."""
         for attempt in (1, 2):
             token = await self.token.get()
-            if unless_busy and attempt == 1:
-                if not self.rate_limit.reserve_now(operation):
-                    return None
-                self.on_call()
-            else:
-                await self._turn(operation)
+            waited = False if reserved and attempt == 1 else await self._turn(operation)
+            payload = body(waited) if callable(body) else body
             try:
-                return await call_json(self.session, operation, method, self.base + path, body, self.timeout, {TOKEN_HEADER: token})
+                return await call_json(self.session, operation, method, self.base + path, payload, self.timeout, {TOKEN_HEADER: token})
             except ApiError as exc:
                 if exc.status != 401 or attempt == 2:
                     raise
                 self.token.forget(token)
         raise AssertionError("unreachable")
 
-    async def _turn(self, operation: str) -> None:
-        """Wait for the app's rate limit, then count the call."""
-        await self.rate_limit.turn(operation)
+    def reserve_now(self, *operations: str) -> bool:
+        """Take a turn for a call of each of `operations` if the app's rate limit has room for
+        them all right now, leaving the room owed final calls need (and count them); False
+        when a streaming update should be skipped instead of waiting."""
+        if not self.rate_limit.reserve_now(*operations):
+            return False
+        for _ in operations:
+            self.on_call()
+        return True
+
+    async def _turn(self, operation: str) -> bool:
+        """Wait for the app's rate limit, then count the call; whether it had to wait."""
+        waited = await self.rate_limit.turn(operation)
         self.on_call()
+        return waited
 
     # interactive cards -------------------------------------------------------------------
     @staticmethod
     def new_card_biz_id(msg_id: str) -> str:
         """A fresh, unguessable cardBizId for the card answering `msg_id`."""
-        return hashlib.sha256(f"{msg_id}/{uuid.uuid4().hex}".encode()).hexdigest()
+        return fresh_id(msg_id)
 
     async def send_card(
         self,
         card_biz_id: str,
-        card_data: dict[str, Any],
+        card_data: Callable[[bool], dict[str, Any]],
         *,
         conversation_id: str,
         in_group: bool,
         receiver_staff_id: str,
         at_users: list[dict[str, str]] | None = None,
     ) -> None:
-        """Send a new interactive card into a group (openConversationId) or a single chat."""
-        body: dict[str, Any] = {
-            "cardTemplateId": CARD_TEMPLATE,
-            "robotCode": self.client_id,
-            "cardData": json.dumps(card_data, ensure_ascii=False),
-            "cardBizId": card_biz_id,
-            "sendOptions": {"atAll": False},
-        }
-        if at_users:
-            body["sendOptions"]["atUserListJson"] = json.dumps(at_users, ensure_ascii=False)
-        if in_group:
-            body["openConversationId"] = conversation_id
-        else:
-            body["singleChatReceiver"] = json.dumps({"userId": receiver_staff_id})
-        await self._with_token("send card", "POST", CARD_SEND_PATH, body)
+        """Send a new interactive card into a group (openConversationId) or a single chat;
+        `card_data` is asked for the card when the call's turn comes (told whether it waited)."""
+        def body(waited: bool) -> dict[str, Any]:
+            sent: dict[str, Any] = {
+                "cardTemplateId": CARD_TEMPLATE,
+                "robotCode": self.client_id,
+                "cardData": json.dumps(card_data(waited), ensure_ascii=False),
+                "cardBizId": card_biz_id,
+                "sendOptions": {"atAll": False},
+            }
+            if at_users:
+                sent["sendOptions"]["atUserListJson"] = json.dumps(at_users, ensure_ascii=False)
+            if in_group:
+                sent["openConversationId"] = conversation_id
+            else:
+                sent["singleChatReceiver"] = json.dumps({"userId": receiver_staff_id})
+            return sent
+        await self._with_token(SEND_CARD, "POST", CARD_SEND_PATH, body)
 
-    async def update_card(self, card_biz_id: str, card_data: dict[str, Any], unless_busy: bool = False) -> None:
-        """Replace the data of a card this robot sent; `unless_busy`: skip it when the app's
-        rate limit has no room right now (a streaming update: the next one or the final card
-        carries its text)."""
+    async def update_card(self, card_biz_id: str, card_data: dict[str, Any], reserved: bool = False) -> None:
+        """Replace the data of a card this robot sent (`reserved`: its turn was taken with `reserve_now`)."""
         body = {"cardBizId": card_biz_id, "cardData": json.dumps(card_data, ensure_ascii=False)}
-        await self._with_token("update card", "PUT", CARD_UPDATE_PATH, body, unless_busy)
+        await self._with_token(UPDATE_CARD, "PUT", CARD_UPDATE_PATH, body, reserved)
 
     # card instances (AI cards) ---------------------------------------------------------
     async def create_and_deliver_card(
         self,
         out_track_id: str,
         template_id: str,
-        params: dict[str, str],
+        params: Callable[[bool], dict[str, str]],
         *,
         conversation_id: str,
         in_group: bool,
@@ -179,11 +193,11 @@ class DingTalkApi:
         at_users: dict[str, str] | None = None,
     ) -> None:
         """Create a card instance and deliver it into a group or a single chat in one call;
-        its button presses come back over the stream (callbackType STREAM)."""
+        its button presses come back over the stream (callbackType STREAM). `params` is asked
+        for the card's parameters when the call's turn comes (told whether it waited)."""
         body: dict[str, Any] = {
             "cardTemplateId": template_id,
             "outTrackId": out_track_id,
-            "cardData": {"cardParamMap": params},
             "callbackType": "STREAM",
             "imGroupOpenSpaceModel": {"supportForward": True},
             "imRobotOpenSpaceModel": {"supportForward": True},
@@ -195,25 +209,26 @@ class DingTalkApi:
         else:
             body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{receiver_staff_id}"
             body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client_id}
-        await self._with_token("create and deliver card", "POST", CARD_CREATE_DELIVER_PATH, body)
+        await self._with_token(CREATE_CARD, "POST", CARD_CREATE_DELIVER_PATH, lambda waited: {**body, "cardData": {"cardParamMap": params(waited)}})
 
-    async def put_card_params(self, out_track_id: str, params: dict[str, str]) -> None:
+    async def put_card_params(self, out_track_id: str, params: dict[str, str], reserved: bool = False) -> None:
         """Replace a card instance's parameters (its state, its text, its buttons)."""
         body = {"outTrackId": out_track_id, "cardData": {"cardParamMap": params}}
-        await self._with_token("update card instance", "PUT", CARD_INSTANCE_PATH, body)
+        await self._with_token(UPDATE_INSTANCE, "PUT", CARD_INSTANCE_PATH, body, reserved)
 
-    async def stream_card(self, out_track_id: str, key: str, content: str, *, finalize: bool = False, error: bool = False) -> None:
+    async def stream_card(self, out_track_id: str, key: str, content: str, *, finalize: bool = False, error: bool = False,
+                          reserved: bool = False) -> None:
         """One streaming update of a card field: the whole text each time, under a fresh guid."""
         body = {
             "outTrackId": out_track_id,
-            "guid": uuid.uuid4().hex,
+            "guid": fresh_id(length=32),
             "key": key,
             "content": content,
             "isFull": True,
             "isFinalize": finalize,
             "isError": error,
         }
-        await self._with_token("stream card", "PUT", CARD_STREAMING_PATH, body)
+        await self._with_token(STREAM_CARD, "PUT", CARD_STREAMING_PATH, body, reserved)
 
     # message files -----------------------------------------------------------------------
     async def download_url(self, download_code: str) -> str:

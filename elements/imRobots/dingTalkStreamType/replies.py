@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import FeedbackButton, ReplyFailed, apology_after, refusals
+from ..Meta.replies import Ending, FeedbackButton, ReplyFailed, apology_after, no_ending, refusals
 from . import ai_cards, cards
 from .ai_cards import AICardTemplate
 from .http import ApiError
 from .messages import DingTalkAddress
-from .openapi import DingTalkApi, WebhookError
+from .openapi import STREAM_CARD, UPDATE_CARD, UPDATE_INSTANCE, DingTalkApi, WebhookError
 
 
 def _refusals() -> contextlib.AbstractContextManager[None]:
@@ -73,40 +74,55 @@ class DingTalkCard:
     def card_id(self) -> str:
         return self.card_biz_id
 
-    async def start(self, thinking_text: str) -> None:
-        """The thinking card (the question as header, @sender in groups)."""
+    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
+        """The thinking card (the question as header, @sender in groups), or the ended card when
+        the answer ended while the card waited for its turn."""
         incoming, address = self.incoming, self.incoming.reply_to
+        sent_as: Ending | None = None
         if self.sent:
             with _refusals():
                 await self.api.update_card(self.card_biz_id, cards.thinking_card(incoming.question, thinking_text, self.key))
-            return
-        _addressable(incoming)
-        at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
-        with _refusals():
-            await self.api.send_card(
-                self.card_biz_id,
-                cards.thinking_card(incoming.question, thinking_text, self.key),
-                conversation_id=incoming.conversation_id,
-                in_group=incoming.in_group,
-                receiver_staff_id=address.staff_id,
-                at_users=at_users,
-            )
-        self.sent = True
+        else:
+            _addressable(incoming)
+
+            def card_data(waited: bool) -> dict[str, Any]:
+                nonlocal sent_as
+                sent_as = ended() if waited else None
+                return self._ended(sent_as) if sent_as else cards.thinking_card(incoming.question, thinking_text, self.key)
+
+            at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
+            with _refusals():
+                await self.api.send_card(self.card_biz_id, card_data, conversation_id=incoming.conversation_id, in_group=incoming.in_group,
+                                         receiver_staff_id=address.staff_id, at_users=at_users)
+            self.sent = True
+        if sent_as is None:
+            self.api.rate_limit.owe(UPDATE_CARD, self.card_biz_id)
+        return sent_as
 
     async def show(self, partial_answer: str) -> None:
-        """Skipped while the app's card updates are at DingTalk's limit: 50 answers at once
-        queued 165 streaming updates behind it, and every final card behind those."""
+        """Skipped while the app's card updates have no room beyond the final cards owed: 50
+        answers at once queued 165 streaming updates, and every final card behind those."""
+        if not self.api.reserve_now(UPDATE_CARD):
+            return
         with _refusals():
-            await self.api.update_card(self.card_biz_id, cards.streaming_card(self.incoming.question, partial_answer, self.key), unless_busy=True)
+            await self.api.update_card(self.card_biz_id, cards.streaming_card(self.incoming.question, partial_answer, self.key), reserved=True)
 
     async def finish(self, answer: str, buttons: tuple[FeedbackButton, ...]) -> None:
-        card = cards.final_card(self.incoming.question, answer, self.key, self.incoming.msg_id, buttons)
-        with _refusals():
-            await self.api.update_card(self.card_biz_id, card)
+        await self._end(Ending(answer, buttons))
 
     async def fail(self, partial_answer: str, apology: str) -> None:
+        await self._end(Ending(partial_answer, apology=apology))
+
+    async def _end(self, ending: Ending) -> None:
+        self.api.rate_limit.settle(UPDATE_CARD, self.card_biz_id)
         with _refusals():
-            await self.api.update_card(self.card_biz_id, cards.apology_card(self.incoming.question, partial_answer, apology, self.key))
+            await self.api.update_card(self.card_biz_id, self._ended(ending))
+
+    def _ended(self, ending: Ending) -> dict[str, Any]:
+        question = self.incoming.question
+        if ending.failed:
+            return cards.apology_card(question, ending.text, ending.apology or "", self.key)
+        return cards.final_card(question, ending.text, self.key, self.incoming.msg_id, ending.buttons)
 
 
 class DingTalkAICard:
@@ -125,44 +141,62 @@ class DingTalkAICard:
     def card_id(self) -> str:
         return self.track_id
 
-    async def start(self, thinking_text: str) -> None:
+    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
+        """Delivered processing, or in its final state when the answer ended while the card
+        waited for its turn."""
         incoming, address = self.incoming, self.incoming.reply_to
+        sent_as: Ending | None = None
         if self.sent:  # back to processing; the next update streams again
             with _refusals():
                 await self.api.put_card_params(self.track_id, self.template.params(ai_cards.PROCESSING, thinking_text))
-            return
-        _addressable(incoming)
-        at_users = {address.staff_id: incoming.sender_name} if incoming.in_group and address.staff_id else None
-        with _refusals():
-            await self.api.create_and_deliver_card(
-                self.track_id,
-                self.template.template_id,
-                self.template.params(ai_cards.PROCESSING, thinking_text),
-                conversation_id=incoming.conversation_id,
-                in_group=incoming.in_group,
-                receiver_staff_id=address.staff_id,
-                at_users=at_users,
-            )
-        self.sent = True
+        else:
+            _addressable(incoming)
+
+            def params(waited: bool) -> dict[str, str]:
+                nonlocal sent_as
+                sent_as = ended() if waited else None
+                return self._ended(sent_as) if sent_as else self.template.params(ai_cards.PROCESSING, thinking_text)
+
+            at_users = {address.staff_id: incoming.sender_name} if incoming.in_group and address.staff_id else None
+            with _refusals():
+                await self.api.create_and_deliver_card(self.track_id, self.template.template_id, params, conversation_id=incoming.conversation_id,
+                                                       in_group=incoming.in_group, receiver_staff_id=address.staff_id, at_users=at_users)
+            self.sent = True
+        if sent_as is None:
+            self.api.rate_limit.owe(UPDATE_INSTANCE, self.track_id)
+        return sent_as
 
     async def show(self, partial_answer: str) -> None:
+        """Skipped, like a StandardCard's, while the app's calls have no room beyond those owed."""
         with _refusals():
             if not self.inputting:  # the template shows streamed text once the card is inputting
-                await self.api.put_card_params(self.track_id, self.template.params(ai_cards.INPUTTING, partial_answer))
+                if not self.api.reserve_now(UPDATE_INSTANCE, STREAM_CARD):
+                    return
+                await self.api.put_card_params(self.track_id, self.template.params(ai_cards.INPUTTING, partial_answer), reserved=True)
                 self.inputting = True
-            await self.api.stream_card(self.track_id, self.template.content_field, partial_answer)
+                self.api.rate_limit.owe(STREAM_CARD, self.track_id)  # the finalizing stream
+            elif not self.api.reserve_now(STREAM_CARD):
+                return
+            await self.api.stream_card(self.track_id, self.template.content_field, partial_answer, reserved=True)
 
     async def finish(self, answer: str, buttons: tuple[FeedbackButton, ...]) -> None:
-        with _refusals():
-            if self.inputting:
-                await self.api.stream_card(self.track_id, self.template.content_field, answer, finalize=True)
-                self.inputting = False  # finalized: a retry of a refused final state does not stream again
-            await self.api.put_card_params(self.track_id, self.template.final_params(answer, buttons))
+        await self._end(Ending(answer, buttons))
 
     async def fail(self, partial_answer: str, apology: str) -> None:
-        text = apology_after(partial_answer, apology)
+        await self._end(Ending(partial_answer, apology=apology))
+
+    async def _end(self, ending: Ending) -> None:
+        """Finalize the stream (in error for a failed answer), then the final state."""
+        for api in (STREAM_CARD, UPDATE_INSTANCE):
+            self.api.rate_limit.settle(api, self.track_id)
         with _refusals():
             if self.inputting:
-                await self.api.stream_card(self.track_id, self.template.content_field, text, finalize=True, error=True)
-                self.inputting = False
-            await self.api.put_card_params(self.track_id, self.template.params(ai_cards.FAILED, text))
+                text = apology_after(ending.text, ending.apology) if ending.failed else ending.text
+                await self.api.stream_card(self.track_id, self.template.content_field, text, finalize=True, error=ending.failed)
+                self.inputting = False  # finalized: a retry of a refused final state does not stream again
+            await self.api.put_card_params(self.track_id, self._ended(ending))
+
+    def _ended(self, ending: Ending) -> dict[str, str]:
+        if ending.failed:
+            return self.template.params(ai_cards.FAILED, apology_after(ending.text, ending.apology or ""))
+        return self.template.final_params(ending.text, ending.buttons)

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import FeedbackButton, refusals
+from ..Meta.replies import Ending, FeedbackButton, no_ending, refusals
 from . import cards
 from .events import FeishuAddress
 from .http import FeishuError
@@ -68,7 +69,8 @@ class FeishuCard:
         self._clock = clock
         self._last_op = float("-inf")
 
-    async def start(self, thinking_text: str) -> None:
+    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> None:
+        """The thinking card (sent at once: nothing here waits for a turn, so `ended` is not asked)."""
         address: FeishuAddress = self.incoming.reply_to
         if self.card_id:  # sent before a restart: show the thinking text on it again
             with _refusals():

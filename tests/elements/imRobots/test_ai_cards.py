@@ -56,6 +56,20 @@ def test_an_ai_card_streams_through_the_card_streaming_api_and_ends_finalized_wi
     wait_until(lambda: world.rows("SELECT outcome, answer FROM message_log WHERE msg_id = ?", msg) == [{"outcome": "answered", "answer": answer}])
 
 
+def test_an_ai_card_whose_turn_comes_after_its_answer_ended_is_created_finished(world):
+    sim = world.sim
+    sim.register_app("dingonepersec", "one-secret")
+    bot = world.robot(world.agent(chunks=["done"]), client_id="dingonepersec", secret="one-secret", replyMode="aiCard", apiCallsPerSecond=1)
+    world.start(bot)
+    first, second = (sim.send_message("dingonepersec", f"question {i}", sender_staff_id=f"asker{i}") for i in range(2))
+    world.wait_log(bot, f"answered msgId {second}", timeout=10)
+    [waited] = sim.cards(msg_id=second)
+    [created] = waited.versions  # one call: no thinking state, no stream, no second update
+    assert created.kind == "create" and created.card_data[PARAMS]["flowStatus"] == ai_cards.FINISHED
+    assert created.card_data[PARAMS]["msgContent"] == "done" and card_buttons(created.card_data)
+    assert [v.kind for v in ai_final(sim, sim.cards(msg_id=first)[0].card_biz_id)] == ["create", "update"]  # its turn came at once
+
+
 def test_a_press_on_the_finished_ai_card_comes_back_over_the_stream_and_is_stored(world):
     sim = world.sim
     bot = world.robot(world.agent(chunks=["42"]), replyMode="aiCard")

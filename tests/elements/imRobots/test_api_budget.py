@@ -9,6 +9,7 @@ import pytest
 from element_studio.elements.imRobots.Meta.api_budget import AnswerForm, answer_form
 from element_studio.elements.imRobots.Meta.api_usage import month_of
 from element_studio.elements.imRobots.dingTalkStreamType.rate_limit import AppRateLimit, of_app
+from element_studio.elements.imRobots.dingTalkStreamType.simulator.frames import iter_buttons
 from tests.elements.imRobots.test_answers import final_of
 from tests.support.waiting import wait_until
 
@@ -32,6 +33,48 @@ def test_an_organisation_that_allows_more_calls_a_second_gets_them(world):
     assert limit.reserve("send card") > 0.9
     assert of_app("dingforty", 20) is limit and limit.reserve("update card") == 0.0  # the robot started last sets it
     assert [limit.reserve("update card") for _ in range(19)] == [0.0] * 19 and limit.reserve("update card") > 0.9
+
+
+def test_streaming_updates_leave_room_for_the_final_cards_that_young_cards_owe():
+    now = [100.0]
+    limit = AppRateLimit(per_window=3, clock=lambda: now[0])
+    limit.owe("update card", "a")
+    limit.owe("update card", "b")
+    assert limit.reserve_now("update card")  # 1 streaming update + 2 owed finals fill the window
+    assert not limit.reserve_now("update card")  # the finals keep their room
+    assert limit.reserve("update card") == 0.0  # a final takes its turn at once
+    now[0] += 1.5  # the window passed; the cards are 1.5 s old: their answers may still end any moment
+    assert limit.reserve_now("update card") and not limit.reserve_now("update card")
+    now[0] += 1.0  # 2.5 s old: long answers, which stream as room allows
+    assert [limit.reserve_now("update card") for _ in range(4)] == [True, True, True, False]
+    limit.settle("update card", "a")
+    assert not limit.reserve_now("send card", "update card")  # all or nothing:
+    assert limit.reserve_now("send card") and limit._slots["send card"].count(now[0]) == 1
+
+
+def test_cards_that_wait_for_their_turn_go_out_with_the_whole_answer_in_one_call(world):
+    sim = world.sim
+    sim.register_app("dingtwopersec", "two-secret")
+    chunks = ["w0 ", "w1 ", "w2"]
+    answer = "".join(chunks)
+    bot = world.robot(world.agent(chunks=chunks, delaySeconds=0.05), client_id="dingtwopersec", secret="two-secret",
+                      apiCallsPerSecond=2, updateEveryChunks=1)
+    world.start(bot)
+    asked = [sim.send_message("dingtwopersec", f"question {i}", sender_staff_id=f"asker{i}") for i in range(5)]
+    for msg in asked:
+        world.wait_log(bot, f"answered msgId {msg}", timeout=10)
+    cards = [sim.cards(msg_id=msg)[0] for msg in asked]
+    first_ones = [c for c in cards if [v.kind for v in c.versions] == ["send", "update"]]
+    waited = [c for c in cards if [v.kind for v in c.versions] == ["send"]]
+    assert len(first_ones) == 2 and len(waited) == 3, [[v.kind for v in c.versions] for c in cards]
+    for card in cards:  # thinking, no streaming update while the app's 2 calls a second are owed to the finals
+        final = card.versions[-1].card_data
+        assert final["contents"][0]["text"] == answer and iter_buttons(final)
+    for card in first_ones:
+        assert card.versions[0].card_data["contents"][0]["text"] != answer
+    assert not sim.webhook_replies()  # one copy of each answer
+    sends = sorted(c.at for c in sim.api_calls() if c.client_id == "dingtwopersec" and c.path.endswith("/interactiveCards/send"))
+    assert all(later - earlier >= 0.99 for earlier, later in zip(sends, sends[2:]))  # never 3 within a second
 
 
 def test_answer_forms_by_budget_share():
