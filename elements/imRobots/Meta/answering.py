@@ -26,7 +26,7 @@ from .api_budget import AnswerForm, answer_form, why
 from .batched_writes import BatchedWrites
 from .incoming import PICTURES, Incoming
 from .pictures import ChatPictures, accepts_pictures
-from .replies import AnswerCard, ChatReplies, Ending, ReplyFailed, apology_after
+from .replies import AnswerCard, AnswerEnd, ChatReplies, Ending, ReplyFailed, apology_after
 from .throttle import CardUpdateThrottle
 
 STOP_FINISH_TIMEOUT = 0.5  # on stop, how long an answer may take to end its card
@@ -158,7 +158,7 @@ class Answerer:
         try:
             text, outcome, apology, error = await self._ask_agent(incoming, card, timeout)
             if card is not None:  # a card still waiting for its turn goes out ended
-                card.ending = Ending(text, card.words().feedback_buttons) if outcome == records.ANSWERED else Ending(text, apology=apology)
+                card.end.end(Ending(text, card.words().feedback_buttons) if outcome == records.ANSWERED else Ending(text, apology=apology))
             card = await starting if starting is not None else None
         except asyncio.CancelledError:
             card = _started(starting)
@@ -365,7 +365,7 @@ class _StreamingCard:
         self.clock = clock
         self.throttle = self._new_throttle()
         self.shown = False  # the thinking card was sent
-        self.ending: Ending | None = None  # how the answer ended, once it has
+        self.end = AnswerEnd()  # how the answer ended, once it has
         self.ended_on_start = False  # the card went out ended: its turn came after the answer ended
 
     def _new_throttle(self) -> CardUpdateThrottle:
@@ -378,7 +378,7 @@ class _StreamingCard:
         return self.throttle.used
 
     async def start(self) -> None:
-        self.ended_on_start = await self.card.start(self.words().thinking_text, lambda: self.ending) is not None
+        self.ended_on_start = await self.card.start(self.words().thinking_text, self.end) is not None
         self.throttle = self._new_throttle()
         self.shown = True
 

@@ -7,8 +7,9 @@ fall back (a card that cannot be sent becomes one markdown reply).
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,9 +65,22 @@ class Ending:
         return self.apology is not None
 
 
-def no_ending() -> Ending | None:
-    """The answer has not ended (what `AnswerCard.start` is told when nobody can know better)."""
-    return None
+class AnswerEnd:
+    """How the answer behind a card ended, once it has: a card that waits for its turn at the
+    platform's rate limit looks here when the turn comes, and may wait a moment for it."""
+
+    def __init__(self) -> None:
+        self.ending: Ending | None = None
+        self._ended = asyncio.Event()
+
+    def end(self, ending: Ending) -> None:
+        self.ending = ending
+        self._ended.set()
+
+    async def wait(self) -> Ending | None:
+        """Once the answer ended: its ending (a card bounds how long it waits)."""
+        await self._ended.wait()
+        return self.ending
 
 
 class AnswerCard(Protocol):
@@ -74,12 +88,12 @@ class AnswerCard(Protocol):
 
     card_id: str  # the platform's id of this card, kept in the answer journal to reach it after a restart
 
-    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
+    async def start(self, thinking_text: str, end: AnswerEnd | None = None) -> Ending | None:
         """Send the card showing the thinking text, or show it on the card sent before a restart
         (raises ReplyFailed). A card that had to wait for its turn at the platform's rate limit
-        asks `ended()` when its turn comes: an answer that ended meanwhile goes out ended, in one
-        call instead of two, and that Ending is returned (None: the thinking card went out, and
-        `finish` or `fail` follows)."""
+        may look at `end` when its turn comes (and wait a moment more for it): an answer that
+        ended goes out ended, in one call instead of two, and that Ending is returned (None: the
+        thinking card went out, and `finish` or `fail` follows)."""
 
     async def show(self, partial_answer: str) -> None:
         """Replace the card's text with the answer so far (raises ReplyFailed)."""

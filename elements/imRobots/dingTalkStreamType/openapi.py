@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -108,13 +108,15 @@ class DingTalkApi:
         redactor.add(token)
         return token, float(answer.get("expireIn") or 7200)
 
-    async def _with_token(self, operation: str, method: str, path: str, body: Body, reserved: bool = False) -> dict[str, Any]:
+    async def _with_token(self, operation: str, method: str, path: str, body: Body, reserved: bool = False,
+                          hold: Callable[[], Awaitable[object]] | None = None) -> dict[str, Any]:
         """An OpenAPI call with the access token, once its turn at the app's rate limit comes (a
-        callable body is built then); on 401 the token is refreshed once and retried.
-        `reserved`: the caller took the call's turn already (`reserve_now`)."""
+        callable body is built then; `hold` may hold a call that waited for its turn); on 401
+        the token is refreshed once and retried. `reserved`: the caller took the call's turn
+        already (`reserve_now`)."""
         for attempt in (1, 2):
             token = await self.token.get()
-            waited = False if reserved and attempt == 1 else await self._turn(operation)
+            waited = False if reserved and attempt == 1 else await self._turn(operation, hold)
             payload = body(waited) if callable(body) else body
             try:
                 return await call_json(self.session, operation, method, self.base + path, payload, self.timeout, {TOKEN_HEADER: token})
@@ -134,9 +136,9 @@ class DingTalkApi:
             self.on_call()
         return True
 
-    async def _turn(self, operation: str) -> bool:
+    async def _turn(self, operation: str, hold: Callable[[], Awaitable[object]] | None = None) -> bool:
         """Wait for the app's rate limit, then count the call; whether it had to wait."""
-        waited = await self.rate_limit.turn(operation)
+        waited = await self.rate_limit.turn(operation, hold)
         self.on_call()
         return waited
 
@@ -155,9 +157,11 @@ class DingTalkApi:
         in_group: bool,
         receiver_staff_id: str,
         at_users: list[dict[str, str]] | None = None,
+        hold: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """Send a new interactive card into a group (openConversationId) or a single chat;
-        `card_data` is asked for the card when the call's turn comes (told whether it waited)."""
+        `card_data` is asked for the card when the call's turn comes (told whether it waited),
+        after `hold` when it waited."""
         def body(waited: bool) -> dict[str, Any]:
             sent: dict[str, Any] = {
                 "cardTemplateId": CARD_TEMPLATE,
@@ -173,7 +177,7 @@ class DingTalkApi:
             else:
                 sent["singleChatReceiver"] = json.dumps({"userId": receiver_staff_id})
             return sent
-        await self._with_token(SEND_CARD, "POST", CARD_SEND_PATH, body)
+        await self._with_token(SEND_CARD, "POST", CARD_SEND_PATH, body, hold=hold)
 
     async def update_card(self, card_biz_id: str, card_data: dict[str, Any], reserved: bool = False) -> None:
         """Replace the data of a card this robot sent (`reserved`: its turn was taken with `reserve_now`)."""
@@ -191,10 +195,12 @@ class DingTalkApi:
         in_group: bool,
         receiver_staff_id: str,
         at_users: dict[str, str] | None = None,
+        hold: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """Create a card instance and deliver it into a group or a single chat in one call;
         its button presses come back over the stream (callbackType STREAM). `params` is asked
-        for the card's parameters when the call's turn comes (told whether it waited)."""
+        for the card's parameters when the call's turn comes (told whether it waited), after
+        `hold` when it waited."""
         body: dict[str, Any] = {
             "cardTemplateId": template_id,
             "outTrackId": out_track_id,
@@ -209,7 +215,8 @@ class DingTalkApi:
         else:
             body["openSpaceId"] = f"dtv1.card//IM_ROBOT.{receiver_staff_id}"
             body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.client_id}
-        await self._with_token(CREATE_CARD, "POST", CARD_CREATE_DELIVER_PATH, lambda waited: {**body, "cardData": {"cardParamMap": params(waited)}})
+        await self._with_token(CREATE_CARD, "POST", CARD_CREATE_DELIVER_PATH, lambda waited: {**body, "cardData": {"cardParamMap": params(waited)}},
+                               hold=hold)
 
     async def put_card_params(self, out_track_id: str, params: dict[str, str], reserved: bool = False) -> None:
         """Replace a card instance's parameters (its state, its text, its buttons)."""

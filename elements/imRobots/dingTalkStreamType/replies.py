@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import Ending, FeedbackButton, ReplyFailed, apology_after, no_ending, refusals
+from ..Meta.replies import AnswerEnd, Ending, FeedbackButton, ReplyFailed, apology_after, refusals
 from . import ai_cards, cards
 from .ai_cards import AICardTemplate
 from .http import ApiError
@@ -59,6 +59,13 @@ def _addressable(incoming: Incoming) -> None:
         raise ReplyFailed("the sender has no staff id (senderStaffId), so no card can reach this single chat")
 
 
+def _hold(end: AnswerEnd | None) -> Callable[[], Awaitable[object]] | None:
+    """A card whose turn came late waits a moment more for its answer to end: under load (50
+    questions, a second's answer each) the turns of the last cards come just before their
+    answers end, and a thinking card then needs an update call that waits another second."""
+    return None if end is None else end.wait
+
+
 class DingTalkCard:
     """One answer's StandardCard: every version is sent whole under the same outTrackId (the
     cardBizId, made here, so the answer journal holds it before the card is sent)."""
@@ -74,9 +81,9 @@ class DingTalkCard:
     def card_id(self) -> str:
         return self.card_biz_id
 
-    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
+    async def start(self, thinking_text: str, end: AnswerEnd | None = None) -> Ending | None:
         """The thinking card (the question as header, @sender in groups), or the ended card when
-        the answer ended while the card waited for its turn."""
+        the answer ended while the card waited for its turn (or within the hold after it)."""
         incoming, address = self.incoming, self.incoming.reply_to
         sent_as: Ending | None = None
         if self.sent:
@@ -87,13 +94,13 @@ class DingTalkCard:
 
             def card_data(waited: bool) -> dict[str, Any]:
                 nonlocal sent_as
-                sent_as = ended() if waited else None
+                sent_as = end.ending if waited and end is not None else None
                 return self._ended(sent_as) if sent_as else cards.thinking_card(incoming.question, thinking_text, self.key)
 
             at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
             with _refusals():
                 await self.api.send_card(self.card_biz_id, card_data, conversation_id=incoming.conversation_id, in_group=incoming.in_group,
-                                         receiver_staff_id=address.staff_id, at_users=at_users)
+                                         receiver_staff_id=address.staff_id, at_users=at_users, hold=_hold(end))
             self.sent = True
         if sent_as is None:
             self.api.rate_limit.owe(UPDATE_CARD, self.card_biz_id)
@@ -141,9 +148,9 @@ class DingTalkAICard:
     def card_id(self) -> str:
         return self.track_id
 
-    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> Ending | None:
+    async def start(self, thinking_text: str, end: AnswerEnd | None = None) -> Ending | None:
         """Delivered processing, or in its final state when the answer ended while the card
-        waited for its turn."""
+        waited for its turn (or within the hold after it)."""
         incoming, address = self.incoming, self.incoming.reply_to
         sent_as: Ending | None = None
         if self.sent:  # back to processing; the next update streams again
@@ -154,13 +161,14 @@ class DingTalkAICard:
 
             def params(waited: bool) -> dict[str, str]:
                 nonlocal sent_as
-                sent_as = ended() if waited else None
+                sent_as = end.ending if waited and end is not None else None
                 return self._ended(sent_as) if sent_as else self.template.params(ai_cards.PROCESSING, thinking_text)
 
             at_users = {address.staff_id: incoming.sender_name} if incoming.in_group and address.staff_id else None
             with _refusals():
                 await self.api.create_and_deliver_card(self.track_id, self.template.template_id, params, conversation_id=incoming.conversation_id,
-                                                       in_group=incoming.in_group, receiver_staff_id=address.staff_id, at_users=at_users)
+                                                       in_group=incoming.in_group, receiver_staff_id=address.staff_id, at_users=at_users,
+                                                       hold=_hold(end))
             self.sent = True
         if sent_as is None:
             self.api.rate_limit.owe(UPDATE_INSTANCE, self.track_id)

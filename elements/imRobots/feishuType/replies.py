@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 from ..Meta.incoming import Incoming
-from ..Meta.replies import Ending, FeedbackButton, no_ending, refusals
+from ..Meta.replies import AnswerEnd, FeedbackButton, refusals
 from . import cards
 from .events import FeishuAddress
 from .http import FeishuError
@@ -69,8 +68,8 @@ class FeishuCard:
         self._clock = clock
         self._last_op = float("-inf")
 
-    async def start(self, thinking_text: str, ended: Callable[[], Ending | None] = no_ending) -> None:
-        """The thinking card (sent at once: nothing here waits for a turn, so `ended` is not asked)."""
+    async def start(self, thinking_text: str, end: AnswerEnd | None = None) -> None:
+        """The thinking card (sent at once: nothing here waits for a turn, so `end` is not looked at)."""
         address: FeishuAddress = self.incoming.reply_to
         if self.card_id:  # sent before a restart: show the thinking text on it again
             with _refusals():
