@@ -10,6 +10,7 @@ most those seconds of counting, never a question.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import logging
 import time
 from collections.abc import Callable
@@ -47,6 +48,13 @@ def month_of(epoch: float) -> str:
     return time.strftime("%Y-%m", time.gmtime(epoch))
 
 
+def month_span(epoch: float) -> tuple[float, float]:
+    """When the calendar month (UTC) of a moment begins and ends, in epoch seconds."""
+    t = time.gmtime(epoch)
+    year, month = divmod(t.tm_year * 12 + t.tm_mon, 12)  # the next month, as (year, month 0-11)
+    return calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0)), calendar.timegm((year, month + 1, 1, 0, 0, 0))
+
+
 def stored_calls(storage: Storage, app_id: str, month: str) -> int:
     with storage.connect() as conn:
         calls = conn.execute(_STORED, {"of_app": app_id, "of_month": month}).scalar()
@@ -82,6 +90,7 @@ class ApiUsage:
         self.app_id = app_id
         self._clock = clock
         self.month = month_of(clock())
+        self._span = month_span(clock())
         self._stored = 0  # this month's count in the database when last read or written
         self._unsaved = 0
         self._saved_at = clock()
@@ -139,8 +148,13 @@ class ApiUsage:
             await self.save()
 
     def _roll_over(self) -> None:
-        """A new month starts from zero (what was unsaved of the old one is saved with it)."""
-        month = month_of(self._clock())
+        """A new month starts from zero (what was unsaved of the old one is saved with it).
+        Asked on every API call and question: the month's bounds are kept, not its name made
+        each time."""
+        now = self._clock()
+        if self._span[0] <= now < self._span[1]:
+            return
+        month, self._span = month_of(now), month_span(now)
         if month == self.month:
             return
         if self._unsaved:

@@ -8,7 +8,7 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 from element_studio.elements.imRobots.Meta import answer_journal as journal
-from element_studio.elements.imRobots.Meta.api_usage import add_calls, stored_calls
+from element_studio.elements.imRobots.Meta.api_usage import ApiUsage, add_calls, stored_calls
 from element_studio.elements.imRobots.Meta.batched_writes import BatchedWrites
 from element_studio.elements.imRobots.Meta.incoming import TEXT, Incoming
 from element_studio.elements.imRobots.Meta.answering import _begin_all
@@ -50,6 +50,24 @@ def test_api_calls_add_up_per_app_and_month(app_dir, database):
     add_calls(storage, "dingone", "2026-12", 1)
     assert (stored_calls(storage, "dingone", "2026-11"), stored_calls(storage, "dingone", "2026-12"),
             stored_calls(storage, "dingtwo", "2026-11")) == (7, 1, 0)
+
+
+def test_a_new_month_starts_from_zero_and_the_old_months_calls_are_kept(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    now = [1_796_083_199.0]  # 2026-11-30 23:59:59 UTC
+
+    async def over_midnight():
+        usage = ApiUsage(storage, "dingmonth", clock=lambda: now[0])
+        usage.count(3)
+        before = usage.calls
+        now[0] += 2.0  # 2026-12-01 00:00:01
+        after = usage.calls
+        usage.count()
+        await usage.save()
+        return before, after, usage.calls
+
+    assert asyncio.run(over_midnight()) == (3, 0, 1)
+    assert (stored_calls(storage, "dingmonth", "2026-11"), stored_calls(storage, "dingmonth", "2026-12")) == (3, 1)
 
 
 def test_a_failing_write_in_a_batch_fails_alone(app_dir, database):
