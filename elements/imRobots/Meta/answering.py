@@ -367,6 +367,8 @@ class _StreamingCard:
         self.shown = False  # the thinking card was sent
         self.end = AnswerEnd()  # how the answer ended, once it has
         self.ended_on_start = False  # the card went out ended: its turn came after the answer ended
+        self._arrived: list[str] = []  # the answer's chunks so far
+        self._showing = False  # a streaming update is on its way (the card's start and the answer both show text)
 
     def _new_throttle(self) -> CardUpdateThrottle:
         s = self.settings
@@ -378,18 +380,30 @@ class _StreamingCard:
         return self.throttle.used
 
     async def start(self) -> None:
+        """The thinking card; text that arrived while it was on its way is shown at once, not
+        when the next chunk comes (an agent may pause for seconds after its first words)."""
         self.ended_on_start = await self.card.start(self.words().thinking_text, self.end) is not None
         self.throttle = self._new_throttle()
         self.shown = True
+        if self._arrived and not self.ended_on_start and self.end.ending is None and self.throttle.may_update():
+            await self._show()
 
     async def chunk(self, parts: list[str]) -> None:
-        if not self.shown or not self.throttle.chunk(self.clock()):  # no update before the thinking card: the next one shows it all
+        self._arrived = parts
+        if not self.shown:  # the card's start shows what arrived meanwhile
             return
+        if self.throttle.chunk(self.clock()) and not self._showing:  # an update in flight: a later one shows it all
+            await self._show()
+
+    async def _show(self) -> None:
         self.throttle.updated(self.clock())
+        self._showing = True
         try:
-            await self.card.show("".join(parts))
+            await self.card.show("".join(self._arrived))
         except ReplyFailed as exc:
             self.log.warning("card update for msgId %s failed: %s", self.incoming.msg_id, exc)
+        finally:
+            self._showing = False
 
     async def finish(self, answer: str) -> None:
         await self.card.finish(answer, self.words().feedback_buttons)

@@ -20,9 +20,13 @@ class CardUpdateThrottle:
     def chunk(self, now: float) -> bool:
         """Count one arrived chunk; True when the card should be updated now."""
         self.pending += 1
-        if self.used >= self.max_updates - 1:
+        if not self.may_update():
             return False
         return self.pending >= self.every_chunks or now - self._last >= self.interval
+
+    def may_update(self) -> bool:
+        """Whether a streaming update is left in the budget (the final one is reserved)."""
+        return self.used < self.max_updates - 1
 
     def updated(self, now: float) -> None:
         """A streaming update went out."""

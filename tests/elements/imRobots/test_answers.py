@@ -50,6 +50,19 @@ def test_a_question_gets_a_thinking_card_throttled_updates_and_a_final_card_with
     assert "4 card updates" in world.wait_log(bot, "answered msgId")
 
 
+def test_text_that_arrived_while_the_thinking_card_was_on_its_way_shows_as_soon_as_the_card_does(world):
+    sim = world.sim
+    bot = world.robot(world.agent(chunks=["First words, ", "then a long pause"], hangAfter=2), answerTimeoutSeconds=30)
+    world.start(bot)
+    sim.slow_card_sends("dingdemo", 0.5)  # both chunks arrive before the card is out
+    try:
+        msg = sim.send_message("dingdemo", "slow card")
+        card = sim.wait_for_card(msg, versions=2)  # while the agent pauses
+    finally:
+        sim.slow_card_sends("dingdemo", 0)
+    assert [markdown_of(v) for v in sim.card_versions(card.card_biz_id)] == ["Thinking…", "First words, then a long pause"]
+
+
 def test_updates_follow_the_interval_when_chunks_trickle(world):
     sim = world.sim
     agent = world.agent(chunks=[f"c{i}" for i in range(8)], delaySeconds=0.1)

@@ -36,6 +36,7 @@ class SimulatedApp:
     robot_name: str = "Demo Robot"
     card_permission: bool = True  # False: interactive card send answers 403
     failing_card_updates: int = 0  # the next N card updates answer 503 (a passing fault), unapplied
+    card_send_seconds: float = 0.0  # how long a card send takes to be answered (a slow DingTalk)
 
     @property
     def corp_id(self) -> str:

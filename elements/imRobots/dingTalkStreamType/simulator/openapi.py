@@ -7,7 +7,8 @@
 * ``POST /v1.0/im/v1.0/robot/interactiveCards/send`` (header ``x-acs-dingtalk-access-token``)
   ``{cardTemplateId, robotCode, cardData: "<json>", cardBizId, openConversationId |
   singleChatReceiver: "{\\"userId\\": ...}", sendOptions}`` -> ``{processQueryKey}``; 403
-  when the app's card permission is switched off (so a robot's markdown fallback is tested).
+  when the app's card permission is switched off (so a robot's markdown fallback is tested);
+  sends can be made slow (``slow_card_sends``), as a loaded DingTalk's are.
 * ``PUT /v1.0/im/robots/interactiveCards`` ``{cardBizId, cardData}`` -> ``{processQueryKey}``
   (the real response body, per DingTalk's generated SDKs); the next N updates can be made to
   answer 503 without being applied (``fail_card_updates``), a passing fault a robot retries.
@@ -26,6 +27,7 @@ messages of one conversation in order.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import time
@@ -210,6 +212,8 @@ class OpenApi(CardInstanceHandlers):
         denied = self._permission(request, app)
         if denied is not None:
             return denied
+        if app.card_send_seconds:
+            await asyncio.sleep(app.card_send_seconds)
         card_data = self._card_data(body)
         card_biz_id = body.get("cardBizId")
         if not body.get("cardTemplateId") or not isinstance(card_biz_id, str) or not card_biz_id:

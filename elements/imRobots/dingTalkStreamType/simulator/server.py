@@ -261,6 +261,10 @@ class DingTalkSimulator:
         """Keep sending the app's frames but answer no WebSocket ping (or answer again); how many."""
         return self.gateway.ignore_pings(client_id, ignoring)
 
+    async def slow_card_sends(self, client_id: str, seconds: float) -> None:
+        """The app's card sends are answered (and their cards shown) ``seconds`` after they arrive."""
+        self.apps.require(client_id).card_send_seconds = seconds
+
     async def fail_card_updates(self, client_id: str, count: int = 1) -> None:
         """The app's next ``count`` card updates answer 503 and are not applied."""
         self.apps.require(client_id).failing_card_updates = count

@@ -117,7 +117,7 @@ class SimulatorThread:
     ACTIONS = frozenset({
         "send_message", "push_callback", "send_event", "press_button", "redeliver", "ping",
         "send_system_disconnect", "drop_connection", "freeze", "revoke_tokens", "expire_session",
-        "set_card_permission", "ignore_pings", "fail_card_updates",
+        "set_card_permission", "ignore_pings", "fail_card_updates", "slow_card_sends",
     })
     QUERIES = frozenset({
         "app", "connections", "live_connection_count", "max_live_connections", "frames", "acks", "acked",
