@@ -12,8 +12,10 @@ import csv
 import io
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, Connection, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint, func, insert, inspect, literal, select, text, true
+from sqlalchemy import (Column, Connection, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint, bindparam, func, insert, inspect,
+                        literal, select, text, true)
 from sqlalchemy.schema import DropTable
 
 from element_studio.contract import Storage
@@ -78,24 +80,39 @@ def store_feedback(storage: Storage, press: Feedback) -> bool:
 
     One upserting INSERT ... SELECT statement: a read-then-write transaction would fail with
     "database is locked" when another write lands in between (SQLite cannot upgrade a stale
-    snapshot). `WHERE true` tells SQLite's parser the ON CONFLICT belongs to the INSERT.
-    """
-    m = message_log.alias("m")
-    rated = (select(literal(press.robot), func.coalesce(func.nullif(m.c.conversation_id, ""), press.conversation_id),
-                    literal(press.user_id), literal(press.msg_id), func.coalesce(m.c.question, ""), func.coalesce(m.c.answer, ""),
-                    literal(press.rating), literal(time.time()))
-             .select_from(select(literal(1).label("one")).subquery())
-             .outerjoin(m, (m.c.robot == press.robot) & (m.c.msg_id == press.msg_id))
-             .where(true()))  # SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT
-    columns = ["robot", "conversation_id", "user_id", "message_id", "question", "answer", "rating", "created_at"]
+    snapshot)."""
     with storage.connect() as conn:
-        upsert = storage.insert(feedback).from_select(columns, rated)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[feedback.c.robot, feedback.c.message_id, feedback.c.user_id],
-            set_={"rating": upsert.excluded.rating, "created_at": upsert.excluded.created_at},
-            where=feedback.c.rating != upsert.excluded.rating,
-        )
-        return conn.execute(upsert.returning(feedback.c.id)).first() is not None
+        rated = conn.execute(_upsert(storage), {"of_robot": press.robot, "of_conversation": press.conversation_id, "of_user": press.user_id,
+                                                "of_msg_id": press.msg_id, "of_rating": press.rating, "at": time.time()})
+        return rated.first() is not None
+
+
+_UPSERTS: dict[str, Any] = {}  # dialect -> the statement, built once (building and compiling it was 1.1 ms a press)
+
+
+def _upsert(storage: Storage) -> Any:
+    """The upsert of a press, with bound parameters; `WHERE true` tells SQLite's parser the ON
+    CONFLICT belongs to the INSERT."""
+    upsert = _UPSERTS.get(storage.dialect)
+    if upsert is not None:
+        return upsert
+    m = message_log.alias("m")
+    robot, msg_id = bindparam("of_robot", type_=Text), bindparam("of_msg_id", type_=Text)
+    rated = (select(robot, func.coalesce(func.nullif(m.c.conversation_id, ""), bindparam("of_conversation", type_=Text)),
+                    bindparam("of_user", type_=Text), msg_id, func.coalesce(m.c.question, ""), func.coalesce(m.c.answer, ""),
+                    bindparam("of_rating", type_=Text), bindparam("at", type_=Float))
+             .select_from(select(literal(1).label("one")).subquery())
+             .outerjoin(m, (m.c.robot == robot) & (m.c.msg_id == msg_id))
+             .where(true()))
+    columns = ["robot", "conversation_id", "user_id", "message_id", "question", "answer", "rating", "created_at"]
+    upsert = storage.insert(feedback).from_select(columns, rated)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[feedback.c.robot, feedback.c.message_id, feedback.c.user_id],
+        set_={"rating": upsert.excluded.rating, "created_at": upsert.excluded.created_at},
+        where=feedback.c.rating != upsert.excluded.rating,
+    ).returning(feedback.c.id)
+    _UPSERTS[storage.dialect] = upsert
+    return upsert
 
 
 @dataclass(frozen=True)

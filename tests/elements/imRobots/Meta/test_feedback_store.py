@@ -1,13 +1,17 @@
-"""What the feedback page shows: daily counts, worst answers first, a CSV a spreadsheet opens."""
+"""Presses stored with the answers they rate, and what the feedback page shows: daily counts, worst
+answers first, a CSV a spreadsheet opens."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import sqlite3
 
 from sqlalchemy import insert
 
 from element_studio.elements.imRobots.Meta.feedback_store import Feedback, counts_by_day, feedback, feedback_csv, rated_answers, store_feedback, totals
+from element_studio.elements.imRobots.Meta.incoming import TEXT, Incoming
+from element_studio.elements.imRobots.Meta.message_log import ANSWERED, log_outcome, log_received
 from element_studio.runtime.app import App
 
 NOW = 1_800_000_000.0
@@ -82,3 +86,21 @@ def test_a_database_with_repeated_presses_keeps_each_persons_latest_rating_when_
     press = Feedback(robot="imRobots.bot", msg_id="m1", user_id="ann", rating=RATINGS[0])
     assert store_feedback(upgraded, press) and not store_feedback(upgraded, press)  # the new key: a later press replaces
     assert totals(upgraded, "imRobots.bot")["veryHelpful"] == 1 and totals(upgraded, "imRobots.bot")["notHelpful"] == 0
+
+
+def test_a_press_is_stored_with_the_answer_it_rates_and_a_person_keeps_one_rating(app_dir, database):
+    storage = App(app_dir, database_url=database).storage
+    asked = Incoming(msg_id="m1", kind=TEXT, question="Où est ma carte ?", msgtype="text", conversation_id="cid-log", in_group=True,
+                     sender="staff1", sender_name="Zoë")
+    log_received(storage, "imRobots.bot", asked)
+    log_outcome(storage, "imRobots.bot", "m1", "Dans le tiroir.", ANSWERED)
+    press = Feedback("imRobots.bot", "m1", "user1", "helpful", conversation_id="cid-press")
+    assert store_feedback(storage, press) is True
+    assert store_feedback(storage, press) is False  # the same rating again: counted once
+    assert store_feedback(storage, dataclasses.replace(press, rating="notHelpful")) is True  # changed their mind: replaced
+    assert store_feedback(storage, Feedback("imRobots.bot", "unlogged", "user1", "helpful", conversation_id="cid-press")) is True
+    rows = {(a.message_id, a.user_id): a for a in rated_answers(storage, "imRobots.bot")}
+    assert [(k, a.rating, a.conversation_id, a.question, a.answer) for k, a in sorted(rows.items())] == [
+        (("m1", "user1"), "notHelpful", "cid-log", "Où est ma carte ?", "Dans le tiroir."),
+        (("unlogged", "user1"), "helpful", "cid-press", "", ""),
+    ]
