@@ -47,8 +47,7 @@ class App:
         self._running: dict[str, Any] = {}
         self._load_locks: dict[str, threading.Lock] = {}
         self._failures: dict[str, tuple[float, str]] = {}
-        self._checked_schemas: dict[Path, tuple[str, Schema]] = {}  # schema file -> the text that last passed check_schema, parsed
-        self._schema_texts: dict[Path, tuple[tuple[int, int, int], str]] = {}  # schema file -> (mtime, size, inode when read, its text)
+        self._schemas: dict[Path, tuple[Signature, str, Schema]] = {}  # schema file -> (its signature when read, text that passed check_schema, parsed)
         self._lock = threading.RLock()
         self._descriptors: dict[Path, tuple[Signature, dict[str, Any]]] = {}  # e.json path -> (its signature, descriptor) as last read
         self.refresh()
@@ -161,8 +160,10 @@ class App:
 
     def _checked_schema(self, type_name: str) -> tuple[str, Schema] | None:
         """(text, the one parsed copy) of the schema file's current version, checked once per
-        version (meta-validating costs ms, and every status asks). The copy is for this App's
-        own reading only (configs, statuses): nobody changes it, so its walks are remembered."""
+        version (meta-validating costs ms, and every status asks) and read again only when the
+        file changed (a thousand instances of one Type starting read it twice each). The copy is
+        for this App's own reading only (configs, statuses): nobody changes it, so its walks are
+        remembered."""
         element = self.element(type_name)
         path = element.folder / SCHEMA_FILE
         try:
@@ -171,24 +172,16 @@ class App:
             return None
         if not stat.S_ISREG(found.st_mode):
             return None
-        text = self._schema_text(path, (found.st_mtime_ns, found.st_size, found.st_ino), type_name)
-        checked = self._checked_schemas.get(path)
-        if checked is not None and checked[0] == text:
-            return checked
-        schema = parse_json(text, type_name, SCHEMA_FILE)
-        check_schema(type_name, schema)
-        self._checked_schemas[path] = (text, RememberedSchema(schema) if isinstance(schema, dict) else schema)
-        return self._checked_schemas[path]
-
-    def _schema_text(self, path: Path, signature: tuple[int, int, int], type_name: str) -> str:
-        """The schema file's text, read again only when the file changed (a thousand instances of
-        one Type starting read it twice each)."""
-        known = self._schema_texts.get(path)
-        if known is not None and known[0] == signature:
-            return known[1]
-        text = read_text(path, type_name)
-        self._schema_texts[path] = (signature, text)
-        return text
+        signature = (found.st_mtime_ns, found.st_size, found.st_ino)
+        known = self._schemas.get(path)
+        if known is None or known[0] != signature:
+            text = read_text(path, type_name)
+            if known is None or known[1] != text:
+                schema = parse_json(text, type_name, SCHEMA_FILE)
+                check_schema(type_name, schema)
+                known = (signature, text, RememberedSchema(schema) if isinstance(schema, dict) else schema)
+            self._schemas[path] = known = (signature, known[1], known[2])
+        return known[1], known[2]
 
     def schema_for_instance(self, full_name: str) -> dict[str, Any]:
         chain = self.chain(full_name)
