@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..Meta.incoming import Incoming
 from ..Meta.replies import AnswerEnd, Ending, FeedbackButton, ReplyFailed, apology_after, refusals
@@ -15,6 +15,9 @@ from .ai_cards import AICardTemplate
 from .http import ApiError
 from .messages import DingTalkAddress
 from .openapi import STREAM_CARD, UPDATE_CARD, UPDATE_INSTANCE, DingTalkApi, WebhookError
+
+
+T = TypeVar("T")
 
 
 def _refusals() -> contextlib.AbstractContextManager[None]:
@@ -59,11 +62,24 @@ def _addressable(incoming: Incoming) -> None:
         raise ReplyFailed("the sender has no staff id (senderStaffId), so no card can reach this single chat")
 
 
-def _hold(end: AnswerEnd | None) -> Callable[[], Awaitable[object]] | None:
-    """A card whose turn came late waits a moment more for its answer to end: under load (50
-    questions, a second's answer each) the turns of the last cards come just before their
-    answers end, and a thinking card then needs an update call that waits another second."""
-    return None if end is None else end.wait
+class _FirstFace(Generic[T]):
+    """What a new card shows, decided when its call's turn at the rate limit comes: the ended
+    answer when the card had to wait for that turn (or its hold) and the answer ended meanwhile,
+    else the thinking text. `hold`: a card whose turn came late waits a moment more for its
+    answer to end; under load (50 questions, a second's answer each) the last cards' turns come
+    just before their answers end, and a thinking card then needs an update call that waits
+    another second."""
+
+    def __init__(self, end: AnswerEnd | None, ended: Callable[[Ending], T], thinking: Callable[[], T]) -> None:
+        self.end = end
+        self._ended = ended
+        self._thinking = thinking
+        self.sent_as: Ending | None = None  # the ending the card went out with (None: thinking)
+        self.hold: Callable[[], Awaitable[object]] | None = None if end is None else end.wait
+
+    def __call__(self, waited: bool) -> T:
+        self.sent_as = self.end.ending if waited and self.end is not None else None
+        return self._ended(self.sent_as) if self.sent_as else self._thinking()
 
 
 class DingTalkCard:
@@ -85,26 +101,20 @@ class DingTalkCard:
         """The thinking card (the question as header, @sender in groups), or the ended card when
         the answer ended while the card waited for its turn (or within the hold after it)."""
         incoming, address = self.incoming, self.incoming.reply_to
-        sent_as: Ending | None = None
+        face = _FirstFace(end, self._ended, lambda: cards.thinking_card(incoming.question, thinking_text, self.key))
         if self.sent:
             with _refusals():
                 await self.api.update_card(self.card_biz_id, cards.thinking_card(incoming.question, thinking_text, self.key))
         else:
             _addressable(incoming)
-
-            def card_data(waited: bool) -> dict[str, Any]:
-                nonlocal sent_as
-                sent_as = end.ending if waited and end is not None else None
-                return self._ended(sent_as) if sent_as else cards.thinking_card(incoming.question, thinking_text, self.key)
-
             at_users = [{"nickName": incoming.sender_name, "userId": address.staff_id}] if incoming.in_group and address.staff_id else None
             with _refusals():
-                await self.api.send_card(self.card_biz_id, card_data, conversation_id=incoming.conversation_id, in_group=incoming.in_group,
-                                         receiver_staff_id=address.staff_id, at_users=at_users, hold=_hold(end))
+                await self.api.send_card(self.card_biz_id, face, conversation_id=incoming.conversation_id, in_group=incoming.in_group,
+                                         receiver_staff_id=address.staff_id, at_users=at_users, hold=face.hold)
             self.sent = True
-        if sent_as is None:
+        if face.sent_as is None:
             self.api.rate_limit.owe(UPDATE_CARD, self.card_biz_id)
-        return sent_as
+        return face.sent_as
 
     async def show(self, partial_answer: str) -> None:
         """Skipped while the app's card updates have no room beyond the final cards owed: 50
@@ -152,27 +162,21 @@ class DingTalkAICard:
         """Delivered processing, or in its final state when the answer ended while the card
         waited for its turn (or within the hold after it)."""
         incoming, address = self.incoming, self.incoming.reply_to
-        sent_as: Ending | None = None
+        face = _FirstFace(end, self._ended, lambda: self.template.params(ai_cards.PROCESSING, thinking_text))
         if self.sent:  # back to processing; the next update streams again
             with _refusals():
                 await self.api.put_card_params(self.track_id, self.template.params(ai_cards.PROCESSING, thinking_text))
         else:
             _addressable(incoming)
-
-            def params(waited: bool) -> dict[str, str]:
-                nonlocal sent_as
-                sent_as = end.ending if waited and end is not None else None
-                return self._ended(sent_as) if sent_as else self.template.params(ai_cards.PROCESSING, thinking_text)
-
             at_users = {address.staff_id: incoming.sender_name} if incoming.in_group and address.staff_id else None
             with _refusals():
-                await self.api.create_and_deliver_card(self.track_id, self.template.template_id, params, conversation_id=incoming.conversation_id,
+                await self.api.create_and_deliver_card(self.track_id, self.template.template_id, face, conversation_id=incoming.conversation_id,
                                                        in_group=incoming.in_group, receiver_staff_id=address.staff_id, at_users=at_users,
-                                                       hold=_hold(end))
+                                                       hold=face.hold)
             self.sent = True
-        if sent_as is None:
+        if face.sent_as is None:
             self.api.rate_limit.owe(UPDATE_INSTANCE, self.track_id)
-        return sent_as
+        return face.sent_as
 
     async def show(self, partial_answer: str) -> None:
         """Skipped, like a StandardCard's, while the app's calls have no room beyond those owed."""
