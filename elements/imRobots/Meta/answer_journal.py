@@ -80,11 +80,6 @@ class JournalEntry:
     started_at: float  # epoch seconds of the first attempt
 
 
-def begin(storage: Storage, robot: str, replica: str, incoming: Incoming, reply_to: str, card_id: str) -> None:
-    """Journal an answer about to start for the first time."""
-    begin_all(storage, [Beginning(robot, replica, incoming, reply_to, card_id)])
-
-
 @dataclass(frozen=True)
 class Beginning:
     """An answer about to start, as the journal keeps it: `reply_to` is the Type's serialised address."""

@@ -22,15 +22,15 @@ ASKED = Incoming(msg_id="m1", kind=TEXT, question="Où est ma carte ?", msgtype=
 
 def test_a_journal_row_is_begun_attempted_again_claimed_by_one_live_replica_when_its_own_dies_and_ended(app_dir, database):
     storage = App(app_dir, database_url=database).storage
-    journal.begin(storage, ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")
+    journal.begin_all(storage, [journal.Beginning(ROBOT, "replica-a", ASKED, '{"webhook": "w"}', "card-1")])
     journal.begin_again(storage, ROBOT, "replica-a", "m1", "card-1")
     [entry] = journal.unfinished(storage, ROBOT, lambda text: text)
     assert (entry.incoming, entry.card_id, entry.replica, entry.attempts) == (
         dataclasses.replace(ASKED, reply_to='{"webhook": "w"}'), "card-1", "replica-a", 2)
 
-    journal.begin(storage, ROBOT, "replica-c", dataclasses.replace(ASKED, msg_id="m2"), '{"webhook": "w"}', "card-3")
+    journal.begin_all(storage, [journal.Beginning(ROBOT, "replica-c", dataclasses.replace(ASKED, msg_id="m2"), '{"webhook": "w"}', "card-3")])
     assert journal.claim_orphans(storage, {ROBOT: str}, {"replica-a", "replica-b", "replica-c"}, "replica-b") == {}  # all alive
-    journal.begin(storage, "imRobots.other", "replica-a", ASKED, "{}", "card-9")
+    journal.begin_all(storage, [journal.Beginning("imRobots.other", "replica-a", ASKED, "{}", "card-9")])
     claimed = journal.claim_orphans(storage, {ROBOT: str, "imRobots.other": str}, {"replica-b", "replica-c"}, "replica-b")  # a died
     assert [(e.incoming.msg_id, e.replica, e.card_id) for e in claimed[ROBOT]] == [("m1", "replica-b", "card-1")]
     assert [e.card_id for e in claimed["imRobots.other"]] == ["card-9"]  # every robot of the process in one UPDATE
@@ -105,7 +105,7 @@ def test_a_batch_with_a_message_logged_twice_keeps_the_first_and_every_other_wri
 def test_replicas_claiming_a_dead_replicas_answers_at_the_same_time_take_each_exactly_once(app_dir, database):
     storage = App(app_dir, database_url=database).storage
     for index in range(50):
-        journal.begin(storage, ROBOT, "replica-dead", dataclasses.replace(ASKED, msg_id=f"m{index}"), "{}", f"card-{index}")
+        journal.begin_all(storage, [journal.Beginning(ROBOT, "replica-dead", dataclasses.replace(ASKED, msg_id=f"m{index}"), "{}", f"card-{index}")])
     live = {f"replica-{index}" for index in range(4)}
     with ThreadPoolExecutor(4) as pool:
         claims = list(pool.map(lambda me: journal.claim_orphans(storage, {ROBOT: str}, live, me), sorted(live)))
