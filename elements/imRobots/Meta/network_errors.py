@@ -6,7 +6,6 @@ from __future__ import annotations
 import aiohttp
 
 
-
 def _proxy_errors() -> tuple[type[BaseException], ...]:
     """The failures of a robot's proxy: aiohttp-socks raises its own classes (not OSErrors)."""
     import aiohttp_socks

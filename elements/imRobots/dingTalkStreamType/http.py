@@ -78,8 +78,6 @@ def _json_or_none(text: str) -> Any:
         return None
 
 
-
-
 async def fetch_bytes(session: aiohttp.ClientSession, operation: str, url: str, timeout: float, limit: int) -> bytes:
     """GET `url` within `timeout` s; ApiError when refused, unreachable or over `limit` bytes."""
     try:

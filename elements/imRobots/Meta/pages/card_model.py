@@ -43,7 +43,6 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-
 def sanitise(html: str) -> Markup:
     """Untrusted HTML reduced to the tags a card's text may use (the one place that decides)."""
     return Markup(nh3.clean(

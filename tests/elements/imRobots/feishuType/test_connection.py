@@ -127,7 +127,6 @@ def test_check_connection_says_ok_refused_or_unreachable(feishu_sim):
     assert feishu_sim.connections() == []
 
 
-
 def test_a_robot_connects_and_answers_through_an_http_proxy(feishu_world):
     from urllib.parse import urlsplit
 
