@@ -618,9 +618,9 @@ def _secret_or_url(node: dict[str, Any]) -> bool:
     return is_secret(node) or holds_url_credentials(node)
 
 
-def url_password_paths(root: Schema, value: Any) -> list[Path]:
+def url_password_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:
     """Paths of the URL values (see holds_url_credentials) that hold a password."""
-    return _secret_places(root, value)[1]
+    return _secret_places(root, value, node)[1]
 
 
 def secret_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:

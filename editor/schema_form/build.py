@@ -7,7 +7,6 @@ markers when a section is re-rendered.
 """
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from element_studio.runtime.schema import (
     main_type,
     map_schema,
     resolve,
-    secret_paths,
     url_password,
     validator_for,
     variant_schema,
@@ -34,6 +32,7 @@ from element_studio.runtime.schema import (
 from element_studio.runtime.templating import PLACEHOLDER
 
 from ..i18n import N_, _
+from .hidden import URL_PASSWORD_KEPT, without_secrets
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
 from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
@@ -42,7 +41,6 @@ from .validate import type_message, undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
 REPEATS_NOTE = N_("It repeats the settings it is part of.")
-URL_PASSWORD_KEPT = "***"  # stands for the saved password of a URL in the form and the JSON view
 
 
 @dataclass
@@ -159,14 +157,13 @@ class _Builder:
             item.children.append(self._map(item, effective, entries))
         extra = {k: v for k, v in current.items() if k not in known and k not in entries}
         if not switched:  # stored keys the shown branch or variant does not name are kept as they are
-            extra.update({k: v for k, v in current.items()
-                          if k in known and k not in shown and kind_of(self.root, known[k]) != "secret"})
+            extra.update({k: without_secrets(self.root, known[k], v) for k, v in current.items() if k in known and k not in shown})
         if extra:
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
         stash = {}
         for key, stashed in merged.items():
             if key in known and key not in shown and kind_of(self.root, known[key]) != "secret":
-                stash[key] = strip_secrets(self.root, known[key], stashed)
+                stash[key] = without_secrets(self.root, known[key], stashed)
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
 
@@ -184,7 +181,7 @@ class _Builder:
         new_value = default_for(self.root, new_schema)
         if new_value is MISSING:
             new_value = "" if kind_of(self.root, new_schema) in ("string", "ref") else None
-        items.extra["new_value"] = strip_secrets(self.root, new_schema, new_value)
+        items.extra["new_value"] = without_secrets(self.root, new_schema, new_value)
         for number, (key, value) in enumerate(entries.items(), start=1):
             built = (*group.path, self.ui.page_key(group.name, key))  # where the page has it (UiState.page_key)
             entry_name = name_of(self.ctx.prefix, built)
@@ -218,7 +215,7 @@ class _Builder:
             left = variant_schema(self.root, node, shown)
             if not (is_object and kind_of(self.root, left) == "object"):
                 if value is not MISSING and kind_of(self.root, left) != "secret":
-                    stash[str(shown)] = strip_secrets(self.root, left, value)
+                    stash[str(shown)] = without_secrets(self.root, left, value)
                 value = stash.pop(str(chosen), MISSING)
         item.kind = "variant"
         item.id = f"{html_id(item.name)}-v{suffix}"
@@ -269,7 +266,7 @@ class _Builder:
         new_item = default_for(self.root, items_node)
         if new_item is MISSING:
             new_item = "" if kind_of(self.root, items_node) in ("string", "ref") else None
-        item.extra["new_item"] = strip_secrets(self.root, items_node, new_item)
+        item.extra["new_item"] = without_secrets(self.root, items_node, new_item)
 
     # scalars -----------------------------------------------------------------------------
     def _string(self, item: FormField, node: dict[str, Any], value: Any) -> None:
@@ -376,22 +373,6 @@ def shown_url_password(password: str, saved: Any) -> str:
     secret, it is not sent back)."""
     saved_password = url_password(saved)
     return URL_PASSWORD_KEPT if saved_password is not None and password in (saved_password, URL_PASSWORD_KEPT) else ""
-
-
-def strip_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:
-    """A copy of `value` (described by `node`) without any secret in it: what may go into a
-    hidden stash, which travels to the browser and back."""
-    paths = sorted(secret_paths(root, value, node), key=len, reverse=True)
-    if () in paths:
-        return None
-    result = copy.deepcopy(value)
-    for path in paths:
-        parent = get_at(result, path[:-1])
-        if isinstance(parent, dict):
-            parent.pop(path[-1], None)
-        elif isinstance(parent, list):
-            parent[path[-1]] = None
-    return result
 
 
 def _discriminators(root: dict[str, Any], variants: list[dict[str, Any]]) -> frozenset[str]:

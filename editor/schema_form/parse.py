@@ -20,6 +20,8 @@ from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import (
     effective_object,
     holds_url_credentials,
+    known_properties,
+    main_type,
     map_schema,
     resolve,
     url_password,
@@ -28,7 +30,8 @@ from element_studio.runtime.schema import (
 )
 
 from ..i18n import _
-from .build import URL_PASSWORD_KEPT, encode_choice
+from .build import encode_choice
+from .hidden import URL_PASSWORD_KEPT, with_saved_secrets
 from .paths import MISSING, Path, get_at, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
@@ -100,7 +103,7 @@ class _Parser:
         if kind == "array":
             return self._array(node, path, name)
         if kind == "secret":
-            return self._secret(path, name)
+            return self._secret(node, path, name)
         if kind == "const":
             if required or in_array or get_at(self.original, path) == node["const"]:
                 return copy.deepcopy(node["const"])
@@ -141,7 +144,10 @@ class _Parser:
         for key, item in self._entries(effective, path, name).items():
             result.setdefault(key, item)
             chosen = True
+        known = known_properties(self.root, node)
         for key, item in self.ui.json(name, "extra").items():
+            if key in known and self.resolve_secrets:
+                item = with_saved_secrets(self.root, known[key], item, get_at(self.original, (*path, key)))
             result.setdefault(key, item)
         if path and not present and not chosen:
             return MISSING  # an absent optional group stays absent until something is filled in
@@ -181,7 +187,9 @@ class _Parser:
             items.append(item)
         return items
 
-    def _secret(self, path: Path, name: str) -> Any:
+    def _secret(self, node: dict[str, Any], path: Path, name: str) -> Any:
+        """A secret typed as text becomes its schema's type: a secret number or object is typed
+        as it would be written in JSON."""
         typed, mode = self.ui.first(name), self.ui.secret_mode(name)
         if not self.resolve_secrets or (typed is None and mode is None):
             return MISSING
@@ -190,7 +198,10 @@ class _Parser:
             return MISSING
         if mode == "keep" or not typed:
             return stored
-        return typed
+        kind = main_type(node)
+        if kind in ("integer", "number"):
+            return self._number(name, typed, kind)
+        return typed if kind in (None, "string") else self._json(name, typed)
 
     def _boolean(self, node: dict[str, Any], name: str, raw: str | None, must: bool) -> Any:
         was_set = self.ui.first(marker(name, "set"))

@@ -54,13 +54,13 @@ def kind_of(root: Schema, node: dict[str, Any]) -> str:
         return "ref"
     if "const" in node:
         return "const"
+    if is_secret(node):
+        return "secret"  # whatever it holds (a number, a choice, an object): never shown
     if choices(root, node) is not None:
         return "enum"
     if isinstance(node.get("oneOf") or node.get("anyOf"), list):
         return "variant"
     kind = main_type(node)
-    if is_secret(node) and kind in (None, "string"):
-        return "secret"
     if is_object(node):
         return "object"
     if kind == "array" or (kind is None and "items" in node):

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from element_studio.editor.form_views import JSON_SECRET
 from element_studio.runtime.app import App
 from element_studio.runtime.diagnostics import diagnostics
 from element_studio.runtime.redaction import MASK
@@ -108,3 +109,69 @@ def test_editor_pages_review_json_view_logs_and_download_never_show_either_secre
     assert saved.status_code == 200
     config = json.loads((supervisor.app.element(keeper).folder / "config.json").read_text())
     assert (config["auth"]["token"], config["endpoints"][0]["key"]) == secrets  # kept, never round-tripped
+
+
+SIGNED = {
+    "type": "object",
+    "properties": {"mode": {"type": "string", "title": "Mode", "enum": ["plain", "signed"], "default": "plain"}},
+    "if": {"properties": {"mode": {"const": "signed"}}, "required": ["mode"]},
+    "then": {"properties": {
+        "signKey": {"type": "string", "title": "Signing key", "writeOnly": True},
+        "proxy": {"type": "string", "title": "Proxy", "format": "uri"},
+        "vault": {"type": "object", "title": "Vault", "properties": {
+            "user": {"type": "string", "title": "User"}, "token": {"type": "string", "title": "Token", "writeOnly": True}}},
+    }},
+}
+
+
+def test_secrets_the_shown_branch_does_not_name_stay_off_the_page_and_in_the_file(app_dir, session, supervisor):
+    """A config on "plain" that still holds the "signed" branch's settings: the page shows the
+    plain branch, and an unchanged save keeps the hidden settings, secrets included."""
+    key, token, password = (f"{what}-{uuid.uuid4().hex}" for what in ("key", "token", "password"))
+    stored = {"mode": "plain", "signKey": key, "proxy": f"http://me:{password}@proxy.example:3128",
+              "vault": {"user": "bob", "token": token}}
+    write_type(app_dir, "vault.signedType", SIGNED, title="Signed")
+    folder = write_element(app_dir, "vault.signed", instance("vault.signedType", at_start=False), stored)
+    supervisor.app.refresh()
+    page = session.get("/instances/vault.signed")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "bob" in html  # the hidden settings travel with the form...
+    assert [s for s in (key, token, password) if s in html] == []  # ...without their secrets
+    form = Page(html).form_data()
+    assert session.post("/instances/vault.signed/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == stored
+
+
+PIN = {
+    "type": "object",
+    "properties": {
+        "pin": {"type": "integer", "title": "PIN", "writeOnly": True},
+        "region": {"type": "string", "title": "Region", "enum": ["north-7431", "south-8642"], "writeOnly": True},
+        "service": {"type": "object", "title": "Service account", "writeOnly": True, "properties": {"id": {"type": "string"}}},
+    },
+}
+
+
+def test_a_secret_of_any_type_is_never_shown_and_a_new_one_is_saved_as_its_type(app_dir, session, supervisor):
+    account = f"account-{uuid.uuid4().hex}"
+    stored = {"pin": 918273, "region": "south-8642", "service": {"id": account}}
+    write_type(app_dir, "vault.pinType", PIN, title="PIN")
+    folder = write_element(app_dir, "vault.pin", instance("vault.pinType", at_start=False), stored)
+    supervisor.app.refresh()
+    html = session.get("/instances/vault.pin").get_data(as_text=True)
+    assert [s for s in ("918273", "south-8642", account) if s in html] == []
+    form = Page(html).form_data()
+    assert {form[f"config/{key}/$secret"][0] for key in stored} == {"keep"}
+    json_text = session.post("/instances/vault.pin/form/json", form).get_data(as_text=True)
+    assert [s for s in ("918273", "south-8642", account) if s in json_text] == []
+    applied = session.post("/instances/vault.pin/form/apply-json", {**form, "raw_json": json.dumps(dict.fromkeys(stored, JSON_SECRET))})
+    assert applied.status_code == 200 and "918273" not in applied.get_data(as_text=True)
+
+    form["config/pin/$secret"], form["config/pin"] = ["replace"], ["12ab"]
+    refused = session.post("/instances/vault.pin/save", form)
+    assert refused.status_code == 422 and "Enter a whole number." in refused.get_data(as_text=True)
+    assert json.loads((folder / "config.json").read_text()) == stored
+    form["config/pin"] = ["4321"]
+    form["config/service/$secret"], form["config/service"] = ["replace"], ['{"id": "robot-2"}']
+    assert session.post("/instances/vault.pin/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == {"pin": 4321, "region": "south-8642", "service": {"id": "robot-2"}}
