@@ -193,6 +193,11 @@ def merge_schemas(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]
                 both = isinstance(props.get(name), dict) and isinstance(sub, dict)
                 props[name] = merge_schemas(props[name], sub) if both else sub
             result["properties"] = props
+        elif key in _VARIANTS and isinstance(value, list) and _choice_keyword(result) is not None:
+            # a second choice (an allOf of two oneOf/anyOf) goes into each branch of the first: the
+            # same meaning, and the form can offer it as a choice inside the chosen branch
+            first = _choice_keyword(result)
+            result[first] = [{"allOf": [branch, {key: value}]} for branch in result[first]]
         elif key in _MERGED_LISTS and isinstance(value, list):
             result[key] = list(dict.fromkeys([*base.get(key, []), *value]))
         elif key in _OWN_KEYS and key in base:
@@ -200,6 +205,10 @@ def merge_schemas(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]
         else:
             result[key] = value
     return result
+
+
+def _choice_keyword(node: dict[str, Any]) -> str | None:
+    return next((keyword for keyword in _VARIANTS if isinstance(node.get(keyword), list)), None)
 
 
 def _both(first: Any, second: Any) -> Any:

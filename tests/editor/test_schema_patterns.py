@@ -255,3 +255,28 @@ def test_after_a_map_entry_is_renamed_its_messages_reach_its_fields(session, ope
     assert fragment["config/x-note/$key"] == ["port"] and fragment["config/x-note"] == ["hi"] and fragment["config/port"] == ["8080"]
     form["config/x-note/$key"] = ["x-note"]
     assert saved(session, form, config_file) == {"name": "n", "spare": 8080, "port": 1, "x-note": "hi"}
+
+
+def test_an_allof_of_two_choices_offers_both_and_saves_what_each_picks(session, open_instance):
+    schema = {"type": "object", "properties": {"conn": {
+        "type": "object", "title": "Connection", "properties": {"host": {"type": "string"}},
+        "allOf": [
+            {"anyOf": [{"title": "Password", "properties": {"password": {"type": "string"}}, "required": ["password"]},
+                       {"title": "Key file", "properties": {"keyFile": {"type": "string"}}, "required": ["keyFile"]}]},
+            {"oneOf": [{"title": "TCP", "properties": {"port": {"type": "integer"}}, "required": ["port"]},
+                       {"title": "Socket", "properties": {"socket": {"type": "string"}}, "required": ["socket"]}]},
+        ]}}}
+    config = {"conn": {"host": "db", "keyFile": "/keys/db", "socket": "/run/db.sock"}}
+    html, form, config_file = open_instance(schema, config)
+    assert (form["config/conn/$variant"], form["config/conn/$variant2"]) == (["1"], ["1"])  # Key file, Socket
+    assert saved(session, form, config_file) == config
+
+    form = Page(session.get("/instances/patterns.sample").get_data(as_text=True)).form_data()
+    form["config/conn/$variant2"] = ["0"]  # the second choice switched to TCP: its section is redrawn
+    section = session.post("/instances/patterns.sample/form/changed", {**form, "_field": "config/conn/$variant2"})
+    redrawn = Page(section.get_data(as_text=True)).form_data(None)
+    assert "config/conn/port" in redrawn and "config/conn/socket" not in redrawn
+    assert redrawn["config/conn/keyFile"] == ["/keys/db"]  # the first choice's field is untouched
+    form = {k: v for k, v in form.items() if k != "config/conn/socket"} | redrawn  # as the page now holds it
+    form["config/conn/port"] = ["5432"]
+    assert saved(session, form, config_file) == {"conn": {"host": "db", "keyFile": "/keys/db", "port": 5432}}
