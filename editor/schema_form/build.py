@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from element_studio.runtime.schema import (
-    Schema,
     branch_of,
     default_for,
     detect_variant,

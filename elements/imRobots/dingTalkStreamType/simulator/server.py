@@ -30,6 +30,7 @@ from .gateway import Gateway
 from .openapi import SAMPLE_PNG, OpenApi, Tokens
 from .recorder import (AckRecord, ApiCall, ButtonPress, CardRecord, ConnectionRecord,
                        FrameRecord, MessageRecord, Recorder, WebhookReply)
+from .waiting import Deadline
 from .webhook import SessionWebhooks
 
 log = logging.getLogger(__name__)
@@ -363,11 +364,7 @@ class DingTalkSimulator:
     async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
                        interval: float = 0.02, message: str = "") -> T:
         """Poll ``predicate`` without blocking the loop; its first truthy value, or TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(message or f"condition not met within {timeout} s")
+        deadline = Deadline(timeout, message)
+        while not (value := deadline.check(predicate)):
             await asyncio.sleep(interval)
+        return value

@@ -20,6 +20,7 @@ from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from .recorder import AckRecord, CardRecord, ConnectionRecord, WebhookReply
 from .server import DingTalkSimulator
+from .waiting import Deadline
 
 T = TypeVar("T")
 
@@ -138,14 +139,10 @@ class SimulatorThread:
     def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
                  interval: float = 0.02, message: str = "") -> T:
         """Poll ``predicate`` until it returns something truthy; return that, or TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise TimeoutError(message or f"condition not met within {timeout} s")
+        deadline = Deadline(timeout, message)
+        while not (value := deadline.check(predicate)):
             time.sleep(interval)
+        return value
 
     def wait_for_connection(self, client_id: str, count: int = 1,
                             timeout: float = 5.0) -> list[ConnectionRecord]:
