@@ -18,6 +18,7 @@ from element_studio.runtime.schema import (
     detect_variant,
     effective_object,
     holds_url_credentials,
+    is_object as schema_is_object,
     known_properties,
     main_type,
     map_schema,
@@ -210,9 +211,9 @@ class _Builder:
         effective = variant_schema(self.root, node, chosen)
         is_object = kind_of(self.root, effective) == "object"
         stash = self.ui.json(item.name, "vstash" + suffix)
-        if switched:
+        if switched:  # from one object to another (perhaps a choice of objects) the values stay
             left = variant_schema(self.root, node, shown)
-            if not (is_object and kind_of(self.root, left) == "object"):
+            if not (schema_is_object(effective) and schema_is_object(left)):
                 if value is not MISSING and kind_of(self.root, left) != "secret":
                     stash[str(shown)] = without_secrets(self.root, left, value)
                 value = stash.pop(str(chosen), MISSING)

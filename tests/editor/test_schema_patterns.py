@@ -280,3 +280,10 @@ def test_an_allof_of_two_choices_offers_both_and_saves_what_each_picks(session, 
     form = {k: v for k, v in form.items() if k != "config/conn/socket"} | redrawn  # as the page now holds it
     form["config/conn/port"] = ["5432"]
     assert saved(session, form, config_file) == {"conn": {"host": "db", "keyFile": "/keys/db", "port": 5432}}
+
+    form = Page(session.get("/instances/patterns.sample").get_data(as_text=True)).form_data()
+    form["config/conn/$variant"] = ["0"]  # the first choice switched to Password: what both share stays
+    section = session.post("/instances/patterns.sample/form/changed", {**form, "_field": "config/conn/$variant"})
+    redrawn = Page(section.get_data(as_text=True)).form_data(None)
+    assert (redrawn["config/conn/host"], redrawn["config/conn/port"], redrawn["config/conn/$variant2"]) == (["db"], ["5432"], ["0"])
+    assert redrawn["config/conn/password"] == [""] and "config/conn/keyFile" not in redrawn
