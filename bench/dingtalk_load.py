@@ -258,7 +258,7 @@ def chat_model(chunks: int, seconds: float) -> Iterator[str]:
 
 # -- the robots: ours --------------------------------------------------------------------------
 def write_app(robots: int, questions: int, chunks: int, seconds: float, llm_url: str | None, reply_mode: str,
-              api_calls_per_second: int = 20) -> Path:
+              api_calls_per_second: int) -> Path:
     """Our robots' app, written before the clock starts (the files are the bench's setup, not the runtime's start)."""
     app_dir = Path(tempfile.mkdtemp(prefix="dingtalk-bench-"))
     agent = ("aiagents.openaiCompatibleType", {"baseUrl": llm_url, "model": "bench-model", "timeoutSeconds": 30}) if llm_url else None
@@ -381,8 +381,8 @@ class Result:
     cpu: float  # CPU seconds of the robots' process from the questions to the last answer
 
 
-def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool, llm: bool = False,
-            reply_mode: str = "card", api_calls_per_second: int = 20) -> Result:
+def run_one(scenario: str, design: str, robots: int, questions: int, chunks: int, seconds: float, ping: bool, *,
+            api_calls_per_second: int, llm: bool = False, reply_mode: str = "card") -> Result:
     with contextlib.ExitStack() as stack:
         llm_url = stack.enter_context(chat_model(chunks, seconds)) if llm else None
         if design == "ours":
