@@ -753,10 +753,65 @@ def check_schema(type_name: str, schema: Any) -> None:
         cls.check_schema(schema)
     except SchemaError as exc:
         raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place(exc.path)}", _schema_problem(exc, cls)) from exc
+    places = {}
     for path, node in _references(schema, ()):
         if _target(schema, node["$ref"]) is None:
             raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*path, '$ref'))}",
                                    f"$ref {node['$ref']} points nowhere in this file (only references inside it, like #/$defs/name, are followed)")
+        places[id(node)] = path
+    loop = _loop_in_place(schema)
+    if loop is not None:
+        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*places[id(loop)], '$ref'))}",
+                               f"$ref {loop['$ref']} leads back to a schema it is part of with no property or item in between, "
+                               "so checking a value against it would never end")
+
+
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "dependencies")
+
+
+def _loop_in_place(root: Schema) -> dict[str, Any] | None:
+    """A `$ref` node on a loop of references and keywords that apply to the same value (allOf,
+    oneOf, if, ...): a value is checked against the loop's schemas forever (a recursion error in
+    jsonschema, and in the form's walks). A loop through a property or item is fine."""
+    on_path: list[Any] = []
+    done: set[int] = set()
+
+    def visit(node: Any) -> dict[str, Any] | None:
+        on_path.append(node)
+        for sub in _applied_in_place(root, node):
+            if any(sub is seen for seen in on_path):
+                loop = on_path[next(i for i, seen in enumerate(on_path) if seen is sub):]
+                return next(n for n in loop if isinstance(n.get("$ref"), str))
+            if id(sub) not in done:
+                found = visit(sub)
+                if found is not None:
+                    return found
+        done.add(id(on_path.pop()))
+        return None
+
+    return next((loop for node in _subschemas(root) if id(node) not in done for loop in [visit(node)] if loop is not None), None)
+
+
+def _applied_in_place(root: Schema, node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The schemas a value checked against `node` is also checked against, as it is."""
+    if isinstance(node.get("$ref"), str) and isinstance(_target(root, node["$ref"]), dict):
+        yield _target(root, node["$ref"])
+    for keyword in _IN_PLACE:
+        value = node.get(keyword)
+        subs = value if isinstance(value, list) else value.values() if keyword.startswith("dependen") and isinstance(value, dict) else [value]
+        yield from (sub for sub in subs if isinstance(sub, dict))
+
+
+def _subschemas(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in the schema outside the keywords that hold values, not schemas."""
+    if isinstance(node, dict):
+        yield node
+        for key, sub in node.items():
+            if key not in ("const", "default", "enum", "examples"):
+                yield from _subschemas(sub)
+    elif isinstance(node, list):
+        for sub in node:
+            yield from _subschemas(sub)
 
 
 def _place(path: Any) -> str:

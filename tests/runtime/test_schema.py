@@ -198,6 +198,16 @@ def test_a_schema_whose_reference_points_nowhere_is_reported_with_the_type():
         check_schema("x.brokenType", {"properties": {"a": {"$ref": "#/$defs/gone"}}})
 
 
+def test_a_schema_that_leads_back_to_itself_with_nothing_in_between_is_refused_and_one_through_a_property_is_not():
+    leaf = {"title": "Leaf", "properties": {"v": {"type": "string"}}, "required": ["v"]}
+    with pytest.raises(InvalidJsonError, match=r"keyword \$ref at /oneOf/1: \$ref # leads back to a schema it is part of"):
+        check_schema("x.loopType", {"type": "object", "oneOf": [leaf, {"$ref": "#"}]})
+    with pytest.raises(InvalidJsonError, match=r"keyword \$ref at /\$defs/x/allOf/0: \$ref #/\$defs/y leads back"):
+        check_schema("x.loopType", {"$defs": {"x": {"allOf": [{"$ref": "#/$defs/y"}]}, "y": {"if": {"$ref": "#/$defs/x"}}},
+                                    "properties": {"p": {"$ref": "#/$defs/x"}}})
+    check_schema("x.treeType", {"type": "object", "oneOf": [leaf, {"properties": {"kid": {"$ref": "#"}}, "required": ["kid"]}]})
+
+
 def test_a_draft07_tuple_in_a_2020_12_schema_is_named_with_its_fix_and_accepted_when_the_draft_is_declared():
     tuple_schema = {"properties": {"pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}
     with pytest.raises(InvalidJsonError, match=r"keyword items at /properties/pair: holds a list \(draft-07 tuple syntax\): use \"prefixItems\""):
