@@ -124,7 +124,7 @@ def array(name: str) -> Response:
             items[index], items[swap] = items[swap], items[index]
             order[index], order[swap] = order[swap], order[index]
     _set(value, typed_path, items)
-    ui = UiState(_renumbered(ui.form, target, order))
+    ui = UiState(_renumbered(ui.form, target, order, ui.origins(target)))
     field = config_form(opened, value, ui).find(target)
     _focus_after(field, op, index)
     return make_response(render_template("form/_section.html", field=field, name=name, oob=False))
@@ -194,9 +194,19 @@ def _set(value: Any, path: tuple, new: Any) -> None:
     current[path[-1]] = new
 
 
-def _renumbered(form: dict[str, list[str]], target: str, order: list[int | None]) -> dict[str, list[str]]:
-    """The form's markers of array items moved to the items' new positions (removed ones dropped)."""
+def _stored_index(page_index: int | None, origins: list[int | None] | None) -> int | None:
+    """Which stored item the item at `page_index` is (None: a new one), by the list's `$from`."""
+    if page_index is None or origins is None:
+        return page_index
+    return origins[page_index] if page_index < len(origins) else None
+
+
+def _renumbered(form: dict[str, list[str]], target: str, order: list[int | None],
+                origins: list[int | None] | None) -> dict[str, list[str]]:
+    """The form's markers of array items moved to the items' new positions (removed ones
+    dropped), and the list's `$from` marker saying which stored item each one is."""
     moved = {old: new for new, old in enumerate(order) if old is not None}
+    form = {**form, marker(target, "from"): [json.dumps([_stored_index(old, origins) for old in order])]}
     prefix = target + "/"
     result = {}
     for key, values in form.items():

@@ -76,6 +76,12 @@ class _Builder:
         self.ui = context.ui
         self.open_refs: list[str | None] = []  # the `$ref`s being unfolded on the current path
         self.variant_levels: dict[str, int] = {}  # selectors already open at a field name
+        self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of those selectors' schemas
+
+    def _stored(self, path: Path) -> Any:
+        """What the stored file holds for the field at `path` on the page."""
+        where = self.ui.stored_path(self.ctx.prefix, path)
+        return MISSING if where is None else get_at(self.ctx.original, where)
 
     def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
               read_only: bool = False, fresh: bool = False) -> FormField:
@@ -123,8 +129,10 @@ class _Builder:
         return item
 
     # groups ------------------------------------------------------------------------------
-    def _object(self, item: FormField, node: dict[str, Any], value: Any, *, known: dict | None = None,
+    def _object(self, item: FormField, node: dict[str, Any], value: Any, *, outer: dict[str, Any] | None = None,
                 fresh: bool = False, quiet: frozenset[str] = frozenset()) -> None:
+        """`outer`: the schema of every key the object may hold (for a variant's object, the whole
+        choice): the keys the shown branch does not name are read against it."""
         item.kind = "object"
         current = value if isinstance(value, dict) else {}
         merged = {**self.ui.json(item.name, "stash"), **current}
@@ -147,7 +155,8 @@ class _Builder:
             if key in watched:
                 child.refreshes = item.id
             item.children.append(child)
-        known = known if known is not None else known_properties(self.root, node)
+        outer = node if outer is None else outer
+        known = known_properties(self.root, outer)
         if isinstance(value, dict):
             item.hidden.append((marker(item.name, "object"), "1"))
         if branch is not None:
@@ -157,13 +166,11 @@ class _Builder:
             item.children.append(self._map(item, effective, entries))
         extra = {k: v for k, v in current.items() if k not in known and k not in entries}
         if not switched:  # stored keys the shown branch or variant does not name are kept as they are
-            extra.update({k: without_secrets(self.root, known[k], v) for k, v in current.items() if k in known and k not in shown})
+            extra.update({k: v for k, v in current.items() if k in known and k not in shown})
+        extra = without_secrets(self.root, outer, extra, keep_places=True)  # parse puts them back
         if extra:
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
-        stash = {}
-        for key, stashed in merged.items():
-            if key in known and key not in shown and kind_of(self.root, known[key]) != "secret":
-                stash[key] = without_secrets(self.root, known[key], stashed)
+        stash = without_secrets(self.root, outer, {k: v for k, v in merged.items() if k in known and k not in shown})
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
 
@@ -236,15 +243,18 @@ class _Builder:
             return
         self.open_refs.append(ref)
         self.variant_levels[item.name] = level + 1
+        outer = self.variant_outer.setdefault(item.name, node)  # a nested selector's keys are the whole choice's
         if is_object:
             child.help = str(variants[chosen].get("description") or "")
-            self._object(child, effective, value, known=known_properties(self.root, node), fresh=switched,
+            self._object(child, effective, value, outer=outer, fresh=switched,
                          quiet=_discriminators(self.root, variants))
             child.label = ""
         else:
             child = self.field(effective, value, item.path, required=item.required, label=item.label, read_only=item.read_only)
             child.help = str(variants[chosen].get("description") or "")
         self.variant_levels[item.name] = level
+        if not level:
+            del self.variant_outer[item.name]
         self.open_refs.pop()
         item.children = [child]
 
@@ -252,6 +262,8 @@ class _Builder:
         item.kind = "array"
         items_node = resolve(self.root, node["items"])
         values = value if isinstance(value, list) else []
+        posted = self.ui.origins(item.name)
+        origins = list(range(len(values))) if posted is None else [*posted[:len(values)], *[None] * (len(values) - len(posted))]
         item_label = str(items_node.get("title") or _("Item"))
         for index, entry in enumerate(values):
             child = self.field(items_node, entry, (*item.path, index), required=False,
@@ -260,6 +272,7 @@ class _Builder:
             item.children.append(child)
         if isinstance(value, list):
             item.hidden.append((marker(item.name, "array"), "1"))
+            item.hidden.append((marker(item.name, "from"), json.dumps(origins)))  # which stored item each is (UiState.stored_path)
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
         item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
         item.add_label = _("Add %(item)s", item=item_label[:1].lower() + item_label[1:]) if item_label != _("Item") else _("Add item")
@@ -291,7 +304,7 @@ class _Builder:
         password = url_password(text)
         if password is None:
             return text
-        shown = shown_url_password(password, get_at(self.ctx.original, item.path))
+        shown = shown_url_password(password, self._stored(item.path))
         note = (f"The password in this URL is saved and not shown: {URL_PASSWORD_KEPT} keeps it, typing another replaces it."
                 if shown else "A password typed but not saved is not sent back: type it again.")
         item.help = (item.help + " " if item.help else "") + note
@@ -349,7 +362,7 @@ class _Builder:
         item.display = _text(node["const"])
 
     def _secret(self, item: FormField, node: dict[str, Any], value: Any) -> None:
-        stored = get_at(self.ctx.original, item.path)
+        stored = self._stored(item.path)
         item.kind, item.input_type = "secret", "password"
         item.secret_set = stored is not MISSING and stored not in (None, "")
         item.secret_mode = self.ui.secret_mode(item.name) or ("keep" if item.secret_set else "replace")

@@ -13,9 +13,10 @@ from .paths import MISSING, get_at
 URL_PASSWORD_KEPT = "***"  # stands for the saved password of a URL in the form and the JSON view
 
 
-def without_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:
+def without_secrets(root: Schema, node: dict[str, Any], value: Any, *, keep_places: bool = False) -> Any:
     """A copy of `value` (described by `node`) that may go to the browser: each secret left out
-    (a list keeps its place with null) and each URL's password shown as URL_PASSWORD_KEPT."""
+    and each URL's password shown as URL_PASSWORD_KEPT. A list keeps each secret's place with
+    null; with `keep_places` an object does too, so the save knows to take it from the file."""
     secrets = secret_paths(root, value, node)
     if () in secrets:
         return None
@@ -25,9 +26,9 @@ def without_secrets(root: Schema, node: dict[str, Any], value: Any) -> Any:
             result = _replaced(result, path, with_url_password(get_at(result, path), URL_PASSWORD_KEPT))
     for path in sorted(secrets, key=len, reverse=True):
         parent = get_at(result, path[:-1])
-        if isinstance(parent, dict):
+        if isinstance(parent, dict) and not keep_places:
             parent.pop(path[-1], None)
-        elif isinstance(parent, list):
+        elif isinstance(parent, (dict, list)):
             parent[path[-1]] = None
     return result
 
@@ -47,7 +48,7 @@ def with_saved_secrets(root: Schema, node: dict[str, Any], posted: Any, saved: A
             result = _replaced(result, path, with_url_password(url, str(url_password(get_at(saved, path)))))
     for path in secrets:
         parent = get_at(result, path[:-1])
-        if isinstance(parent, dict) and path[-1] not in parent:
+        if isinstance(parent, dict) and parent.get(path[-1]) is None:
             parent[path[-1]] = copy.deepcopy(get_at(saved, path))
         elif isinstance(parent, list) and isinstance(path[-1], int) and path[-1] < len(parent) and parent[path[-1]] is None:
             parent[path[-1]] = copy.deepcopy(get_at(saved, path))

@@ -20,7 +20,6 @@ from element_studio.runtime.json_files import TooDeeplyNested, loads_bounded
 from element_studio.runtime.schema import (
     effective_object,
     holds_url_credentials,
-    known_properties,
     main_type,
     map_schema,
     resolve,
@@ -66,15 +65,21 @@ class _Parser:
         self.problems: dict[str, str] = {}
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
         self.variant_levels: dict[str, int] = {}  # nested selectors at one name (see build._variant)
+        self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of them (see build._object)
+
+    def _stored(self, path: Path) -> Any:
+        """What the stored file holds for the field at `path` on the page."""
+        where = self.ui.stored_path(self.prefix, path)
+        return MISSING if where is None else get_at(self.original, where)
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
         node = resolve(self.root, node)
         name = name_of(self.prefix, path)
         if node.get("readOnly"):
-            return copy.deepcopy(get_at(self.original, path))  # never trust the browser with these
+            return copy.deepcopy(self._stored(path))  # never trust the browser with these
         value = self._typed(node, path, name, required=required, in_array=in_array)
-        if value is MISSING and get_at(self.original, path) is None and self._shown_empty(name):
+        if value is MISSING and self._stored(path) is None and self._shown_empty(name):
             return None  # a stored null left empty stays null
         return value
 
@@ -97,15 +102,18 @@ class _Parser:
                 return MISSING
             effective = variant_schema(self.root, node, shown)
             self.variant_levels[name] = level + 1
+            self.variant_outer.setdefault(name, node)
             value = self.value(effective, path, required=required, in_array=in_array)
             self.variant_levels[name] = level
+            if not level:
+                del self.variant_outer[name]
             return value
         if kind == "array":
             return self._array(node, path, name)
         if kind == "secret":
             return self._secret(node, path, name)
         if kind == "const":
-            if required or in_array or get_at(self.original, path) == node["const"]:
+            if required or in_array or self._stored(path) == node["const"]:
                 return copy.deepcopy(node["const"])
             return MISSING
         raw = self.ui.first(name)
@@ -144,10 +152,10 @@ class _Parser:
         for key, item in self._entries(effective, path, name).items():
             result.setdefault(key, item)
             chosen = True
-        known = known_properties(self.root, node)
+        outer, stored = self.variant_outer.get(name, node), self._stored(path)
         for key, item in self.ui.json(name, "extra").items():
-            if key in known and self.resolve_secrets:
-                item = with_saved_secrets(self.root, known[key], item, get_at(self.original, (*path, key)))
+            if self.resolve_secrets and isinstance(stored, dict) and key in stored:
+                item = with_saved_secrets(self.root, outer, {key: item}, {key: stored[key]})[key]
             result.setdefault(key, item)
         if path and not present and not chosen:
             return MISSING  # an absent optional group stays absent until something is filled in
@@ -183,7 +191,8 @@ class _Parser:
         for index in indices:
             item = self.value(items_node, (*path, index), required=True, in_array=True)
             if item is MISSING:
-                item = "" if kind_of(self.root, items_node) in ("string", "ref", "secret") else None
+                kind = kind_of(self.root, items_node)
+                item = "" if kind in ("string", "ref") or kind == "secret" and main_type(items_node) in (None, "string") else None
             items.append(item)
         return items
 
@@ -193,7 +202,7 @@ class _Parser:
         typed, mode = self.ui.first(name), self.ui.secret_mode(name)
         if not self.resolve_secrets or (typed is None and mode is None):
             return MISSING
-        stored = copy.deepcopy(get_at(self.original, path))
+        stored = copy.deepcopy(self._stored(path))
         if mode == "clear":
             return MISSING
         if mode == "keep" or not typed:
@@ -201,6 +210,8 @@ class _Parser:
         kind = main_type(node)
         if kind in ("integer", "number"):
             return self._number(name, typed, kind)
+        if kind is None and isinstance(node.get("enum"), list):  # a choice typed as it reads
+            return next((choice for choice in node["enum"] if encode_choice(choice) == typed), typed)
         return typed if kind in (None, "string") else self._json(name, typed)
 
     def _boolean(self, node: dict[str, Any], name: str, raw: str | None, must: bool) -> Any:
@@ -216,20 +227,20 @@ class _Parser:
 
     def _saved_url_password(self, path: Path, raw: str) -> str:
         """A URL whose password was left as the form showed it gets the saved password back."""
-        saved = url_password(get_at(self.original, path))
+        saved = url_password(self._stored(path))
         if saved is not None and url_password(raw) == URL_PASSWORD_KEPT:
             return with_url_password(raw, saved)
         return raw
 
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
-        stored = get_at(self.original, path)
+        stored = self._stored(path)
         if isinstance(stored, str) and raw == stored.replace("\r\n", "\n").replace("\r", "\n"):
             return stored  # a browser posts every line break as CRLF: the stored ones are kept as they were
         if raw == "" and stored is None:
             return None  # a stored null left empty (also as a list item or map entry) stays null
         if raw != "" or in_array:
             return raw
-        if not required and get_at(self.original, path) == "":
+        if not required and self._stored(path) == "":
             return ""
         return MISSING
 
@@ -251,7 +262,7 @@ class _Parser:
         return number
 
     def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
-        stored = get_at(self.original, path)
+        stored = self._stored(path)
         value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
         for choice, _label in choices(self.root, node) or []:
             if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):

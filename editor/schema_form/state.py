@@ -11,7 +11,7 @@ from typing import Any
 
 from element_studio.runtime.json_files import loads_bounded
 
-from .paths import MARKER, escape, marker, unescape
+from .paths import MARKER, Path, escape, marker, name_of, unescape
 
 FormData = Mapping[str, list[str]]
 SECRET_MODES = ("keep", "replace", "clear")
@@ -55,6 +55,33 @@ class UiState:
         except ValueError:  # broken or too deeply nested: a stash is ours, so drop it
             return {}
         return value if isinstance(value, dict) else {}
+
+    def origins(self, name: str) -> list[int | None] | None:
+        """The list at `name`: for each item on the page, its index in the stored file (None for
+        an item added since), from the list's `$from` marker (see build._array); None when the
+        marker was not posted (a page built from the file: each item is where the file has it)."""
+        raw = self.first(marker(name, "from"))
+        try:
+            found = loads_bounded(raw) if raw else None
+        except ValueError:
+            return None
+        if not isinstance(found, list) or not all(i is None or type(i) is int and i >= 0 for i in found):
+            return None
+        return found
+
+    def stored_path(self, prefix: str, path: Path) -> Path | None:
+        """Where the value at `path` on the page is in the stored file (list items may have been
+        moved, removed or added since the page was built), or None when it is not there."""
+        stored: list[str | int] = []
+        for depth, step in enumerate(path):
+            origins = self.origins(name_of(prefix, path[:depth])) if str(step).isdigit() else None
+            if origins is None:
+                stored.append(step)
+            elif int(step) < len(origins) and origins[int(step)] is not None:
+                stored.append(origins[int(step)])
+            else:
+                return None
+        return tuple(stored)
 
     def secret_mode(self, name: str) -> str | None:
         mode = self.first(marker(name, "secret"))

@@ -175,3 +175,73 @@ def test_a_secret_of_any_type_is_never_shown_and_a_new_one_is_saved_as_its_type(
     form["config/service/$secret"], form["config/service"] = ["replace"], ['{"id": "robot-2"}']
     assert session.post("/instances/vault.pin/save", form).status_code == 200
     assert json.loads((folder / "config.json").read_text()) == {"pin": 4321, "region": "south-8642", "service": {"id": "robot-2"}}
+
+
+SECRET = {"type": "string", "writeOnly": True}
+HIDDEN_SETTINGS = {
+    "another variant's": ({"type": "object", "properties": {"auth": {"oneOf": [
+        {"title": "A", "properties": {"kind": {"const": "a"}, "proxy": {"type": "string", "format": "uri"}, "token": SECRET,
+                                      "vault": {"type": "object", "properties": {"user": {"type": "string"}, "key": SECRET}}}, "required": ["kind"]},
+        {"title": "B", "properties": {"kind": {"const": "b"}, "user": {"type": "string"}}, "required": ["kind"]}]}}},
+        {"auth": {"kind": "b", "user": "x", "proxy": "http://me:{0}@proxy.example", "token": "{1}", "vault": {"user": "v", "key": "{2}"}}}),
+    "the first choice's other branch, under a second choice": ({"type": "object", "properties": {"c": {"type": "object", "allOf": [
+        {"oneOf": [{"title": "A", "properties": {"kind": {"const": "a"}, "tok": SECRET}, "required": ["kind"]},
+                   {"title": "B", "properties": {"kind": {"const": "b"}}, "required": ["kind"]}]},
+        {"oneOf": [{"title": "C", "properties": {"x": {"type": "string"}}, "required": ["x"]},
+                   {"title": "D", "properties": {"y": {"type": "string"}}, "required": ["y"]}]}]}}},
+        {"c": {"kind": "b", "x": "1", "tok": "{0}"}}),
+    "a map's in a hidden branch": ({"type": "object", "properties": {"mode": {"enum": ["plain", "signed"]}},
+                                    "if": {"properties": {"mode": {"const": "signed"}}, "required": ["mode"]},
+                                    "then": {"patternProperties": {"^key_": SECRET}}},
+                                   {"mode": "plain", "key_a": "{0}", "key_b": "{1}"}),
+    "a key that is a secret in one branch only": ({"type": "object", "properties": {"mode": {"enum": ["a", "b", "c"]}}, "allOf": [
+        {"if": {"properties": {"mode": {"const": "a"}}, "required": ["mode"]}, "then": {"properties": {"tok": {"type": "string"}}}},
+        {"if": {"properties": {"mode": {"const": "b"}}, "required": ["mode"]}, "then": {"properties": {"tok": SECRET}}}]},
+        {"mode": "c", "tok": "{0}"}),
+}
+
+
+@pytest.mark.parametrize("case", HIDDEN_SETTINGS)
+def test_the_secrets_of_settings_the_page_does_not_show_stay_off_it_and_in_the_file(app_dir, session, supervisor, case):
+    schema, template = HIDDEN_SETTINGS[case]
+    secrets = [f"s{i}-{uuid.uuid4().hex}" for i in range(3)]
+    stored = json.loads(json.dumps(template).replace("{0}", secrets[0]).replace("{1}", secrets[1]).replace("{2}", secrets[2]))
+    write_type(app_dir, "vault.hiddenType", schema, title="Hidden")
+    folder = write_element(app_dir, "vault.hidden", instance("vault.hiddenType", at_start=False), stored)
+    supervisor.app.refresh()
+    html = session.get("/instances/vault.hidden").get_data(as_text=True)
+    assert [s for s in secrets if s in html] == []
+    assert session.post("/instances/vault.hidden/save", Page(html).form_data()).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == stored
+
+
+LIST = {"type": "object", "properties": {"bots": {"type": "array", "items": {
+    "type": "object", "properties": {"name": {"type": "string", "title": "Name"}, "key": {**SECRET, "title": "Key"},
+                                     "mode": {"enum": ["plain", "signed"]}},
+    "if": {"properties": {"mode": {"const": "signed"}}, "required": ["mode"]}, "then": {"properties": {"signKey": SECRET}}}}}}
+
+
+def test_list_items_moved_removed_and_added_keep_their_own_secrets(app_dir, session, supervisor):
+    stored = {"bots": [{"name": n, "key": f"key-{n}", "mode": "plain", "signKey": f"sign-{n}"} for n in "ABC"]}
+    write_type(app_dir, "vault.listType", LIST, title="List")
+    folder = write_element(app_dir, "vault.list", instance("vault.listType", at_start=False), stored)
+    supervisor.app.refresh()
+    form = Page(session.get("/instances/vault.list").get_data(as_text=True)).form_data()
+
+    def act(form: dict, op: str, index: int) -> dict:
+        """A list button, as htmx does it: the list is redrawn and replaces the old one on the page."""
+        html = session.post("/instances/vault.list/form/array", {**form, "_op": op, "_target": "config/bots", "_index": str(index)}).get_data(as_text=True)
+        return {k: v for k, v in form.items() if not k.startswith("config/bots/")} | Page(html).form_data(None)
+
+    form = act(form, "down", 0)  # B A C
+    form = act(form, "remove", 2)  # B A
+    form = act(form, "add", 0)  # B A (new)
+    form["config/bots/2/name"], form["config/bots/2/mode"] = ["D"], ["plain"]
+    assert form["config/bots/2/key/$secret"] == ["replace"]  # the new item has no key yet, not C's
+    form["config/bots/2/key"] = ["key-D"]
+    assert session.post("/instances/vault.list/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text())["bots"] == [
+        {"name": "B", "key": "key-B", "mode": "plain", "signKey": "sign-B"},
+        {"name": "A", "key": "key-A", "mode": "plain", "signKey": "sign-A"},
+        {"name": "D", "key": "key-D", "mode": "plain"},
+    ]
