@@ -198,3 +198,20 @@ def test_filling_in_a_trigger_field_shows_its_dependent_field_and_emptying_it_hi
     expect(address).to_have_value("1 Main St")
     review_and_save(page)
     assert json.loads(config.read_text()) == {"name": "Ann", "card": 4111, "address": "1 Main St"}
+
+
+def test_list_items_with_secrets_moved_and_removed_in_the_browser_keep_their_own(page, live_server, app_dir, supervisor):
+    schema = {"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "object", "title": "Key", "properties": {
+        "name": {"type": "string", "title": "Name"}, "secret": {"type": "string", "title": "Secret", "writeOnly": True}}}}}}
+    write_type(app_dir, "tools.keysType", schema, title="Keys")
+    stored = {"keys": [{"name": n, "secret": f"secret-{n}-7f3a"} for n in "ABC"]}
+    write_element(app_dir, "tools.keys", {"title": "Keys", "type": "tools.keysType", "backendBundleEntry": "."}, stored)
+    supervisor.app.refresh()
+    page.goto(live_server + "/instances/tools.keys")
+    page.get_by_role("button", name="Move Key 1 down").click()  # B A C
+    expect(page.locator("#f-config-keys-0-name")).to_have_value("B")
+    page.get_by_role("button", name="Remove Key 3").click()  # B A
+    expect(page.locator("#f-config-keys > .items > .item")).to_have_count(2)
+    review_and_save(page)
+    config = json.loads((app_dir / "tools" / "keys" / "config.json").read_text())
+    assert config["keys"] == [{"name": "B", "secret": "secret-B-7f3a"}, {"name": "A", "secret": "secret-A-7f3a"}]
