@@ -23,6 +23,7 @@ from element_studio.runtime.schema import (
     main_type,
     map_schema,
     resolve,
+    secret_paths,
     url_password,
     validator_for,
     variant_schema,
@@ -77,11 +78,18 @@ class _Builder:
         self.open_refs: list[str | None] = []  # the `$ref`s being unfolded on the current path
         self.variant_levels: dict[str, int] = {}  # selectors already open at a field name
         self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of those selectors' schemas
+        self.stored_secrets = {tuple(map(str, p)) for p in secret_paths(schema, context.original)} if context.original is not MISSING else set()
 
     def _stored(self, path: Path) -> Any:
         """What the stored file holds for the field at `path` on the page."""
         where = self.ui.stored_path(self.ctx.prefix, path)
         return MISSING if where is None else get_at(self.ctx.original, where)
+
+    def _stored_secret(self, path: Path) -> bool:
+        """Whether the stored value at `path` is a secret to the runtime: a key that one branch
+        marks secret stays one in a branch that does not."""
+        where = self.ui.stored_path(self.ctx.prefix, path)
+        return where is not None and tuple(map(str, where)) in self.stored_secrets
 
     def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
               read_only: bool = False, fresh: bool = False) -> FormField:
@@ -104,7 +112,7 @@ class _Builder:
         )
         if value is MISSING and fresh:
             value = default_for(self.root, node)
-        kind = kind_of(self.root, node)
+        kind = "secret" if self._stored_secret(path) else kind_of(self.root, node)
         if value is MISSING and ref is not None and ref in self.open_refs:
             return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):

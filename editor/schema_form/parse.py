@@ -23,6 +23,7 @@ from element_studio.runtime.schema import (
     main_type,
     map_schema,
     resolve,
+    secret_paths,
     url_password,
     variant_schema,
     with_url_password,
@@ -66,11 +67,17 @@ class _Parser:
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
         self.variant_levels: dict[str, int] = {}  # nested selectors at one name (see build._variant)
         self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of them (see build._object)
+        self.stored_secrets = {tuple(map(str, p)) for p in secret_paths(schema, original)} if original is not MISSING else set()
 
     def _stored(self, path: Path) -> Any:
         """What the stored file holds for the field at `path` on the page."""
         where = self.ui.stored_path(self.prefix, path)
         return MISSING if where is None else get_at(self.original, where)
+
+    def _stored_secret(self, path: Path) -> bool:
+        """As build._stored_secret: the form showed a password field here."""
+        where = self.ui.stored_path(self.prefix, path)
+        return where is not None and tuple(map(str, where)) in self.stored_secrets
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
@@ -92,7 +99,7 @@ class _Parser:
         if self.ui.has(marker(name, "json")):
             raw = self.ui.first(name)
             return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
-        kind = kind_of(self.root, node)
+        kind = "secret" if self._stored_secret(path) else kind_of(self.root, node)
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":

@@ -31,6 +31,7 @@ class UiState:
     """Read access to a posted form's values and markers."""
 
     form: FormData = field(default_factory=dict)
+    _origins: dict[str, list[int | None] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def first(self, name: str) -> str | None:
         """The first value posted under `name`, or None when the browser sent none."""
@@ -60,14 +61,15 @@ class UiState:
         """The list at `name`: for each item on the page, its index in the stored file (None for
         an item added since), from the list's `$from` marker (see build._array); None when the
         marker was not posted (a page built from the file: each item is where the file has it)."""
-        raw = self.first(marker(name, "from"))
-        try:
-            found = loads_bounded(raw) if raw else None
-        except ValueError:
-            return None
-        if not isinstance(found, list) or not all(i is None or type(i) is int and i >= 0 for i in found):
-            return None
-        return found
+        if name not in self._origins:
+            raw = self.first(marker(name, "from"))
+            try:
+                found = loads_bounded(raw) if raw else None
+            except ValueError:
+                found = None
+            valid = isinstance(found, list) and all(i is None or type(i) is int and i >= 0 for i in found)
+            self._origins[name] = found if valid else None
+        return self._origins[name]
 
     def stored_path(self, prefix: str, path: Path) -> Path | None:
         """Where the value at `path` on the page is in the stored file (list items may have been

@@ -199,6 +199,8 @@ HIDDEN_SETTINGS = {
         {"if": {"properties": {"mode": {"const": "b"}}, "required": ["mode"]}, "then": {"properties": {"tok": SECRET}}}]},
         {"mode": "c", "tok": "{0}"}),
 }
+HIDDEN_SETTINGS["a key that is a secret in another branch, shown in a branch where it is not"] = (
+    HIDDEN_SETTINGS["a key that is a secret in one branch only"][0], {"mode": "a", "tok": "{0}"})
 
 
 @pytest.mark.parametrize("case", HIDDEN_SETTINGS)
