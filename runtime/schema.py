@@ -640,14 +640,14 @@ def secret_paths(root: Schema, value: Any, node: Any = MISSING) -> list[Path]:
 def _secret_places(root: Schema, value: Any, node: Any = MISSING) -> tuple[list[Path], list[Path]]:
     """(secret_paths, url_password_paths) from one walk of the value: loading a config needs
     both, and the walk is most of what registering its secrets costs."""
-    secrets: list[Path] = []
-    urls: list[Path] = []
+    secrets: dict[Path, None] = {}  # ordered sets: a path is found once per schema describing it
+    urls: dict[Path, None] = {}
     for path, item, resolved in walk(root, value, node, _secret_or_url):
-        if is_secret(resolved) and path not in secrets:
-            secrets.append(path)
-        if holds_url_credentials(resolved) and url_password(item) and path not in urls:
-            urls.append(path)
-    return [path for path in secrets if not any(path[: len(p)] == p and p != path for p in secrets)], urls
+        if is_secret(resolved):
+            secrets[path] = None
+        if holds_url_credentials(resolved) and url_password(item):
+            urls[path] = None
+    return [path for path in secrets if not any(path[:depth] in secrets for depth in range(len(path)))], list(urls)
 
 
 def secret_values(root: Schema, value: Any) -> list[str]:

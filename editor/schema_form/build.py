@@ -175,10 +175,11 @@ class _Builder:
         extra = {k: v for k, v in current.items() if k not in known and k not in entries}
         if not switched:  # stored keys the shown branch or variant does not name are kept as they are
             extra.update({k: v for k, v in current.items() if k in known and k not in shown})
-        extra = without_secrets(self.root, outer, extra, keep_places=True)  # parse puts them back
+        extra = without_secrets(self.root, outer, extra, keep_places=True) if extra else extra  # parse puts them back
         if extra:
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
-        stash = without_secrets(self.root, outer, {k: v for k, v in merged.items() if k in known and k not in shown})
+        stash = {k: v for k, v in merged.items() if k in known and k not in shown}
+        stash = without_secrets(self.root, outer, stash) if stash else stash
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
 

@@ -32,6 +32,7 @@ class UiState:
 
     form: FormData = field(default_factory=dict)
     _origins: dict[str, list[int | None] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _key_fields: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def first(self, name: str) -> str | None:
         """The first value posted under `name`, or None when the browser sent none."""
@@ -97,13 +98,16 @@ class UiState:
     def entry_keys(self, name: str) -> list[tuple[str, str, str]]:
         """The entries of the map at `name` as posted (see build._map): (the name of the entry's
         `$key` field, the key the page was built with, the key as typed now), in page order."""
-        prefix, suffix = name + "/", f"/{MARKER}key"
-        found = []
-        for field_name in self.form:
-            segment = field_name[len(prefix):-len(suffix)] if field_name.startswith(prefix) and field_name.endswith(suffix) else ""
-            if segment and "/" not in segment:
-                found.append((field_name, unescape(segment), (self.first(field_name) or "").strip()))
-        return found
+        if self._key_fields is None:  # every map's `$key` fields, found in one pass over the form
+            self._key_fields = {}
+            suffix = f"/{MARKER}key"
+            for field_name in self.form:
+                if field_name.endswith(suffix):
+                    parent, _, segment = field_name[: -len(suffix)].rpartition("/")
+                    if segment:
+                        self._key_fields.setdefault(parent, []).append((field_name, segment))
+        return [(field_name, unescape(segment), (self.first(field_name) or "").strip())
+                for field_name, segment in self._key_fields.get(name, [])]
 
     def page_key(self, name: str, key: str) -> str:
         """The key an entry of the map at `name` was built with, for the key it has now: an
