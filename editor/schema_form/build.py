@@ -23,7 +23,6 @@ from element_studio.runtime.schema import (
     main_type,
     map_schema,
     resolve,
-    secret_paths,
     url_password,
     validator_for,
     variant_schema,
@@ -35,9 +34,10 @@ from element_studio.runtime.templating import PLACEHOLDER
 from ..i18n import N_, _
 from .hidden import URL_PASSWORD_KEPT, without_secrets
 from .model import EnvRef, FormField, Option
-from .paths import MISSING, Path, get_at, html_id, humanize, marker, name_of
+from .paths import MISSING, Path, html_id, humanize, marker, name_of
 from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
 from .state import UiState
+from .stored import StoredConfig
 from .validate import type_message, undefined_message
 
 INPUT_TYPES = {"email": "email", "uri": "url", "date": "date"}
@@ -78,18 +78,7 @@ class _Builder:
         self.open_refs: list[str | None] = []  # the `$ref`s being unfolded on the current path
         self.variant_levels: dict[str, int] = {}  # selectors already open at a field name
         self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of those selectors' schemas
-        self.stored_secrets = {tuple(map(str, p)) for p in secret_paths(schema, context.original)} if context.original is not MISSING else set()
-
-    def _stored(self, path: Path) -> Any:
-        """What the stored file holds for the field at `path` on the page."""
-        where = self.ui.stored_path(self.ctx.prefix, path)
-        return MISSING if where is None else get_at(self.ctx.original, where)
-
-    def _stored_secret(self, path: Path) -> bool:
-        """Whether the stored value at `path` is a secret to the runtime: a key that one branch
-        marks secret stays one in a branch that does not."""
-        where = self.ui.stored_path(self.ctx.prefix, path)
-        return where is not None and tuple(map(str, where)) in self.stored_secrets
+        self.stored = StoredConfig(schema, context.original, context.ui, context.prefix)
 
     def field(self, node: Any, value: Any, path: Path, *, required: bool, label: str | None = None,
               read_only: bool = False, fresh: bool = False) -> FormField:
@@ -112,7 +101,7 @@ class _Builder:
         )
         if value is MISSING and fresh:
             value = default_for(self.root, node)
-        kind = "secret" if self._stored_secret(path) else kind_of(self.root, node)
+        kind = "secret" if self.stored.is_secret(path) else kind_of(self.root, node)
         if value is MISSING and ref is not None and ref in self.open_refs:
             return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):
@@ -313,7 +302,7 @@ class _Builder:
         password = url_password(text)
         if password is None:
             return text
-        shown = shown_url_password(password, self._stored(item.path))
+        shown = shown_url_password(password, self.stored.at(item.path))
         note = (f"The password in this URL is saved and not shown: {URL_PASSWORD_KEPT} keeps it, typing another replaces it."
                 if shown else "A password typed but not saved is not sent back: type it again.")
         item.help = (item.help + " " if item.help else "") + note
@@ -371,7 +360,7 @@ class _Builder:
         item.display = _text(node["const"])
 
     def _secret(self, item: FormField, node: dict[str, Any], value: Any) -> None:
-        stored = self._stored(item.path)
+        stored = self.stored.at(item.path)
         item.kind, item.input_type = "secret", "password"
         item.secret_set = stored is not MISSING and stored not in (None, "")
         item.secret_mode = self.ui.secret_mode(item.name) or ("keep" if item.secret_set else "replace")

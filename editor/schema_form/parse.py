@@ -23,7 +23,6 @@ from element_studio.runtime.schema import (
     main_type,
     map_schema,
     resolve,
-    secret_paths,
     url_password,
     variant_schema,
     with_url_password,
@@ -32,9 +31,10 @@ from element_studio.runtime.schema import (
 from ..i18n import _
 from .build import encode_choice
 from .hidden import URL_PASSWORD_KEPT, with_saved_secrets
-from .paths import MISSING, Path, get_at, marker, name_of
+from .paths import MISSING, Path, marker, name_of
 from .schemas import choices, kind_of, ordered_properties
 from .state import UiState, as_lists
+from .stored import StoredConfig
 
 INTEGER = re.compile(r"[+-]?\d+")
 
@@ -60,33 +60,22 @@ class _Parser:
     def __init__(self, schema: dict[str, Any], ui: UiState, original: Any, prefix: str, resolve_secrets: bool) -> None:
         self.root = schema
         self.ui = ui
-        self.original = original
         self.prefix = prefix
         self.resolve_secrets = resolve_secrets
         self.problems: dict[str, str] = {}
         self.implicit: set[str] = set()  # values shown by default, not chosen (see _object)
         self.variant_levels: dict[str, int] = {}  # nested selectors at one name (see build._variant)
         self.variant_outer: dict[str, dict[str, Any]] = {}  # the outermost of them (see build._object)
-        self.stored_secrets = {tuple(map(str, p)) for p in secret_paths(schema, original)} if original is not MISSING else set()
-
-    def _stored(self, path: Path) -> Any:
-        """What the stored file holds for the field at `path` on the page."""
-        where = self.ui.stored_path(self.prefix, path)
-        return MISSING if where is None else get_at(self.original, where)
-
-    def _stored_secret(self, path: Path) -> bool:
-        """As build._stored_secret: the form showed a password field here."""
-        where = self.ui.stored_path(self.prefix, path)
-        return where is not None and tuple(map(str, where)) in self.stored_secrets
+        self.stored = StoredConfig(schema, original, ui, prefix)
 
     def value(self, node: Any, path: Path, *, required: bool, in_array: bool = False) -> Any:
         """The value of the field at `path`, or MISSING when it was not on the form or is empty."""
         node = resolve(self.root, node)
         name = name_of(self.prefix, path)
         if node.get("readOnly"):
-            return copy.deepcopy(self._stored(path))  # never trust the browser with these
+            return copy.deepcopy(self.stored.at(path))  # never trust the browser with these
         value = self._typed(node, path, name, required=required, in_array=in_array)
-        if value is MISSING and self._stored(path) is None and self._shown_empty(name):
+        if value is MISSING and self.stored.at(path) is None and self._shown_empty(name):
             return None  # a stored null left empty stays null
         return value
 
@@ -99,7 +88,7 @@ class _Parser:
         if self.ui.has(marker(name, "json")):
             raw = self.ui.first(name)
             return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
-        kind = "secret" if self._stored_secret(path) else kind_of(self.root, node)
+        kind = "secret" if self.stored.is_secret(path) else kind_of(self.root, node)
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":
@@ -120,7 +109,7 @@ class _Parser:
         if kind == "secret":
             return self._secret(node, path, name)
         if kind == "const":
-            if required or in_array or self._stored(path) == node["const"]:
+            if required or in_array or self.stored.at(path) == node["const"]:
                 return copy.deepcopy(node["const"])
             return MISSING
         raw = self.ui.first(name)
@@ -159,7 +148,7 @@ class _Parser:
         for key, item in self._entries(effective, path, name).items():
             result.setdefault(key, item)
             chosen = True
-        outer, stored = self.variant_outer.get(name, node), self._stored(path)
+        outer, stored = self.variant_outer.get(name, node), self.stored.at(path)
         for key, item in self.ui.json(name, "extra").items():
             if self.resolve_secrets and isinstance(stored, dict) and key in stored:
                 item = with_saved_secrets(self.root, outer, {key: item}, {key: stored[key]})[key]
@@ -209,7 +198,7 @@ class _Parser:
         typed, mode = self.ui.first(name), self.ui.secret_mode(name)
         if not self.resolve_secrets or (typed is None and mode is None):
             return MISSING
-        stored = copy.deepcopy(self._stored(path))
+        stored = copy.deepcopy(self.stored.at(path))
         if mode == "clear":
             return MISSING
         if mode == "keep" or not typed:
@@ -234,20 +223,20 @@ class _Parser:
 
     def _saved_url_password(self, path: Path, raw: str) -> str:
         """A URL whose password was left as the form showed it gets the saved password back."""
-        saved = url_password(self._stored(path))
+        saved = url_password(self.stored.at(path))
         if saved is not None and url_password(raw) == URL_PASSWORD_KEPT:
             return with_url_password(raw, saved)
         return raw
 
     def _string(self, node: dict[str, Any], path: Path, raw: str, required: bool, in_array: bool) -> Any:
-        stored = self._stored(path)
+        stored = self.stored.at(path)
         if isinstance(stored, str) and raw == stored.replace("\r\n", "\n").replace("\r", "\n"):
             return stored  # a browser posts every line break as CRLF: the stored ones are kept as they were
         if raw == "" and stored is None:
             return None  # a stored null left empty (also as a list item or map entry) stays null
         if raw != "" or in_array:
             return raw
-        if not required and self._stored(path) == "":
+        if not required and self.stored.at(path) == "":
             return ""
         return MISSING
 
@@ -269,7 +258,7 @@ class _Parser:
         return number
 
     def _enum(self, node: dict[str, Any], path: Path, name: str, raw: str, must: bool) -> Any:
-        stored = self._stored(path)
+        stored = self.stored.at(path)
         value: Any = copy.deepcopy(stored) if stored is not MISSING and encode_choice(stored) == raw else raw
         for choice, _label in choices(self.root, node) or []:
             if encode_choice(choice) == raw and (choice == stored and type(choice) is type(stored) or value is raw):

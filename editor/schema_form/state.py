@@ -11,7 +11,7 @@ from typing import Any
 
 from element_studio.runtime.json_files import loads_bounded
 
-from .paths import MARKER, Path, escape, marker, name_of, unescape
+from .paths import MARKER, Path, escape, marker, unescape
 
 FormData = Mapping[str, list[str]]
 SECRET_MODES = ("keep", "replace", "clear")
@@ -33,6 +33,10 @@ class UiState:
     form: FormData = field(default_factory=dict)
     _origins: dict[str, list[int | None] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     _key_fields: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False, compare=False)
+    _any_origins: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _stored_paths: dict[tuple[str, Path], Path | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _page_names: dict[tuple[str, Path], str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indices: dict[str, set[int]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def first(self, name: str) -> str | None:
         """The first value posted under `name`, or None when the browser sent none."""
@@ -75,16 +79,25 @@ class UiState:
     def stored_path(self, prefix: str, path: Path) -> Path | None:
         """Where the value at `path` on the page is in the stored file (list items may have been
         moved, removed or added since the page was built), or None when it is not there."""
-        stored: list[str | int] = []
-        for depth, step in enumerate(path):
-            origins = self.origins(name_of(prefix, path[:depth])) if str(step).isdigit() else None
-            if origins is None:
-                stored.append(step)
-            elif int(step) < len(origins) and origins[int(step)] is not None:
-                stored.append(origins[int(step)])
+        if self._any_origins is None:
+            self._any_origins = any(key.endswith(f"/{MARKER}from") for key in self.form)
+        if not self._any_origins or not path:
+            return path
+        key = (prefix, path)
+        if key not in self._stored_paths:  # each field asks for its own path: its parent's is known
+            parent, step = self.stored_path(prefix, path[:-1]), path[-1]
+            origins = self.origins(self._page_name(prefix, path[:-1])) if str(step).isdigit() else None
+            if parent is None or origins is not None and (int(step) >= len(origins) or origins[int(step)] is None):
+                self._stored_paths[key] = None
             else:
-                return None
-        return tuple(stored)
+                self._stored_paths[key] = (*parent, step if origins is None else origins[int(step)])
+        return self._stored_paths[key]
+
+    def _page_name(self, prefix: str, path: Path) -> str:
+        key = (prefix, path)
+        if key not in self._page_names:
+            self._page_names[key] = f"{self._page_name(prefix, path[:-1])}/{escape(path[-1])}" if path else prefix
+        return self._page_names[key]
 
     def secret_mode(self, name: str) -> str | None:
         mode = self.first(marker(name, "secret"))
@@ -126,11 +139,11 @@ class UiState:
 
     def indices_under(self, name: str) -> list[int]:
         """Array item indices posted under `name`, in order."""
-        prefix = name + "/"
-        found = set()
-        for key in self.form:
-            if key.startswith(prefix):
-                segment = key[len(prefix):].split("/", 1)[0]
-                if segment.isdigit():
-                    found.add(int(segment))
-        return sorted(found)
+        if self._indices is None:  # every list's indices, found in one pass over the form
+            self._indices = {}
+            for key in self.form:
+                parts = key.split("/")
+                for depth in range(1, len(parts)):
+                    if parts[depth].isdigit():
+                        self._indices.setdefault("/".join(parts[:depth]), set()).add(int(parts[depth]))
+        return sorted(self._indices.get(name, ()))
