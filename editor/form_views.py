@@ -27,6 +27,7 @@ from .schema_form import (
     as_lists,
     get_at,
     html_id,
+    list_index,
     marker,
     name_of,
     order_like,
@@ -100,7 +101,7 @@ def array(name: str) -> Response:
     opened = open_or_explain(name)
     ui = UiState(as_lists(request.form))
     target, op = request.form.get("_target", ""), request.form.get("_op", "")
-    index = int(request.form.get("_index", "0") or 0)
+    index = list_index(request.form.get("_index", "0")) or 0
     path = path_of(target, "config")
     if path is None or op not in ("add", "remove", "up", "down", "add-entry", "remove-entry"):
         return Response(_("Unknown list action."), status=400)
@@ -110,6 +111,8 @@ def array(name: str) -> Response:
     before = config_form(opened, value, ui).find(target)
     if before is None or before.kind != "array":
         return Response(_("No such list in this form."), status=400)
+    if op in ("up", "down") and not before.can_move or op == "remove" and not before.can_remove or op == "add" and not before.can_add:
+        return Response(_("This list does not allow that."), status=400)
     typed_path = _typed(value, path)
     items = list(get_at(value, typed_path) or []) if get_at(value, typed_path) is not MISSING else []
     order = list(range(len(items)))
@@ -176,8 +179,8 @@ def _typed(value: Any, path: tuple) -> tuple:
     typed: list[Any] = []
     current = value
     for step in path:
-        if isinstance(current, list) and str(step).isdigit():
-            typed.append(int(step))
+        if isinstance(current, list) and list_index(step) is not None:
+            typed.append(list_index(step))
         else:
             typed.append(step)
         current = get_at(current, (typed[-1],)) if current is not MISSING else MISSING
@@ -249,7 +252,8 @@ def apply_json(name: str) -> Response:
         return _json_error(_("Secrets are changed in the form only (so they never show here): %(fields)s.", fields=fields))
     for path in secret_paths(opened.schema, value):
         _drop(value, path)
-    modes = {k: v for k, v in as_lists(request.form).items() if k.endswith("/$secret")}
+    # the secrets as the form left them, and which stored item each list item is (StoredConfig.where)
+    modes = {k: v for k, v in as_lists(request.form).items() if k.endswith(("/$secret", "/$from"))}
     checked = copy.deepcopy(value)  # what would be saved: the form's secrets as they stand
     for path in secret_paths(opened.schema, opened.config):
         mode = (modes.get(marker(name_of("config", path), "secret")) or ["keep"])[0]

@@ -761,7 +761,7 @@ def check_schema(type_name: str, schema: Any) -> None:
         places[id(node)] = path
     loop = _loop_in_place(schema)
     if loop is not None:
-        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*places[id(loop)], '$ref'))}",
+        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*places.get(id(loop), ()), '$ref'))}",
                                f"$ref {loop['$ref']} leads back to a schema it is part of with no property or item in between, "
                                "so checking a value against it would never end")
 

@@ -13,14 +13,14 @@ from .build import FormContext, build_form, encode_choice, env_refs, shown_url_p
 from .changes import SECRET_KEPT, SECRET_NEW, FileChange, file_change, masked, order_like
 from .model import EnvRef, FormField, Option
 from .parse import Parsed, parse_form
-from .paths import MISSING, get_at, html_id, marker, name_of, path_of
+from .paths import MISSING, get_at, html_id, list_index, marker, name_of, path_of
 from .state import UiState, as_lists
 from .validate import MISSING_MESSAGE, Report, validate_config
 
 __all__ = [
     "MISSING", "MISSING_MESSAGE", "SECRET_KEPT", "SECRET_NEW",
     "EnvRef", "FileChange", "FormContext", "FormField", "Option", "Parsed", "Report", "UiState",
-    "as_lists", "build_form", "encode_choice", "env_refs", "file_change", "get_at", "html_id",
+    "as_lists", "build_form", "encode_choice", "env_refs", "file_change", "get_at", "html_id", "list_index",
     "marker", "masked", "name_of", "order_like", "parse_form", "path_of", "shown_url_password",
     "validate_config",
 ]

@@ -35,7 +35,7 @@ from ..i18n import N_, _
 from .hidden import URL_PASSWORD_KEPT, without_secrets
 from .model import EnvRef, FormField, Option
 from .paths import MISSING, Path, html_id, humanize, marker, name_of
-from .schemas import choices, controllers, encode_choice, kind_of, ordered_properties, variant_label
+from .schemas import GROUPS, choices, controllers, encode_choice, item_schema, kind_of, ordered_properties, variant_label
 from .state import UiState
 from .stored import StoredConfig
 from .validate import type_message, undefined_message
@@ -101,7 +101,9 @@ class _Builder:
         )
         if value is MISSING and fresh:
             value = default_for(self.root, node)
-        kind = "secret" if self.stored.is_secret(path) else kind_of(self.root, node)
+        kind = kind_of(self.root, node)
+        if kind not in GROUPS and self.stored.is_secret(path):
+            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable
         if value is MISSING and ref is not None and ref in self.open_refs:
             return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):
@@ -171,6 +173,7 @@ class _Builder:
         stash = without_secrets(self.root, outer, stash) if stash else stash
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
+            item.hidden.extend(self.ui.markers_under([name_of(self.ctx.prefix, (*item.path, key)) for key in stash], "from"))
 
     def _map(self, group: FormField, node: dict[str, Any], entries: dict[str, Any]) -> FormField:
         """The keys an object may have beyond its `properties` (a map: `additionalProperties` with
@@ -260,19 +263,23 @@ class _Builder:
         item.kind = "array"
         items_node = resolve(self.root, node["items"])
         values = value if isinstance(value, list) else []
-        posted = self.ui.origins(item.name)
+        tuple_slots = isinstance(node.get("prefixItems"), list)  # each place has its own meaning
+        if tuple_slots:
+            self.stored.fix(item.path)
+        posted = self.stored.origins(item.path)
         origins = list(range(len(values))) if posted is None else [*posted[:len(values)], *[None] * (len(values) - len(posted))]
         item_label = str(items_node.get("title") or _("Item"))
         for index, entry in enumerate(values):
-            child = self.field(items_node, entry, (*item.path, index), required=False,
+            child = self.field(item_schema(self.root, node, index), entry, (*item.path, index), required=False,
                                label=f"{item_label} {index + 1}", read_only=item.read_only)
             child.item_index, child.item_count = index, len(values)
             item.children.append(child)
         if isinstance(value, list):
             item.hidden.append((marker(item.name, "array"), "1"))
-            item.hidden.append((marker(item.name, "from"), json.dumps(origins)))  # which stored item each is (UiState.stored_path)
+            item.hidden.append((marker(item.name, "from"), json.dumps(origins)))  # which stored item each is (StoredConfig.where)
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
-        item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
+        item.can_remove = not item.read_only and len(values) > node.get("minItems", 0) and not tuple_slots
+        item.can_move = not item.read_only and not tuple_slots
         item.add_label = _("Add %(item)s", item=item_label[:1].lower() + item_label[1:]) if item_label != _("Item") else _("Add item")
         new_item = default_for(self.root, items_node)
         if new_item is MISSING:

@@ -64,6 +64,7 @@ class FormField:
     item_count: int = 0
     can_add: bool = True
     can_remove: bool = True
+    can_move: bool = True
     add_label: str = ""
     display: str = ""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -32,7 +32,7 @@ from ..i18n import _
 from .build import encode_choice
 from .hidden import URL_PASSWORD_KEPT, with_saved_secrets
 from .paths import MISSING, Path, marker, name_of
-from .schemas import choices, kind_of, ordered_properties
+from .schemas import GROUPS, choices, item_schema, kind_of, ordered_properties
 from .state import UiState, as_lists
 from .stored import StoredConfig
 
@@ -88,7 +88,9 @@ class _Parser:
         if self.ui.has(marker(name, "json")):
             raw = self.ui.first(name)
             return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
-        kind = "secret" if self.stored.is_secret(path) else kind_of(self.root, node)
+        kind = kind_of(self.root, node)
+        if kind not in GROUPS and self.stored.is_secret(path):
+            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":
@@ -182,9 +184,11 @@ class _Parser:
         indices = self.ui.indices_under(name)
         if not indices and not self.ui.has(marker(name, "array")):
             return MISSING
-        items_node = resolve(self.root, node["items"])
+        if isinstance(node.get("prefixItems"), list):
+            self.stored.fix(path)
         items = []
-        for index in indices:
+        for place, index in enumerate(indices):
+            items_node = item_schema(self.root, node, place)
             item = self.value(items_node, (*path, index), required=True, in_array=True)
             if item is MISSING:
                 kind = kind_of(self.root, items_node)

@@ -60,17 +60,18 @@ def get_at(value: Any, path: Path) -> Any:
     for step in path:
         if isinstance(value, dict) and str(step) in value:
             value = value[str(step)]
-        elif isinstance(value, list) and _index(step) is not None and _index(step) < len(value):
-            value = value[_index(step)]
+        elif isinstance(value, list) and list_index(step) is not None and list_index(step) < len(value):
+            value = value[list_index(step)]
         else:
             return MISSING
     return value
 
 
-def _index(step: str | int) -> int | None:
+def list_index(step: str | int) -> int | None:
+    """A path step as a list index, or None when it cannot be one (`"①".isdigit()` is true)."""
     if isinstance(step, int):
         return step
-    return int(step) if step.isdigit() else None
+    return int(step) if step.isascii() and step.isdigit() else None
 
 
 def humanize(key: str | int) -> str:

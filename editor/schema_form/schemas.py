@@ -48,6 +48,9 @@ def value_label(value: Any) -> str:
     return str(value)
 
 
+GROUPS = ("object", "array", "variant")  # kinds whose fields are built inside them
+
+
 def kind_of(root: Schema, node: dict[str, Any]) -> str:
     """Which widget family a (resolved) node needs."""
     if "x-element-ref" in node:
@@ -90,6 +93,12 @@ def controllers(root: Schema, node: dict[str, Any]) -> set[str]:
         condition = resolve(root, rule["if"])
         keys |= set(condition.get("properties", {})) | set(condition.get("required", []))
     return keys
+
+
+def item_schema(root: Schema, node: dict[str, Any], index: int) -> dict[str, Any]:
+    """The schema of a list's item at `index`: its `prefixItems` slot (a tuple), else `items`."""
+    slots = node.get("prefixItems") if isinstance(node.get("prefixItems"), list) else []
+    return resolve(root, slots[index] if index < len(slots) else node["items"])
 
 
 def ordered_properties(node: dict[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from element_studio.runtime.json_files import loads_bounded
 
-from .paths import MARKER, Path, escape, marker, unescape
+from .paths import MARKER, escape, list_index, marker, unescape
 
 FormData = Mapping[str, list[str]]
 SECRET_MODES = ("keep", "replace", "clear")
@@ -33,9 +33,6 @@ class UiState:
     form: FormData = field(default_factory=dict)
     _origins: dict[str, list[int | None] | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     _key_fields: dict[str, list[tuple[str, str]]] | None = field(default=None, init=False, repr=False, compare=False)
-    _any_origins: bool | None = field(default=None, init=False, repr=False, compare=False)
-    _stored_paths: dict[tuple[str, Path], Path | None] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _page_names: dict[tuple[str, Path], str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _indices: dict[str, set[int]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def first(self, name: str) -> str | None:
@@ -64,8 +61,8 @@ class UiState:
 
     def origins(self, name: str) -> list[int | None] | None:
         """The list at `name`: for each item on the page, its index in the stored file (None for
-        an item added since), from the list's `$from` marker (see build._array); None when the
-        marker was not posted (a page built from the file: each item is where the file has it)."""
+        an item added since), as its `$from` marker was posted (StoredConfig checks it); None
+        when none was (a page built from the file: each item is where the file has it)."""
         if name not in self._origins:
             raw = self.first(marker(name, "from"))
             try:
@@ -76,28 +73,13 @@ class UiState:
             self._origins[name] = found if valid else None
         return self._origins[name]
 
-    def stored_path(self, prefix: str, path: Path) -> Path | None:
-        """Where the value at `path` on the page is in the stored file (list items may have been
-        moved, removed or added since the page was built), or None when it is not there."""
-        if self._any_origins is None:
-            self._any_origins = any(key.endswith(f"/{MARKER}from") for key in self.form)
-        if not self._any_origins or not path:
-            return path
-        key = (prefix, path)
-        if key not in self._stored_paths:  # each field asks for its own path: its parent's is known
-            parent, step = self.stored_path(prefix, path[:-1]), path[-1]
-            origins = self.origins(self._page_name(prefix, path[:-1])) if str(step).isdigit() else None
-            if parent is None or origins is not None and (int(step) >= len(origins) or origins[int(step)] is None):
-                self._stored_paths[key] = None
-            else:
-                self._stored_paths[key] = (*parent, step if origins is None else origins[int(step)])
-        return self._stored_paths[key]
-
-    def _page_name(self, prefix: str, path: Path) -> str:
-        key = (prefix, path)
-        if key not in self._page_names:
-            self._page_names[key] = f"{self._page_name(prefix, path[:-1])}/{escape(path[-1])}" if path else prefix
-        return self._page_names[key]
+    def markers_under(self, names: list[str], what: str) -> list[tuple[str, str]]:
+        """The posted `$what` markers of the fields at `names` and inside them: a stashed list's
+        `$from` goes on with its stash, so when it is shown again its items are still the
+        stored items they were (not matched by position)."""
+        ending = f"/{MARKER}{what}"
+        return [(key, values[0]) for key, values in self.form.items() if values and key.endswith(ending)
+                and any(key == marker(name, what) or key.startswith(name + "/") for name in names)]
 
     def secret_mode(self, name: str) -> str | None:
         mode = self.first(marker(name, "secret"))
@@ -144,6 +126,7 @@ class UiState:
             for key in self.form:
                 parts = key.split("/")
                 for depth in range(1, len(parts)):
-                    if parts[depth].isdigit():
-                        self._indices.setdefault("/".join(parts[:depth]), set()).add(int(parts[depth]))
+                    index = list_index(parts[depth])
+                    if index is not None:
+                        self._indices.setdefault("/".join(parts[:depth]), set()).add(index)
         return sorted(self._indices.get(name, ()))

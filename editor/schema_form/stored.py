@@ -1,12 +1,12 @@
 """The stored config as the fields of a page see it: list items may have moved since the page
-was built (UiState.stored_path), and what the runtime holds secret stays secret on the page."""
+was built, and what the runtime holds secret stays secret on the page."""
 from __future__ import annotations
 
 from typing import Any
 
 from element_studio.runtime.schema import MISSING, Path, RememberedSchema, secret_paths
 
-from .paths import get_at
+from .paths import escape, get_at, list_index
 from .state import UiState
 
 
@@ -18,16 +18,67 @@ class StoredConfig:
         # remembered: the walk skips the values whose schemas hold no secret
         found = secret_paths(RememberedSchema(schema), original) if original is not MISSING else []
         self.secrets = {tuple(map(str, path)) for path in found}
+        self._where: dict[Path, Path | None] = {(): ()}
+        self._names: dict[Path, str] = {(): prefix}
+        self._origins: dict[Path, list[int | None] | None] = {}
+        self._fixed: set[Path] = set()
+
+    def fix(self, path: Path) -> None:
+        """The list at `path` is a tuple: each place has its own schema, so no `$from` moves its
+        items (a secret's place could otherwise become a plain one)."""
+        self._fixed.add(path)
 
     def at(self, path: Path) -> Any:
         """What the file holds for the field at `path` on the page (MISSING for a new list item)."""
-        where = self.ui.stored_path(self.prefix, path)
+        where = self.where(path)
         return MISSING if where is None else get_at(self.original, where)
 
     def is_secret(self, path: Path) -> bool:
-        """Whether the runtime holds the stored value at `path` secret: a key one branch marks
-        secret stays one in a branch that does not, so the page never shows it."""
+        """Whether the runtime holds the stored value at `path` secret (or a value it sits in): a
+        key one branch marks secret stays one in a branch that does not, so the page never shows it."""
         if not self.secrets:
             return False
-        where = self.ui.stored_path(self.prefix, path)
-        return where is not None and tuple(map(str, where)) in self.secrets
+        where = self.where(path)
+        steps = tuple(map(str, where)) if where is not None else None
+        return steps is not None and any(steps[:depth] in self.secrets for depth in range(len(steps) + 1))
+
+    def where(self, path: Path) -> Path | None:
+        """Where the value at `path` on the page is in the file, or None for a list item added
+        since the page was built (and what is inside one)."""
+        if path not in self._where:  # each field asks for its own path: its parent's is known
+            parent = self.where(path[:-1])
+            index = list_index(path[-1])
+            origins = self.origins(path[:-1]) if parent is not None and index is not None else None
+            if parent is None or origins is not None and (index >= len(origins) or origins[index] is None):
+                self._where[path] = None
+            else:
+                self._where[path] = (*parent, path[-1] if origins is None else origins[index])
+        return self._where[path]
+
+    def origins(self, path: Path) -> list[int | None] | None:
+        """For the list at `path`, which stored item each item on the page is (see
+        build._array), as posted in its `$from` marker; None when none was posted (the page was
+        built from the file). A marker is believed only for a list the file holds, and each
+        stored item is claimed once: a forged marker cannot copy a stored value elsewhere."""
+        if path not in self._origins:
+            posted = self.ui.origins(self._name(path))
+            where = self.where(path)
+            stored = get_at(self.original, where) if where is not None else MISSING
+            if posted is None or not isinstance(stored, list) or path in self._fixed:
+                self._origins[path] = None
+            else:
+                claimed: set[int] = set()
+                checked: list[int | None] = []
+                for index in posted:
+                    if index is not None and index < len(stored) and index not in claimed:
+                        claimed.add(index)
+                        checked.append(index)
+                    else:
+                        checked.append(None)
+                self._origins[path] = checked
+        return self._origins[path]
+
+    def _name(self, path: Path) -> str:
+        if path not in self._names:
+            self._names[path] = f"{self._name(path[:-1])}/{escape(path[-1])}"
+        return self._names[path]

@@ -6,6 +6,7 @@ worst case: no `{{VAR}}` placeholder in between).
 """
 from __future__ import annotations
 
+import html as html_text
 import json
 import uuid
 
@@ -247,3 +248,83 @@ def test_list_items_moved_removed_and_added_keep_their_own_secrets(app_dir, sess
         {"name": "A", "key": "key-A", "mode": "plain", "signKey": "sign-A"},
         {"name": "D", "key": "key-D", "mode": "plain"},
     ]
+
+
+HOOKS = {"type": "object", "properties": {"on": {"type": "boolean", "title": "On"}},
+         "if": {"properties": {"on": {"const": True}}, "required": ["on"]},
+         "then": {"properties": {"hooks": {"type": "array", "items": {"type": "object", "title": "Hook", "properties": {
+             "url": {"type": "string", "title": "URL"}, "token": {**SECRET, "title": "Token"}}}}}}}
+
+
+@pytest.fixture
+def hooks(app_dir, supervisor, session):
+    """A list of hooks with secrets, shown only while "on" is ticked; returns (form, config file, act)."""
+    stored = {"on": True, "hooks": [{"url": "A", "token": "token-A"}, {"url": "B", "token": "token-B"}]}
+    write_type(app_dir, "vault.hooksType", HOOKS, title="Hooks")
+    folder = write_element(app_dir, "vault.hooks", instance("vault.hooksType", at_start=False), stored)
+    supervisor.app.refresh()
+
+    def redraw(form: dict, endpoint: str, target: str, **fields: str) -> dict:
+        """What htmx does: post the form, put the section it answers in place of the old one."""
+        html = session.post(f"/instances/vault.hooks/form/{endpoint}", {**form, **fields}).get_data(as_text=True)
+        return {k: v for k, v in form.items() if k != target and not k.startswith(target + "/")} | Page(html).form_data(None)
+
+    return Page(session.get("/instances/vault.hooks").get_data(as_text=True)).form_data(), folder / "config.json", redraw
+
+
+def test_a_moved_list_hidden_and_shown_again_or_applied_from_json_keeps_each_items_secret(session, hooks):
+    form, config_file, redraw = hooks
+    form = redraw(form, "array", "config/hooks", _op="up", _target="config/hooks", _index="1")  # B A
+    form.pop("config/on")  # unticked: the list is hidden, its items go to the stash
+    form = redraw(form, "changed", "config", _field="config/on")
+    assert "config/hooks/0/url" not in form
+    form["config/on"] = ["true"]  # ticked again: the list comes back
+    form = redraw(form, "changed", "config", _field="config/on")
+    json_text = session.post("/instances/vault.hooks/form/json", form).get_data(as_text=True)
+    raw = html_text.unescape(json_text.split('name="raw_json"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0])
+    form = redraw(form, "apply-json", "config", raw_json=raw)  # the JSON view applied back unchanged
+    assert session.post("/instances/vault.hooks/save", form).status_code == 200
+    assert json.loads(config_file.read_text())["hooks"] == [{"url": "B", "token": "token-B"}, {"url": "A", "token": "token-A"}]
+
+
+def test_a_forged_from_marker_cannot_copy_a_stored_secret_to_another_place(session, hooks):
+    form, config_file, _redraw = hooks
+    form["config/hooks/$from"] = ["[0, 0]"]  # both items claim the first stored item
+    form["config/$from"] = ["[1, 0]"]  # and the config itself is no list
+    assert session.post("/instances/vault.hooks/save", form).status_code == 200
+    assert json.loads(config_file.read_text())["hooks"] == [{"url": "A", "token": "token-A"}, {"url": "B"}]
+
+
+def test_a_tuple_keeps_its_places_and_a_map_key_in_other_digits_saves(app_dir, session, supervisor):
+    schema = {"type": "object", "properties": {
+        "pair": {"type": "array", "title": "Pair", "prefixItems": [{**SECRET, "title": "Key"}, {"type": "string", "title": "Label"}],
+                 "items": {"type": "string"}},
+        "units": {"type": "object", "additionalProperties": {"type": "string"}}}}
+    stored = {"pair": ["tuple-secret-5d1c", "public"], "units": {"①": "first", "²": "second"}}
+    write_type(app_dir, "vault.tupleType", schema, title="Tuple")
+    folder = write_element(app_dir, "vault.tuple", instance("vault.tupleType", at_start=False), stored)
+    supervisor.app.refresh()
+    html = session.get("/instances/vault.tuple").get_data(as_text=True)
+    assert "tuple-secret-5d1c" not in html
+    form = Page(html).form_data()
+    moved = session.post("/instances/vault.tuple/form/array", {**form, "_op": "down", "_target": "config/pair", "_index": "0"})
+    assert moved.status_code == 400  # a tuple's places have their own meaning: no move, no removal
+    assert session.post("/instances/vault.tuple/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == stored
+
+
+def test_a_choice_with_a_secret_branch_still_offers_the_choice_for_an_object_value(app_dir, session, supervisor):
+    schema = {"type": "object", "properties": {"cred": {"title": "Credentials", "oneOf": [
+        {"title": "Token", "type": "string", "writeOnly": True},
+        {"title": "Login", "type": "object", "properties": {"user": {"type": "string"}, "pw": {"type": "string", "writeOnly": True}}}]}}}
+    stored = {"cred": {"user": "login-user-77", "pw": "login-pw-77"}}
+    write_type(app_dir, "vault.credType", schema, title="Cred")
+    folder = write_element(app_dir, "vault.cred", instance("vault.credType", at_start=False), stored)
+    supervisor.app.refresh()
+    html = session.get("/instances/vault.cred").get_data(as_text=True)
+    form = Page(html).form_data()
+    assert form["config/cred/$variant"] == ["1"]  # Login, with its fields
+    assert form["config/cred/user/$secret"] == form["config/cred/pw/$secret"] == ["keep"]  # the runtime holds both secret
+    assert "login-user-77" not in html and "login-pw-77" not in html
+    assert session.post("/instances/vault.cred/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == stored

@@ -205,6 +205,8 @@ def test_a_schema_that_leads_back_to_itself_with_nothing_in_between_is_refused_a
     with pytest.raises(InvalidJsonError, match=r"keyword \$ref at /\$defs/x/allOf/0: \$ref #/\$defs/y leads back"):
         check_schema("x.loopType", {"$defs": {"x": {"allOf": [{"$ref": "#/$defs/y"}]}, "y": {"if": {"$ref": "#/$defs/x"}}},
                                     "properties": {"p": {"$ref": "#/$defs/x"}}})
+    with pytest.raises(InvalidJsonError, match=r"\$ref #/properties/a/default leads back"):  # a loop through a value, not a schema
+        check_schema("x.loopType", {"properties": {"a": {"default": {"$ref": "#/properties/a/default"}}, "b": {"$ref": "#/properties/a/default"}}})
     check_schema("x.treeType", {"type": "object", "oneOf": [leaf, {"properties": {"kid": {"$ref": "#"}}, "required": ["kid"]}]})
 
 
