@@ -111,7 +111,8 @@ def array(name: str) -> Response:
     before = config_form(opened, value, ui).find(target)
     if before is None or before.kind != "array":
         return Response(_("No such list in this form."), status=400)
-    if op in ("up", "down") and not before.can_move or op == "remove" and not before.can_remove or op == "add" and not before.can_add:
+    fixed = op == "remove" and 0 <= index < len(before.children) and before.children[index].extra.get("fixed")
+    if op in ("up", "down") and not before.can_move or op == "remove" and (fixed or not before.can_remove) or op == "add" and not before.can_add:
         return Response(_("This list does not allow that."), status=400)
     typed_path = _typed(value, path)
     items = list(get_at(value, typed_path) or []) if get_at(value, typed_path) is not MISSING else []

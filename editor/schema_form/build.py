@@ -269,16 +269,20 @@ class _Builder:
         posted = self.stored.origins(item.path)
         origins = list(range(len(values))) if posted is None else [*posted[:len(values)], *[None] * (len(values) - len(posted))]
         item_label = str(items_node.get("title") or _("Item"))
+        slots = node.get("prefixItems") if tuple_slots else []
         for index, entry in enumerate(values):
-            child = self.field(item_schema(self.root, node, index), entry, (*item.path, index), required=False,
-                               label=f"{item_label} {index + 1}", read_only=item.read_only)
+            schema = item_schema(self.root, node, index)
+            label = str(schema.get("title") or "") if index < len(slots) else ""  # a tuple's place is named by its own title
+            child = self.field(schema, entry, (*item.path, index), required=False,
+                               label=label or f"{item_label} {index + 1}", read_only=item.read_only)
             child.item_index, child.item_count = index, len(values)
+            child.extra["fixed"] = index < len(slots)  # a tuple's place stays: no removing it
             item.children.append(child)
         if isinstance(value, list):
             item.hidden.append((marker(item.name, "array"), "1"))
             item.hidden.append((marker(item.name, "from"), json.dumps(origins)))  # which stored item each is (StoredConfig.where)
         item.can_add = not item.read_only and len(values) < node.get("maxItems", float("inf"))
-        item.can_remove = not item.read_only and len(values) > node.get("minItems", 0) and not tuple_slots
+        item.can_remove = not item.read_only and len(values) > node.get("minItems", 0)
         item.can_move = not item.read_only and not tuple_slots
         item.add_label = _("Add %(item)s", item=item_label[:1].lower() + item_label[1:]) if item_label != _("Item") else _("Add item")
         new_item = default_for(self.root, items_node)

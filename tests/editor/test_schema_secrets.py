@@ -307,8 +307,16 @@ def test_a_tuple_keeps_its_places_and_a_map_key_in_other_digits_saves(app_dir, s
     html = session.get("/instances/vault.tuple").get_data(as_text=True)
     assert "tuple-secret-5d1c" not in html
     form = Page(html).form_data()
-    moved = session.post("/instances/vault.tuple/form/array", {**form, "_op": "down", "_target": "config/pair", "_index": "0"})
-    assert moved.status_code == 400  # a tuple's places have their own meaning: no move, no removal
+    assert "Extra 1" not in html and "Extra 2" not in html  # each place is named by its own title (Key, Label)
+
+    def act(form: dict, op: str, index: int):
+        return session.post("/instances/vault.tuple/form/array", {**form, "_op": op, "_target": "config/pair", "_index": str(index)})
+
+    assert (act(form, "down", 0).status_code, act(form, "remove", 0).status_code) == (400, 400)  # a tuple's places stay
+    added = Page(act(form, "add", 0).get_data(as_text=True)).form_data(None)
+    with_extra = {k: v for k, v in form.items() if not k.startswith("config/pair/")} | added
+    assert added["config/pair/2"] == [""] and act(with_extra, "remove", 2).status_code == 200  # an item after them comes and goes
+    assert act(with_extra, "remove", 1).status_code == 400
     assert session.post("/instances/vault.tuple/save", form).status_code == 200
     assert json.loads((folder / "config.json").read_text()) == stored
 
