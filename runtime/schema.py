@@ -513,9 +513,9 @@ def _walk(root: Schema, node: Any, value: Any, path: Path,
                     if sought is None or _holds(root, sub, sought):
                         yield from _walk(root, sub, item, (*path, key), sought)
         elif isinstance(value, list):
-            prefix = resolved.get("prefixItems") if isinstance(resolved.get("prefixItems"), list) else []
+            prefix, rest = _item_schemas(resolved)
             for index, item in enumerate(value):
-                sub = prefix[index] if index < len(prefix) else resolved.get("items", MISSING)
+                sub = prefix[index] if index < len(prefix) else rest
                 if isinstance(sub, (dict, bool)) and (sought is None or _holds(root, sub, sought)):
                     yield from _walk(root, sub, item, (*path, index), sought)
 
@@ -539,9 +539,19 @@ def _reaches(root: Schema, node: Any, sought: Callable[[dict[str, Any]], bool]) 
             waiting += _properties(resolved).values()
             patterns = resolved.get("patternProperties")
             waiting += patterns.values() if isinstance(patterns, dict) else ()
-            waiting += [resolved[k] for k in ("additionalProperties", "items") if isinstance(resolved.get(k), (dict, bool))]
-            waiting += resolved["prefixItems"] if isinstance(resolved.get("prefixItems"), list) else ()
+            prefix, rest = _item_schemas(resolved)
+            waiting += [sub for sub in (resolved.get("additionalProperties"), *prefix, rest) if isinstance(sub, (dict, bool))]
     return False
+
+
+def _item_schemas(node: dict[str, Any]) -> tuple[list[Any], Any]:
+    """(the schemas of a list's first places, the schema of every item after them): a tuple is
+    `prefixItems` + `items` (2020-12) or a list in `items` + `additionalItems` (draft-07)."""
+    if isinstance(node.get("prefixItems"), list):
+        return node["prefixItems"], node.get("items", MISSING)
+    if isinstance(node.get("items"), list):
+        return node["items"], node.get("additionalItems", MISSING)
+    return [], node.get("items", MISSING)
 
 
 def _descriptions(root: Schema, node: Any) -> list[dict[str, Any]]:

@@ -102,8 +102,8 @@ class _Builder:
         if value is MISSING and fresh:
             value = default_for(self.root, node)
         kind = kind_of(self.root, node)
-        if kind not in GROUPS and self.stored.is_secret(path):
-            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable
+        if kind not in GROUPS and (self.stored.holds_secret(path) if kind == "any" else self.stored.is_secret(path)):
+            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable; a JSON box would not
         if value is MISSING and ref is not None and ref in self.open_refs:
             return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):
@@ -261,7 +261,7 @@ class _Builder:
 
     def _array(self, item: FormField, node: dict[str, Any], value: Any) -> None:
         item.kind = "array"
-        items_node = resolve(self.root, node["items"])
+        items_node = resolve(self.root, node.get("items", True))  # a tuple without `items`: anything after its places
         values = value if isinstance(value, list) else []
         tuple_slots = isinstance(node.get("prefixItems"), list)  # each place has its own meaning
         if tuple_slots:

@@ -89,7 +89,7 @@ class _Parser:
             raw = self.ui.first(name)
             return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
         kind = kind_of(self.root, node)
-        if kind not in GROUPS and self.stored.is_secret(path):
+        if kind not in GROUPS and (self.stored.holds_secret(path) if kind == "any" else self.stored.is_secret(path)):
             kind = "secret"  # a group shows its own secrets: its fields and choices stay usable
         if kind == "object":
             return self._object(node, path, name)

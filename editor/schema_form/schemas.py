@@ -66,8 +66,9 @@ def kind_of(root: Schema, node: dict[str, Any]) -> str:
     kind = main_type(node)
     if is_object(node):
         return "object"
-    if kind == "array" or (kind is None and "items" in node):
-        return "array" if isinstance(node.get("items"), dict) else "any"
+    if kind == "array" or (kind is None and ("items" in node or "prefixItems" in node)):
+        tuple_slots = isinstance(node.get("prefixItems"), list) and "items" not in node
+        return "array" if isinstance(node.get("items"), dict) or tuple_slots else "any"
     if kind in SCALAR_TYPES:
         return kind
     return "any"
@@ -98,7 +99,7 @@ def controllers(root: Schema, node: dict[str, Any]) -> set[str]:
 def item_schema(root: Schema, node: dict[str, Any], index: int) -> dict[str, Any]:
     """The schema of a list's item at `index`: its `prefixItems` slot (a tuple), else `items`."""
     slots = node.get("prefixItems") if isinstance(node.get("prefixItems"), list) else []
-    return resolve(root, slots[index] if index < len(slots) else node["items"])
+    return resolve(root, slots[index] if index < len(slots) else node.get("items", True))
 
 
 def ordered_properties(node: dict[str, Any]) -> list[str]:

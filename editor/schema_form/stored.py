@@ -42,6 +42,16 @@ class StoredConfig:
         steps = tuple(map(str, where)) if where is not None else None
         return steps is not None and any(steps[:depth] in self.secrets for depth in range(len(steps) + 1))
 
+    def holds_secret(self, path: Path) -> bool:
+        """Whether the stored value at `path` is, or holds, a secret (a JSON box would show it)."""
+        if not self.secrets:
+            return False
+        if self.is_secret(path):
+            return True
+        where = self.where(path)
+        steps = tuple(map(str, where)) if where is not None else None
+        return steps is not None and any(secret[: len(steps)] == steps for secret in self.secrets)
+
     def where(self, path: Path) -> Path | None:
         """Where the value at `path` on the page is in the file, or None for a list item added
         since the page was built (and what is inside one)."""

@@ -200,6 +200,13 @@ HIDDEN_SETTINGS = {
         {"if": {"properties": {"mode": {"const": "b"}}, "required": ["mode"]}, "then": {"properties": {"tok": SECRET}}}]},
         {"mode": "c", "tok": "{0}"}),
 }
+HIDDEN_SETTINGS["a draft-07 tuple's (a JSON box otherwise)"] = (
+    {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": {
+        "pair": {"type": "array", "items": [SECRET, {"type": "string"}], "additionalItems": SECRET}}},
+    {"pair": ["{0}", "public", "{1}"]})
+HIDDEN_SETTINGS["a tuple's with no items after its places"] = (
+    {"type": "object", "properties": {"pair": {"type": "array", "prefixItems": [SECRET, {"type": "string"}]}}},
+    {"pair": ["{0}", "public"]})
 HIDDEN_SETTINGS["a key that is a secret in another branch, shown in a branch where it is not"] = (
     HIDDEN_SETTINGS["a key that is a secret in one branch only"][0], {"mode": "a", "tok": "{0}"})
 

@@ -219,6 +219,15 @@ def test_a_draft07_tuple_in_a_2020_12_schema_is_named_with_its_fix_and_accepted_
     assert validator_for(draft07).is_valid({"pair": ["a", 1]}) and not validator_for(draft07).is_valid({"pair": [1, "a"]})
 
 
+def test_the_secrets_of_a_tuple_are_found_in_either_draft():
+    draft07 = {"$schema": "http://json-schema.org/draft-07/schema#", "properties": {
+        "pair": {"type": "array", "items": [{"type": "string", "writeOnly": True}, {"type": "string"}], "additionalItems": {"format": "password"}}}}
+    assert secret_values(draft07, {"pair": ["first-secret", "public", "third-secret"]}) == ["first-secret", "third-secret"]
+    current = {"properties": {"pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string", "writeOnly": True}]}}}
+    assert secret_values(current, {"pair": ["public", "second-secret", "anything"]}) == ["second-secret"]
+    assert secret_values(RememberedSchema(draft07), {"pair": ["first-secret", "public"]}) == ["first-secret"]
+
+
 def test_the_password_in_a_url_is_a_secret_wherever_the_url_sits_and_the_rest_is_not():
     schema = {"type": "object", "properties": {
         "mirrors": {"type": "array", "items": {"type": "string", "format": "uri"}},
