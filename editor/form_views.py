@@ -216,10 +216,11 @@ def _renumbered(form: dict[str, list[str]], target: str, order: list[int | None]
     for key, values in form.items():
         if key.startswith(prefix):
             head, _, rest = key[len(prefix):].partition("/")
-            if head.isdigit():
-                if int(head) not in moved:
+            index = list_index(head)
+            if index is not None:
+                if index not in moved:
                     continue
-                key = f"{prefix}{moved[int(head)]}" + (f"/{rest}" if rest else "")
+                key = f"{prefix}{moved[index]}" + (f"/{rest}" if rest else "")
         result[key] = values
     return result
 

@@ -166,11 +166,13 @@ class _Builder:
         extra = {k: v for k, v in current.items() if k not in known and k not in entries}
         if not switched:  # stored keys the shown branch or variant does not name are kept as they are
             extra.update({k: v for k, v in current.items() if k in known and k not in shown})
-        extra = without_secrets(self.root, outer, extra, keep_places=True) if extra else extra  # parse puts them back
-        if extra:
+        whole_secret = self.stored.is_secret(item.path)  # the runtime holds all of it secret: nothing hidden travels
+        if extra:  # parse puts the secrets (all of it, for a whole secret) back from the file
+            stripped = None if whole_secret else without_secrets(self.root, outer, extra, keep_places=True)
+            extra = dict.fromkeys(extra) if stripped is None else stripped
             item.hidden.append((marker(item.name, "extra"), json.dumps(extra, ensure_ascii=False)))
-        stash = {k: v for k, v in merged.items() if k in known and k not in shown}
-        stash = without_secrets(self.root, outer, stash) if stash else stash
+        stash = {k: v for k, v in merged.items() if k in known and k not in shown and not whole_secret}
+        stash = (without_secrets(self.root, outer, stash) or {}) if stash else stash
         if stash:
             item.hidden.append((marker(item.name, "stash"), json.dumps(stash, ensure_ascii=False)))
             item.hidden.extend(self.ui.markers_under([name_of(self.ctx.prefix, (*item.path, key)) for key in stash], "from"))
@@ -232,6 +234,8 @@ class _Builder:
         item.hidden.append((marker(item.name, "shown" + suffix), str(chosen)))
         if stash:
             item.hidden.append((marker(item.name, "vstash" + suffix), json.dumps(stash, ensure_ascii=False)))
+            if not level and kind_of(self.root, effective) not in GROUPS:  # a stashed list keeps which stored item each item is
+                item.hidden.extend(self.ui.markers_under([item.name], "from"))
         child = FormField(kind="", name=item.name, id=html_id(item.name), path=item.path, label=item.label,
                           required=item.required, read_only=item.read_only, errors=item.errors, warnings=item.warnings)
         item.errors, item.warnings = [], []
@@ -265,7 +269,7 @@ class _Builder:
         values = value if isinstance(value, list) else []
         tuple_slots = isinstance(node.get("prefixItems"), list)  # each place has its own meaning
         if tuple_slots:
-            self.stored.fix(item.path)
+            self.stored.fix(item.path, len(node["prefixItems"]))
         posted = self.stored.origins(item.path)
         origins = list(range(len(values))) if posted is None else [*posted[:len(values)], *[None] * (len(values) - len(posted))]
         item_label = str(items_node.get("title") or _("Item"))

@@ -151,9 +151,11 @@ class _Parser:
             result.setdefault(key, item)
             chosen = True
         outer, stored = self.variant_outer.get(name, node), self.stored.at(path)
+        whole_secret = self.stored.is_secret(path)  # nothing of it went to the page (build._object)
         for key, item in self.ui.json(name, "extra").items():
             if self.resolve_secrets and isinstance(stored, dict) and key in stored:
-                item = with_saved_secrets(self.root, outer, {key: item}, {key: stored[key]})[key]
+                item = (copy.deepcopy(stored[key]) if whole_secret
+                        else with_saved_secrets(self.root, outer, {key: item}, {key: stored[key]})[key])
             result.setdefault(key, item)
         if path and not present and not chosen:
             return MISSING  # an absent optional group stays absent until something is filled in
@@ -185,7 +187,7 @@ class _Parser:
         if not indices and not self.ui.has(marker(name, "array")):
             return MISSING
         if isinstance(node.get("prefixItems"), list):
-            self.stored.fix(path)
+            self.stored.fix(path, len(node["prefixItems"]))
         items = []
         for place, index in enumerate(indices):
             items_node = item_schema(self.root, node, place)

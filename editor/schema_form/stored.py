@@ -21,12 +21,12 @@ class StoredConfig:
         self._where: dict[Path, Path | None] = {(): ()}
         self._names: dict[Path, str] = {(): prefix}
         self._origins: dict[Path, list[int | None] | None] = {}
-        self._fixed: set[Path] = set()
+        self._slots: dict[Path, int] = {}
 
-    def fix(self, path: Path) -> None:
-        """The list at `path` is a tuple: each place has its own schema, so no `$from` moves its
-        items (a secret's place could otherwise become a plain one)."""
-        self._fixed.add(path)
+    def fix(self, path: Path, slots: int) -> None:
+        """The list at `path` is a tuple whose first `slots` places each have their own schema:
+        no `$from` moves what is in them (a secret's place could otherwise become a plain one)."""
+        self._slots[path] = slots
 
     def at(self, path: Path) -> Any:
         """What the file holds for the field at `path` on the page (MISSING for a new list item)."""
@@ -74,12 +74,13 @@ class StoredConfig:
             posted = self.ui.origins(self._name(path))
             where = self.where(path)
             stored = get_at(self.original, where) if where is not None else MISSING
-            if posted is None or not isinstance(stored, list) or path in self._fixed:
+            slots = min(self._slots.get(path, 0), len(posted or []))
+            if posted is None or not isinstance(stored, list):
                 self._origins[path] = None
             else:
-                claimed: set[int] = set()
-                checked: list[int | None] = []
-                for index in posted:
+                claimed: set[int] = set(range(slots))
+                checked: list[int | None] = list(range(slots))
+                for index in posted[slots:]:
                     if index is not None and index < len(stored) and index not in claimed:
                         claimed.add(index)
                         checked.append(index)

@@ -207,6 +207,11 @@ HIDDEN_SETTINGS["a draft-07 tuple's (a JSON box otherwise)"] = (
 HIDDEN_SETTINGS["a tuple's with no items after its places"] = (
     {"type": "object", "properties": {"pair": {"type": "array", "prefixItems": [SECRET, {"type": "string"}]}}},
     {"pair": ["{0}", "public"]})
+HIDDEN_SETTINGS["a value one branch holds secret as a whole"] = (
+    {"type": "object", "properties": {"x": {"oneOf": [
+        {"type": "object", "properties": {"q": {"type": "object", "properties": {"a": {"type": "string"}}}}},
+        SECRET]}}},
+    {"x": {"q": {"a": "{0}", "hidden": "{1}"}, "hidden": "{2}"}})
 HIDDEN_SETTINGS["a key that is a secret in another branch, shown in a branch where it is not"] = (
     HIDDEN_SETTINGS["a key that is a secret in one branch only"][0], {"mode": "a", "tok": "{0}"})
 
@@ -324,6 +329,7 @@ def test_a_tuple_keeps_its_places_and_a_map_key_in_other_digits_saves(app_dir, s
     with_extra = {k: v for k, v in form.items() if not k.startswith("config/pair/")} | added
     assert added["config/pair/2"] == [""] and act(with_extra, "remove", 2).status_code == 200  # an item after them comes and goes
     assert act(with_extra, "remove", 1).status_code == 400
+    assert act({**form, "config/pair/①": ["z"]}, "add", 0).status_code == 200  # a posted name in other digits is no item
     assert session.post("/instances/vault.tuple/save", form).status_code == 200
     assert json.loads((folder / "config.json").read_text()) == stored
 
@@ -343,3 +349,31 @@ def test_a_choice_with_a_secret_branch_still_offers_the_choice_for_an_object_val
     assert "login-user-77" not in html and "login-pw-77" not in html
     assert session.post("/instances/vault.cred/save", form).status_code == 200
     assert json.loads((folder / "config.json").read_text()) == stored
+
+
+def test_items_after_a_tuples_places_and_a_list_behind_a_switched_choice_keep_their_secrets(app_dir, session, supervisor):
+    item = {"type": "object", "title": "Key", "properties": {"n": {"type": "string", "title": "Name"}, "k": {**SECRET, "title": "Key"}}}
+    schema = {"type": "object", "properties": {
+        "t": {"type": "array", "prefixItems": [{"type": "string"}], "items": SECRET},
+        "x": {"title": "Keys", "oneOf": [{"type": "array", "title": "List", "items": item}, {"type": "string", "title": "None"}]}}}
+    stored = {"t": ["head", "tail-1", "tail-2"], "x": [{"n": "A", "k": "key-A"}, {"n": "B", "k": "key-B"}]}
+    write_type(app_dir, "vault.mixType", schema, title="Mix")
+    folder = write_element(app_dir, "vault.mix", instance("vault.mixType", at_start=False), stored)
+    supervisor.app.refresh()
+    form = Page(session.get("/instances/vault.mix").get_data(as_text=True)).form_data()
+
+    def redraw(form: dict, endpoint: str, target: str, **fields: str) -> dict:
+        """htmx's swap: the section answered replaces the one on the page (a list inside a choice
+        leaves the choice's own markers in place)."""
+        html = session.post(f"/instances/vault.mix/form/{endpoint}", {**form, **fields}).get_data(as_text=True)
+        choice = ("$variant", "$shown", "$vstash") if endpoint == "array" else ()
+        inside = [k for k in form if (k == target or k.startswith(target + "/")) and k.rsplit("/", 1)[-1] not in choice]
+        return {k: v for k, v in form.items() if k not in inside} | Page(html).form_data(None)
+
+    form = redraw(form, "array", "config/t", _op="remove", _target="config/t", _index="1")  # head, tail-2
+    form = redraw(form, "array", "config/x", _op="remove", _target="config/x", _index="0")  # B
+    for variant in ("1", "0"):  # the choice switched away from the list and back
+        form["config/x/$variant"] = [variant]
+        form = redraw(form, "changed", "config/x", _field="config/x/$variant")
+    assert session.post("/instances/vault.mix/save", form).status_code == 200
+    assert json.loads((folder / "config.json").read_text()) == {"t": ["head", "tail-2"], "x": [{"n": "B", "k": "key-B"}]}
