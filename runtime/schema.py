@@ -763,15 +763,15 @@ def check_schema(type_name: str, schema: Any) -> None:
         cls.check_schema(schema)
     except SchemaError as exc:
         raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place(exc.path)}", _schema_problem(exc, cls)) from exc
-    places = {}
-    for path, node in _references(schema, ()):
-        if _target(schema, node["$ref"]) is None:
+    nodes = list(_subschemas(schema, ()))
+    for path, node in nodes:
+        if isinstance(node.get("$ref"), str) and _target(schema, node["$ref"]) is None:
             raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*path, '$ref'))}",
                                    f"$ref {node['$ref']} points nowhere in this file (only references inside it, like #/$defs/name, are followed)")
-        places[id(node)] = path
-    loop = _loop_in_place(schema)
+    loop = _loop_in_place(schema, [node for _path, node in nodes])
     if loop is not None:
-        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*places.get(id(loop), ()), '$ref'))}",
+        place = next((path for path, node in nodes if node is loop), ())  # () when it sits in a value, not a schema
+        raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*place, '$ref'))}",
                                f"$ref {loop['$ref']} leads back to a schema it is part of with no property or item in between, "
                                "so checking a value against it would never end")
 
@@ -779,7 +779,7 @@ def check_schema(type_name: str, schema: Any) -> None:
 _IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas", "dependencies")
 
 
-def _loop_in_place(root: Schema) -> dict[str, Any] | None:
+def _loop_in_place(root: Schema, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A `$ref` node on a loop of references and keywords that apply to the same value (allOf,
     oneOf, if, ...): a value is checked against the loop's schemas forever (a recursion error in
     jsonschema, and in the form's walks). A loop through a property or item is fine."""
@@ -789,9 +789,9 @@ def _loop_in_place(root: Schema) -> dict[str, Any] | None:
     def visit(node: Any) -> dict[str, Any] | None:
         on_path.append(node)
         for sub in _applied_in_place(root, node):
-            if any(sub is seen for seen in on_path):
-                loop = on_path[next(i for i, seen in enumerate(on_path) if seen is sub):]
-                return next(n for n in loop if isinstance(n.get("$ref"), str))
+            start = next((i for i, seen in enumerate(on_path) if seen is sub), None)
+            if start is not None:  # back on the current path: a loop, closed by a `$ref` on it
+                return next(n for n in on_path[start:] if isinstance(n.get("$ref"), str))
             if id(sub) not in done:
                 found = visit(sub)
                 if found is not None:
@@ -799,29 +799,31 @@ def _loop_in_place(root: Schema) -> dict[str, Any] | None:
         done.add(id(on_path.pop()))
         return None
 
-    return next((loop for node in _subschemas(root) if id(node) not in done for loop in [visit(node)] if loop is not None), None)
+    return next((loop for node in nodes if id(node) not in done for loop in [visit(node)] if loop is not None), None)
 
 
 def _applied_in_place(root: Schema, node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The schemas a value checked against `node` is also checked against, as it is."""
-    if isinstance(node.get("$ref"), str) and isinstance(_target(root, node["$ref"]), dict):
-        yield _target(root, node["$ref"])
+    target = _target(root, node["$ref"]) if isinstance(node.get("$ref"), str) else None
+    if isinstance(target, dict):
+        yield target
     for keyword in _IN_PLACE:
         value = node.get(keyword)
         subs = value if isinstance(value, list) else value.values() if keyword.startswith("dependen") and isinstance(value, dict) else [value]
         yield from (sub for sub in subs if isinstance(sub, dict))
 
 
-def _subschemas(node: Any) -> Iterator[dict[str, Any]]:
-    """Every object in the schema outside the keywords that hold values, not schemas."""
+def _subschemas(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(place, object) for every object in the schema outside the keywords that hold values,
+    not schemas."""
     if isinstance(node, dict):
-        yield node
+        yield path, node
         for key, sub in node.items():
             if key not in ("const", "default", "enum", "examples"):
-                yield from _subschemas(sub)
+                yield from _subschemas(sub, (*path, key))
     elif isinstance(node, list):
-        for sub in node:
-            yield from _subschemas(sub)
+        for index, sub in enumerate(node):
+            yield from _subschemas(sub, (*path, index))
 
 
 def _place(path: Any) -> str:
@@ -839,18 +841,6 @@ def _schema_problem(error: SchemaError, cls: type[Validator]) -> str:
     if error.validator == "format":
         return f"is not a {error.validator_value} this editor can use (Python's re module): {str(error.instance)[:120]}"
     return f"is not valid JSON Schema ({cls.__name__.removesuffix('Validator')}): {error.message[:200]}"
-
-
-def _references(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield path, node
-        for key, sub in node.items():
-            if key not in ("const", "default", "enum", "examples"):
-                yield from _references(sub, (*path, key))
-    elif isinstance(node, list):
-        for index, sub in enumerate(node):
-            yield from _references(sub, (*path, index))
 
 
 def missing_required(root: Schema, config: dict[str, Any]) -> list[str]:
