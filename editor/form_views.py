@@ -180,10 +180,8 @@ def _typed(value: Any, path: tuple) -> tuple:
     typed: list[Any] = []
     current = value
     for step in path:
-        if isinstance(current, list) and list_index(step) is not None:
-            typed.append(list_index(step))
-        else:
-            typed.append(step)
+        index = list_index(step) if isinstance(current, list) else None
+        typed.append(step if index is None else index)
         current = get_at(current, (typed[-1],)) if current is not MISSING else MISSING
     return tuple(typed)
 

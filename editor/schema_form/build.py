@@ -101,9 +101,7 @@ class _Builder:
         )
         if value is MISSING and fresh:
             value = default_for(self.root, node)
-        kind = kind_of(self.root, node)
-        if kind not in GROUPS and (self.stored.holds_secret(path) if kind == "any" else self.stored.is_secret(path)):
-            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable; a JSON box would not
+        kind = self.stored.kind(kind_of(self.root, node), path)
         if value is MISSING and ref is not None and ref in self.open_refs:
             return self._as_json(item, node, value, _(REPEATS_NOTE))
         if not _fits(kind, value):

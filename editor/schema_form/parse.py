@@ -32,7 +32,7 @@ from ..i18n import _
 from .build import encode_choice
 from .hidden import URL_PASSWORD_KEPT, with_saved_secrets
 from .paths import MISSING, Path, marker, name_of
-from .schemas import GROUPS, choices, item_schema, kind_of, ordered_properties
+from .schemas import choices, item_schema, kind_of, ordered_properties
 from .state import UiState, as_lists
 from .stored import StoredConfig
 
@@ -88,9 +88,7 @@ class _Parser:
         if self.ui.has(marker(name, "json")):
             raw = self.ui.first(name)
             return MISSING if raw is None or raw.strip() == "" else self._json(name, raw.replace("\r\n", "\n"))
-        kind = kind_of(self.root, node)
-        if kind not in GROUPS and (self.stored.holds_secret(path) if kind == "any" else self.stored.is_secret(path)):
-            kind = "secret"  # a group shows its own secrets: its fields and choices stay usable
+        kind = self.stored.kind(kind_of(self.root, node), path)
         if kind == "object":
             return self._object(node, path, name)
         if kind == "variant":

@@ -7,6 +7,7 @@ from typing import Any
 from element_studio.runtime.schema import MISSING, Path, RememberedSchema, secret_paths
 
 from .paths import escape, get_at, list_index
+from .schemas import GROUPS
 from .state import UiState
 
 
@@ -33,24 +34,26 @@ class StoredConfig:
         where = self.where(path)
         return MISSING if where is None else get_at(self.original, where)
 
+    def kind(self, kind: str, path: Path) -> str:
+        """The widget kind for the field at `path` whose schema asks for `kind`: "secret" when the
+        runtime holds the stored value secret (a key one branch marks secret stays one in a branch
+        that does not), or holds one inside a JSON box. A group keeps its kind: it shows its own
+        fields, each checked here, and its choices stay usable."""
+        if kind in GROUPS or not self.secrets:
+            return kind
+        if self.is_secret(path):
+            return "secret"
+        steps = self._steps(path) if kind == "any" else None
+        return "secret" if steps is not None and any(secret[: len(steps)] == steps for secret in self.secrets) else kind
+
     def is_secret(self, path: Path) -> bool:
-        """Whether the runtime holds the stored value at `path` secret (or a value it sits in): a
-        key one branch marks secret stays one in a branch that does not, so the page never shows it."""
-        if not self.secrets:
-            return False
-        where = self.where(path)
-        steps = tuple(map(str, where)) if where is not None else None
+        """Whether the runtime holds the stored value at `path` (or a value it sits in) secret."""
+        steps = self._steps(path) if self.secrets else None
         return steps is not None and any(steps[:depth] in self.secrets for depth in range(len(steps) + 1))
 
-    def holds_secret(self, path: Path) -> bool:
-        """Whether the stored value at `path` is, or holds, a secret (a JSON box would show it)."""
-        if not self.secrets:
-            return False
-        if self.is_secret(path):
-            return True
+    def _steps(self, path: Path) -> tuple[str, ...] | None:
         where = self.where(path)
-        steps = tuple(map(str, where)) if where is not None else None
-        return steps is not None and any(secret[: len(steps)] == steps for secret in self.secrets)
+        return None if where is None else tuple(map(str, where))
 
     def where(self, path: Path) -> Path | None:
         """Where the value at `path` on the page is in the file, or None for a list item added
