@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigInvalidError, ElementError, InvalidJsonError
 from .resolution import INSTANCE, META, TYPE
-from .schema import SCHEMA_FILE, Path, Schema, walk
+from .schema import SCHEMA_FILE, Path, Schema, subschemas, walk
 from .templating import PLACEHOLDER
 from .translations import N_
 
@@ -38,17 +38,9 @@ def _is_reference(node: dict[str, Any]) -> bool:
     return isinstance(node.get(REF_KEYWORD), str)
 
 
-def declared_targets(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+def declared_targets(schema: Any) -> Iterator[tuple[Path, Any]]:
     """(where, target) of every `x-element-ref` a schema declares, wherever it sits."""
-    if isinstance(schema, dict):
-        if REF_KEYWORD in schema:
-            yield path, schema[REF_KEYWORD]
-        for key, sub in schema.items():
-            if key not in ("const", "default", "enum", "examples"):
-                yield from declared_targets(sub, (*path, key))
-    elif isinstance(schema, list):
-        for index, sub in enumerate(schema):
-            yield from declared_targets(sub, (*path, index))
+    return ((path, node[REF_KEYWORD]) for path, node in subschemas(schema) if REF_KEYWORD in node)
 
 
 def fits(app: App, candidate: str, target: str) -> bool:

@@ -763,7 +763,7 @@ def check_schema(type_name: str, schema: Any) -> None:
         cls.check_schema(schema)
     except SchemaError as exc:
         raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place(exc.path)}", _schema_problem(exc, cls)) from exc
-    nodes = list(_subschemas(schema, ()))
+    nodes = list(subschemas(schema))
     for path, node in nodes:
         if isinstance(node.get("$ref"), str) and _target(schema, node["$ref"]) is None:
             raise InvalidJsonError(type_name, f"{SCHEMA_FILE} {_place((*path, '$ref'))}",
@@ -813,17 +813,17 @@ def _applied_in_place(root: Schema, node: dict[str, Any]) -> Iterator[dict[str, 
         yield from (sub for sub in subs if isinstance(sub, dict))
 
 
-def _subschemas(node: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+def subschemas(node: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(place, object) for every object in the schema outside the keywords that hold values,
     not schemas."""
     if isinstance(node, dict):
         yield path, node
         for key, sub in node.items():
             if key not in ("const", "default", "enum", "examples"):
-                yield from _subschemas(sub, (*path, key))
+                yield from subschemas(sub, (*path, key))
     elif isinstance(node, list):
         for index, sub in enumerate(node):
-            yield from _subschemas(sub, (*path, index))
+            yield from subschemas(sub, (*path, index))
 
 
 def _place(path: Any) -> str:
